@@ -1,0 +1,151 @@
+"""The Django admin is the platform operators' tool (`is_staff`): it sees every tenant.
+
+Tenant-owned rows are read through `all_tenants()` (the `platform` role, both tenancy locks
+lifted on purpose) and are read-only here: a company's own data changes through its pages
+and services, where each change is audited.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.utils.translation import gettext_lazy as _
+
+from portage import services
+from portage.forms import COMPANY_FIELDS
+from portage.models import AuditEntry, BatchRun, Membership, Tenant, User
+from portage.tenancy import all_tenants, tenant_context
+
+
+class PlatformReadOnlyAdmin(admin.ModelAdmin):
+    """Every tenant's rows of a tenant-owned model, for operators to look at."""
+
+    list_select_related = ["tenant"]
+
+    def get_queryset(self, request):
+        queryset = all_tenants(self.model)
+        ordering = self.get_ordering(request)
+        return queryset.order_by(*ordering) if ordering else queryset
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class TenantAddForm(forms.ModelForm):
+    admin_name = forms.CharField(label=_("First administrator's name"), max_length=150)
+    admin_email = forms.EmailField(
+        label=_("First administrator's email"),
+        help_text=_("They receive an invitation to choose a password."),
+    )
+
+    class Meta:
+        model = Tenant
+        fields = ["slug", *COMPANY_FIELDS, "time_zone", "currency"]
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ["legal_name", "slug", "siren", "city", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["legal_name", "slug", "siren"]
+    prepopulated_fields = {"slug": ["legal_name"]}
+    readonly_fields = ["created_at"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = TenantAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [
+                (None, {"fields": ["legal_name", "slug", "siren", "vat_number"]}),
+                (_("First administrator"), {"fields": ["admin_name", "admin_email"]}),
+            ]
+        return super().get_fieldsets(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            identity = {
+                name: form.cleaned_data[name]
+                for name in form.Meta.fields
+                if name in form.cleaned_data
+            }
+            created = services.tenant_create(
+                by=request.user,
+                admin_email=form.cleaned_data["admin_email"],
+                admin_name=form.cleaned_data["admin_name"],
+                **identity,
+            )
+            # The admin goes on to log and redirect to this object.
+            obj.pk = created.pk
+            obj._state.adding = False
+            return
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        tenant = Tenant.objects.get(pk=obj.pk)
+        with tenant_context(tenant):
+            services.tenant_update(tenant=tenant, by=request.user, **changes)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a company is deactivated, never deleted
+
+
+@admin.register(Membership)
+class MembershipAdmin(PlatformReadOnlyAdmin):
+    list_display = ["user", "tenant", "role", "is_active", "created_at"]
+    list_filter = ["role", "is_active", "tenant"]
+    search_fields = ["user__email", "user__full_name"]
+    list_select_related = ["tenant", "user"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(PlatformReadOnlyAdmin):
+    list_display = ["created_at", "tenant", "actor_label", "action", "object_repr"]
+    list_filter = ["tenant", "action"]
+    search_fields = ["object_repr", "actor_label"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(BatchRun)
+class BatchRunAdmin(PlatformReadOnlyAdmin):
+    list_display = ["run_date", "job", "tenant", "status", "attempts", "finished_at"]
+    list_filter = ["status", "job", "tenant"]
+    date_hierarchy = "run_date"
+
+
+class UserCreationForm(BaseUserCreationForm):
+    class Meta:
+        model = User
+        fields = ["email", "full_name"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_staff", "is_active", "last_login"]
+    list_filter = ["is_staff", "is_active"]
+    search_fields = ["email", "full_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Person"), {"fields": ["full_name"]}),
+        (_("Platform"), {"fields": ["is_active", "is_staff", "is_superuser"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]})
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # users are deactivated: their actions stay attributed in the audit log
+
+
+admin.site.site_header = _("Portage platform administration")
+admin.site.site_title = _("Portage platform")

@@ -1,0 +1,64 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from portage.models import Membership, Tenant
+from portage.permissions import Role
+from portage.validators import compact_bic, compact_iban, compact_siren, compact_vat_number
+
+COMPANY_FIELDS = [
+    "legal_name",
+    "siren",
+    "vat_number",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "country",
+    "iban",
+    "bic",
+    "logo",
+]
+
+
+class CompanyForm(forms.ModelForm):
+    """The portage company's identity, as printed on its invoices and letters.
+
+    Identifiers may be typed with spaces or dots; they are stored compact, then checked.
+    """
+
+    siren = forms.CharField(label=_("SIREN"), max_length=20)
+    vat_number = forms.CharField(label=_("VAT number"), max_length=30, required=False)
+    iban = forms.CharField(label=_("IBAN"), max_length=50, required=False)
+    bic = forms.CharField(label=_("BIC"), max_length=20, required=False)
+
+    class Meta:
+        model = Tenant
+        fields = COMPANY_FIELDS
+        widgets = {"logo": forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"})}
+
+    def clean_siren(self):
+        return compact_siren(self.cleaned_data["siren"])
+
+    def clean_vat_number(self):
+        return compact_vat_number(self.cleaned_data["vat_number"])
+
+    def clean_iban(self):
+        return compact_iban(self.cleaned_data["iban"])
+
+    def clean_bic(self):
+        return compact_bic(self.cleaned_data["bic"])
+
+    def clean_country(self):
+        return self.cleaned_data["country"].upper()
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class MemberRoleForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["role"]

@@ -1,0 +1,84 @@
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import translation
+
+from portage.selectors import memberships_of, needs_mfa_setup
+from portage.tenancy import tenant_context, user_context
+
+ACTIVE_TENANT_SESSION_KEY = "active_tenant_id"
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """French first: the language the user chose (language cookie), otherwise French.
+
+    The browser's Accept-Language is not consulted, so a French back office does not turn
+    English because of a workstation's settings.
+    """
+
+    def process_request(self, request):
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+
+
+class TenantMiddleware:
+    """Runs a signed-in user's request inside the tenant of their chosen membership.
+
+    The whole request, views and templates, runs in one transaction with both tenancy
+    locks set (see `portage.tenancy`). The membership comes from the session (the tenant
+    switcher), else the user's first one.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.tenant = None
+        request.membership = None
+        request.memberships = []
+        if not request.user.is_authenticated:
+            return self.get_response(request)
+        with user_context(request.user):
+            request.memberships = memberships_of(user=request.user)
+            membership = choose_membership(
+                request.memberships, request.session.get(ACTIVE_TENANT_SESSION_KEY)
+            )
+            if membership is None:
+                return self.get_response(request)
+            request.membership = membership
+            request.tenant = membership.tenant
+            with tenant_context(membership.tenant):
+                return self.get_response(request)
+
+
+def choose_membership(memberships, tenant_id):
+    for membership in memberships:
+        if membership.tenant_id == tenant_id:
+            return membership
+    return memberships[0] if memberships else None
+
+
+class MfaRequiredMiddleware:
+    """Admins and collectors (in any of their companies) and platform operators must sign in
+    with a second factor: until they have set up TOTP, every page sends them to its set-up."""
+
+    allowed_prefixes = ("/accounts/", "/healthz", "/i18n/", "/static/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.user.is_authenticated
+            and not request.path.startswith(self.allowed_prefixes)
+            and needs_mfa_setup(user=request.user, memberships=request.memberships)
+        ):
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('mfa_activate_totp')}?{query}")
+        return self.get_response(request)

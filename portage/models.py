@@ -1,0 +1,255 @@
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models.functions import Lower
+from django.db.models.signals import class_prepared
+from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from portage import rls
+from portage.permissions import Role
+from portage.validators import validate_bic, validate_iban, validate_siren, validate_vat_number
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **extra_fields):
+        if not email:
+            raise ValueError("A user needs an email address")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Anyone who signs in: consultants, back-office staff, platform operators (`is_staff`).
+
+    Signs in by email. What a user may see in a tenant comes from their Membership there.
+    """
+
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    is_staff = models.BooleanField(
+        _("platform operator"),
+        default=False,
+        help_text=_("Operates the platform itself and may use the Django admin."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def get_full_name(self):
+        return self.full_name or self.email
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+def validate_time_zone(value):
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            _("%(value)s is not a known time zone."), params={"value": value}
+        ) from None
+
+
+class Tenant(models.Model):
+    """A portage company (entreprise de portage salarial): one tenant of the platform.
+
+    It has its own consultants, clients, invoice numbering, dunning policy and credit
+    insurance contracts. Its identity is printed on every invoice and letter.
+    """
+
+    slug = models.SlugField(_("short name"), max_length=50, unique=True)
+    legal_name = models.CharField(_("legal name"), max_length=200, help_text=_("Raison sociale"))
+    siren = models.CharField(_("SIREN"), max_length=9, unique=True, validators=[validate_siren])
+    vat_number = models.CharField(
+        _("VAT number"), max_length=20, blank=True, validators=[validate_vat_number]
+    )
+    address_line1 = models.CharField(_("address"), max_length=200, blank=True)
+    address_line2 = models.CharField(_("address (continued)"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="FR")
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])
+    bic = models.CharField(_("BIC"), max_length=11, blank=True, validators=[validate_bic])
+    logo = models.ImageField(_("logo"), upload_to="tenants/logos/", blank=True)
+    time_zone = models.CharField(
+        _("time zone"), max_length=50, default="Europe/Paris", validators=[validate_time_zone]
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("portage company")
+        verbose_name_plural = _("portage companies")
+        ordering = ["legal_name"]
+
+    def __str__(self):
+        return self.legal_name
+
+    def clean(self):
+        # A French VAT number embeds the SIREN: FR + 2-digit key + SIREN.
+        if self.vat_number.startswith("FR") and self.siren and self.vat_number[4:] != self.siren:
+            raise ValidationError(
+                {
+                    "vat_number": _("This French VAT number does not belong to SIREN %(siren)s.")
+                    % {"siren": self.siren}
+                }
+            )
+
+    @property
+    def address_lines(self):
+        city_line = " ".join(part for part in (self.postal_code, self.city) if part)
+        return [line for line in (self.address_line1, self.address_line2, city_line) if line]
+
+
+class TenantOwned(models.Model):
+    """Base of every model whose rows belong to one tenant.
+
+    The default manager refuses to query while no tenant is active (lock (a)); the table
+    gets a row-level security policy in its migration (lock (b)), see `portage.tenancy`.
+    Every unique constraint of a subclass includes `tenant` (checked by `portage.checks`).
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", editable=False)
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        abstract = True
+
+
+@receiver(class_prepared)
+def add_tenant_isolation_policy(sender, **kwargs):
+    if issubclass(sender, TenantOwned) and not sender._meta.abstract and not sender._meta.proxy:
+        policy = rls.policy_for(sender)
+        if policy not in sender._meta.constraints:
+            sender._meta.constraints.append(policy)
+            # Migrations read options from original_attrs (the Meta as written).
+            sender._meta.original_attrs["constraints"] = sender._meta.constraints
+
+
+class Membership(TenantOwned):
+    """A user's place in a tenant, with one role there."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    # A user may read their own memberships in every tenant, to choose where to work.
+    rls_user_column = "user_id"
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user"], name="membership_one_per_tenant")
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()})"
+
+
+class AuditEntry(TenantOwned):
+    """One line of the tenant's audit log: who did what to which object, before and after.
+
+    Append-only: PostgreSQL refuses UPDATE and DELETE on this table (see its migration).
+    """
+
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    actor_label = models.CharField(_("who"), max_length=200)
+    action = models.CharField(_("what"), max_length=100)
+    object_type = models.CharField(_("object type"), max_length=100)
+    object_id = models.CharField(_("object id"), max_length=64)
+    object_repr = models.CharField(_("object"), max_length=200)
+    before = models.JSONField(_("before"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(_("after"), null=True, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at"], name="audit_tenant_created"),
+            models.Index(fields=["tenant", "object_type", "object_id"], name="audit_tenant_object"),
+        ]
+
+    def __str__(self):
+        return f"{self.actor_label}: {self.action} {self.object_repr}"
+
+    @property
+    def action_label(self):
+        from portage.audit import action_label
+
+        return action_label(self.action)
+
+
+class BatchRun(TenantOwned):
+    """The outcome of a daily job for one tenant and one day, kept for the operator."""
+
+    class Status(models.TextChoices):
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    job = models.CharField(_("job"), max_length=50)
+    run_date = models.DateField(_("day"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    attempts = models.PositiveIntegerField(_("attempts"), default=1)
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"))
+    summary = models.JSONField(_("summary"), default=dict, encoder=DjangoJSONEncoder)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("batch run")
+        verbose_name_plural = _("batch runs")
+        ordering = ["-run_date", "job"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "job", "run_date"], name="batchrun_one_per_tenant_job_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.job} {self.run_date}: {self.get_status_display()}"

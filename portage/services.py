@@ -1,0 +1,219 @@
+"""Writes of the platform core: the audit log, tenants and their members."""
+
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress
+from allauth.account.utils import user_pk_to_url_str
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from portage.models import AuditEntry, Membership, Tenant, User
+from portage.permissions import Role
+from portage.tenancy import tenant_context
+
+
+def audit_record(*, tenant, actor, action, obj, before=None, after=None, actor_label=None):
+    """Append one line to the tenant's audit log.
+
+    `actor` is the user who acted, or None for the platform itself (a batch, a task), in
+    which case `actor_label` says which. `before` and `after` hold the fields that changed.
+    """
+    return AuditEntry.objects.create(
+        tenant=tenant,
+        actor=actor,
+        actor_label=actor_label or (actor.get_full_name() if actor else _("Platform")),
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        before=before,
+        after=after,
+    )
+
+
+def snapshot(obj, fields):
+    """The values of `fields` on `obj`, as the audit log stores them (files by name)."""
+    values = {}
+    for name in fields:
+        value = getattr(obj, name)
+        values[name] = value.name if isinstance(value, FieldFile) else value
+    return values
+
+
+def _diff(before, after):
+    changed = [name for name in before if before[name] != after[name]]
+    return {n: before[n] for n in changed}, {n: after[n] for n in changed}
+
+
+def tenant_create(*, by, admin_email, admin_name, **identity):
+    """Register a portage company and invite its first administrator."""
+    tenant = Tenant(**identity)
+    tenant.full_clean()
+    tenant.save()
+    with tenant_context(tenant):
+        audit_record(
+            tenant=tenant,
+            actor=by,
+            action="tenant.created",
+            obj=tenant,
+            after=snapshot(tenant, ["slug", "legal_name", "siren"]),
+        )
+        member_invite(
+            tenant=tenant, email=admin_email, full_name=admin_name, role=Role.ADMIN, by=by
+        )
+    return tenant
+
+
+def tenant_update(*, tenant, by, **changes):
+    """Change the company's identity (printed on invoices and letters); audited field by field."""
+    before = snapshot(tenant, changes)
+    for name, value in changes.items():
+        setattr(tenant, name, value)
+    tenant.full_clean()
+    tenant.save()
+    old, new = _diff(before, snapshot(tenant, changes))
+    if new:
+        audit_record(
+            tenant=tenant, actor=by, action="tenant.updated", obj=tenant, before=old, after=new
+        )
+    return tenant
+
+
+def member_invite(*, tenant, email, full_name, role, by):
+    """Give a person a role in the tenant and email them a link to sign in.
+
+    A new user gets a link to choose a password; someone already on the platform (in another
+    company) keeps their password and is told of the new access.
+    """
+    email = email.strip().lower()
+    user = User.objects.filter(email__iexact=email).first()
+    is_new_user = user is None
+    if is_new_user:
+        user = User.objects.create_user(email, password=None, full_name=full_name)
+        EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+    elif Membership.objects.filter(tenant=tenant, user=user).exists():
+        raise ValidationError(
+            _("%(email)s is already a member of this company."),
+            params={"email": email},
+            code="already_member",
+        )
+    membership = Membership.objects.create(tenant=tenant, user=user, role=role)
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="membership.created",
+        obj=membership,
+        after={"email": email, "role": role},
+    )
+    transaction.on_commit(
+        lambda: _send_invitation(membership=membership, inviter=by, set_password=is_new_user)
+    )
+    return membership
+
+
+def _send_invitation(*, membership, inviter, set_password):
+    user = membership.user
+    if set_password:
+        path = reverse(
+            "account_reset_password_from_key",
+            kwargs={
+                "uidb36": user_pk_to_url_str(user),
+                "key": default_token_generator.make_token(user),
+            },
+        )
+    else:
+        path = reverse("account_login")
+    context = {
+        "membership": membership,
+        "tenant": membership.tenant,
+        "inviter": inviter,
+        "url": settings.SITE_URL.rstrip("/") + path,
+        "set_password": set_password,
+    }
+    send_mail(
+        subject=render_to_string("portage/email/invitation_subject.txt", context).strip(),
+        message=render_to_string("portage/email/invitation_message.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+def email_verified_by_password_reset(*, user):
+    """A password set from an emailed link proves the address: mark it verified, so that an
+    invited member is not asked to verify it again at their first sign-in."""
+    EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
+
+
+def _lock_active_admins(tenant):
+    return list(
+        Membership.objects.select_for_update()
+        .filter(tenant=tenant, role=Role.ADMIN, is_active=True)
+        .values_list("pk", flat=True)
+    )
+
+
+def _keep_an_admin(membership, *, role, is_active):
+    if membership.role != Role.ADMIN or not membership.is_active:
+        return
+    if role == Role.ADMIN and is_active:
+        return
+    if set(_lock_active_admins(membership.tenant)) <= {membership.pk}:
+        raise ValidationError(
+            _("The company must keep at least one active administrator."), code="last_admin"
+        )
+
+
+def _membership_change(*, membership, by, action, role, is_active):
+    with transaction.atomic():
+        _keep_an_admin(membership, role=role, is_active=is_active)
+        before = snapshot(membership, ["role", "is_active"])
+        membership.role = role
+        membership.is_active = is_active
+        membership.save(update_fields=["role", "is_active"])
+        old, new = _diff(before, snapshot(membership, ["role", "is_active"]))
+        if new:
+            audit_record(
+                tenant=membership.tenant,
+                actor=by,
+                action=action,
+                obj=membership,
+                before=old,
+                after=new,
+            )
+    return membership
+
+
+def membership_change_role(*, membership, role, by):
+    return _membership_change(
+        membership=membership,
+        by=by,
+        action="membership.role_changed",
+        role=role,
+        is_active=membership.is_active,
+    )
+
+
+def membership_deactivate(*, membership, by):
+    """Withdraw a member's access to this company; nothing they did is deleted."""
+    return _membership_change(
+        membership=membership,
+        by=by,
+        action="membership.deactivated",
+        role=membership.role,
+        is_active=False,
+    )
+
+
+def membership_reactivate(*, membership, by):
+    return _membership_change(
+        membership=membership,
+        by=by,
+        action="membership.reactivated",
+        role=membership.role,
+        is_active=True,
+    )

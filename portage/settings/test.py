@@ -1,0 +1,18 @@
+"""Test profile: the real PostgreSQL and Redis, on their own Redis databases."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+REDIS_URL = env("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("TEST_CACHE_URL", "redis://127.0.0.1:6379/15"),
+        "KEY_PREFIX": "portage-test",
+    }
+}
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

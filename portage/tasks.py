@@ -1,0 +1,66 @@
+"""Celery tasks of the platform core. Tasks hold no business logic: they call services."""
+
+from datetime import date
+
+from celery import shared_task
+from celery.contrib.django.task import DjangoTask
+from django.contrib.sessions.models import Session
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from portage import batch
+from portage.models import Tenant
+from portage.tenancy import tenant_context
+
+
+class TenantTask(DjangoTask):
+    """Base of tasks that work for one tenant.
+
+    Called with `tenant_id=` (an id, never an object); the body receives `tenant=` and runs
+    inside `tenant_context(tenant)`: both tenancy locks set and one transaction, committed
+    when the body returns. A task that manages its own transactions sets `atomic=False`.
+    The context is set and reset around every call, so nothing leaks to the next task
+    the worker runs.
+    """
+
+    abstract = True
+    atomic = True
+
+    def __call__(self, *args, tenant_id, **kwargs):
+        tenant = Tenant.objects.get(pk=tenant_id)
+        if not self.atomic:
+            return super().__call__(*args, tenant=tenant, **kwargs)
+        with tenant_context(tenant):
+            return super().__call__(*args, tenant=tenant, **kwargs)
+
+
+@shared_task
+def fan_out_daily_job(job, run_date=None):
+    """Beat's entry point for a daily job: one task per active tenant, for that day."""
+    batch.get_job(job)
+    day = date.fromisoformat(run_date) if run_date else batch.paris_today()
+    tenant_ids = list(Tenant.objects.filter(is_active=True).values_list("pk", flat=True))
+    for tenant_id in tenant_ids:
+        run_daily_job.delay(job=job, tenant_id=tenant_id, run_date=day.isoformat())
+    return {"job": job, "run_date": day.isoformat(), "tenants": len(tenant_ids)}
+
+
+@shared_task(
+    base=TenantTask,
+    atomic=False,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=30,
+    max_retries=5,
+)
+def run_daily_job(*, tenant, job, run_date):
+    """Daily jobs are idempotent (the database refuses a second action for the same step),
+    so a task redelivered after a crash, or retried after the database came back, is safe."""
+    return batch.run_job_for_tenant(job, tenant=tenant, today=date.fromisoformat(run_date))
+
+
+@shared_task
+def clear_expired_sessions():
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return {"deleted": deleted}

@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+
+from portage import views
+
+# Operators reach the Django admin through the same sign-in (and second factor) as everyone.
+admin.site.login = login_required(admin.site.login)
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("healthz", views.healthz, name="healthz"),
+    path("sans-societe/", views.no_company, name="no_company"),
+    path("societe/changer/", views.switch_tenant, name="switch_tenant"),
+    path("societe/", views.company, name="company"),
+    path("societe/modifier/", views.company_edit, name="company_edit"),
+    path("societe/logo/", views.company_logo, name="company_logo"),
+    path("equipe/", views.team, name="team"),
+    path("equipe/inviter/", views.member_invite, name="member_invite"),
+    path("equipe/<int:pk>/", views.member_detail, name="member_detail"),
+    path("equipe/<int:pk>/desactiver/", views.member_deactivate, name="member_deactivate"),
+    path("equipe/<int:pk>/reactiver/", views.member_reactivate, name="member_reactivate"),
+    path("journal/", views.audit_log, name="audit_log"),
+    path("journal/<int:pk>/", views.audit_entry, name="audit_entry"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,52 @@
+"""Identifiers checked with their check digits (python-stdnum), with messages a user can act on."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from stdnum import bic, iban
+from stdnum.eu import vat
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+from stdnum.fr import siren
+
+
+def _check(module, value, label):
+    try:
+        return module.validate(value)
+    except InvalidChecksum:
+        message = _("%(label)s %(value)s is not valid: its check digit is wrong.")
+    except InvalidLength:
+        message = _("%(label)s %(value)s is not valid: it has the wrong number of characters.")
+    except (InvalidFormat, InvalidComponent):
+        message = _("%(label)s %(value)s is not valid: it contains unexpected characters.")
+    raise ValidationError(message, code="invalid", params={"label": label, "value": value})
+
+
+def validate_siren(value):
+    _check(siren, value, _("The SIREN number"))
+
+
+def validate_vat_number(value):
+    _check(vat, value, _("The VAT number"))
+
+
+def validate_iban(value):
+    _check(iban, value, _("The IBAN"))
+
+
+def validate_bic(value):
+    _check(bic, value, _("The BIC"))
+
+
+def compact_siren(value):
+    return siren.compact(value)
+
+
+def compact_vat_number(value):
+    return vat.compact(value)
+
+
+def compact_iban(value):
+    return iban.compact(value)
+
+
+def compact_bic(value):
+    return bic.compact(value)

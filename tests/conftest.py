@@ -1,0 +1,80 @@
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
+
+from portage.db import connect_as
+from portage.permissions import Role
+from portage.tenancy import tenant_context
+from tests.factories import TenantFactory, make_member
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The test database is created and migrated by the owner of the tables, as in production."""
+    connect_as(settings.DATABASE_OWNER_USER, settings.DATABASE_OWNER_PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Then every test runs as the application's role, under row-level security."""
+    app = settings.DATABASES["default"]
+    with django_db_blocker.unblock():
+        with connections["default"].cursor() as cursor:
+            # Transactional tests reset the tables with TRUNCATE, which the application's
+            # role may not do outside the test database.
+            cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{app["USER"]}"')
+        connect_as(app["USER"], app["PASSWORD"])
+    yield
+    with django_db_blocker.unblock():
+        connect_as(settings.DATABASE_OWNER_USER, settings.DATABASE_OWNER_PASSWORD)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate limits and used TOTP codes live in the cache (Redis): start each test afresh."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def tenant_a(db):
+    return TenantFactory(legal_name="Alpha Portage")
+
+
+@pytest.fixture
+def tenant_b(db):
+    return TenantFactory(legal_name="Beta Portage")
+
+
+@pytest.fixture
+def in_tenant():
+    """`with in_tenant(tenant):` runs the block as that tenant (both locks set)."""
+    return tenant_context
+
+
+@pytest.fixture
+def member(db):
+    """`member(tenant, role, **user_fields)`: a user with that role in that tenant."""
+    return make_member
+
+
+@pytest.fixture
+def admin_a(tenant_a):
+    return make_member(tenant_a, Role.ADMIN)
+
+
+@pytest.fixture
+def admin_b(tenant_b):
+    return make_member(tenant_b, Role.ADMIN)
+
+
+@pytest.fixture
+def signed_in(client):
+    """`signed_in(membership)`: the test client, signed in as that member."""
+
+    def sign_in(membership):
+        client.force_login(membership.user)
+        return client
+
+    return sign_in
