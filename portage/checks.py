@@ -19,8 +19,12 @@ def _constraint_fields(constraint):
 def check_unique_constraints_include_tenant(app_configs=None, **kwargs):
     """Every unique constraint of a tenant-owned model includes the tenant, so that two
     tenants never collide and the schema can be sharded on the tenant."""
+    return unique_constraint_errors(tenant_owned_models())
+
+
+def unique_constraint_errors(models):
     errors = []
-    for model in tenant_owned_models():
+    for model in models:
         label = model._meta.label
         for field in model._meta.local_fields:
             if field.unique and not field.primary_key:

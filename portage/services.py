@@ -70,17 +70,23 @@ def tenant_create(*, by, admin_email, admin_name, **identity):
 
 
 def tenant_update(*, tenant, by, **changes):
-    """Change the company's identity (printed on invoices and letters); audited field by field."""
-    before = snapshot(tenant, changes)
-    for name, value in changes.items():
-        setattr(tenant, name, value)
-    tenant.full_clean()
-    tenant.save()
-    old, new = _diff(before, snapshot(tenant, changes))
-    if new:
-        audit_record(
-            tenant=tenant, actor=by, action="tenant.updated", obj=tenant, before=old, after=new
-        )
+    """Change the company's identity (printed on invoices and letters); audited field by field.
+
+    What it was comes from the database, locked, not from `tenant`, which a form may
+    already have changed in memory.
+    """
+    with transaction.atomic():
+        stored = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        before = snapshot(stored, changes)
+        for name, value in changes.items():
+            setattr(tenant, name, value)
+        tenant.full_clean()
+        tenant.save()
+        old, new = _diff(before, snapshot(tenant, changes))
+        if new:
+            audit_record(
+                tenant=tenant, actor=by, action="tenant.updated", obj=tenant, before=old, after=new
+            )
     return tenant
 
 
@@ -168,52 +174,39 @@ def _keep_an_admin(membership, *, role, is_active):
         )
 
 
-def _membership_change(*, membership, by, action, role, is_active):
+def _membership_change(*, membership, by, action, role=None, is_active=None):
+    """Change role and/or access (None keeps the stored value), checked and audited."""
     with transaction.atomic():
-        _keep_an_admin(membership, role=role, is_active=is_active)
-        before = snapshot(membership, ["role", "is_active"])
-        membership.role = role
-        membership.is_active = is_active
-        membership.save(update_fields=["role", "is_active"])
-        old, new = _diff(before, snapshot(membership, ["role", "is_active"]))
+        stored = Membership.objects.select_for_update().get(pk=membership.pk)
+        role = stored.role if role is None else role
+        is_active = stored.is_active if is_active is None else is_active
+        _keep_an_admin(stored, role=role, is_active=is_active)
+        before = snapshot(stored, ["role", "is_active"])
+        stored.role = role
+        stored.is_active = is_active
+        stored.save(update_fields=["role", "is_active"])
+        old, new = _diff(before, snapshot(stored, ["role", "is_active"]))
         if new:
             audit_record(
-                tenant=membership.tenant,
-                actor=by,
-                action=action,
-                obj=membership,
-                before=old,
-                after=new,
+                tenant=stored.tenant, actor=by, action=action, obj=stored, before=old, after=new
             )
-    return membership
+    return stored
 
 
 def membership_change_role(*, membership, role, by):
     return _membership_change(
-        membership=membership,
-        by=by,
-        action="membership.role_changed",
-        role=role,
-        is_active=membership.is_active,
+        membership=membership, by=by, action="membership.role_changed", role=role
     )
 
 
 def membership_deactivate(*, membership, by):
     """Withdraw a member's access to this company; nothing they did is deleted."""
     return _membership_change(
-        membership=membership,
-        by=by,
-        action="membership.deactivated",
-        role=membership.role,
-        is_active=False,
+        membership=membership, by=by, action="membership.deactivated", is_active=False
     )
 
 
 def membership_reactivate(*, membership, by):
     return _membership_change(
-        membership=membership,
-        by=by,
-        action="membership.reactivated",
-        role=membership.role,
-        is_active=True,
+        membership=membership, by=by, action="membership.reactivated", is_active=True
     )

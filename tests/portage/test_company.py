@@ -1,0 +1,100 @@
+"""The company's identity: SIREN, VAT and IBAN checked with their check digits."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from portage.models import AuditEntry, Tenant
+from portage.permissions import Role
+from tests.factories import make_member
+
+pytestmark = pytest.mark.django_db
+
+
+def identity(**overrides):
+    data = {
+        "legal_name": "Alpha Portage SAS",
+        "siren": "812 345 676",
+        "vat_number": "FR 19 812345676",
+        "address_line1": "1 rue de Rivoli",
+        "address_line2": "",
+        "postal_code": "75001",
+        "city": "Paris",
+        "country": "fr",
+        "iban": "FR76 3000 6000 0112 3456 7890 189",
+        "bic": "AGRIFRPP",
+    }
+    data.update(overrides)
+    return data
+
+
+def png():
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), "navy").save(buffer, "PNG")
+    return SimpleUploadedFile("logo.png", buffer.getvalue(), content_type="image/png")
+
+
+def test_the_admin_saves_the_identity_with_identifiers_stored_compact(
+    signed_in, admin_a, in_tenant
+):
+    response = signed_in(admin_a).post(reverse("company_edit"), identity())
+    assert response.status_code == 302
+    tenant = Tenant.objects.get(pk=admin_a.tenant_id)
+    assert (tenant.siren, tenant.vat_number, tenant.iban, tenant.country) == (
+        "812345676",
+        "FR19812345676",
+        "FR7630006000011234567890189",
+        "FR",
+    )
+    with in_tenant(tenant):
+        entry = AuditEntry.objects.get(action="tenant.updated")
+    assert entry.actor == admin_a.user
+    assert entry.after["siren"] == "812345676"
+    assert entry.before["siren"] == admin_a.tenant.siren
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("siren", "812345677", "check digit"),
+        ("siren", "81234", "wrong number of characters"),
+        ("vat_number", "FR00812345676", "check digit"),
+        ("iban", "FR7630006000011234567890180", "check digit"),
+        ("vat_number", "FR46908765431", "does not belong to SIREN"),
+    ],
+)
+def test_a_wrong_identifier_is_a_clear_form_error(signed_in, admin_a, field, value, message):
+    response = signed_in(admin_a).post(reverse("company_edit"), identity(**{field: value}))
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert message in str(form.errors)
+    assert Tenant.objects.get(pk=admin_a.tenant_id).siren == admin_a.tenant.siren
+
+
+def test_the_logo_is_served_to_the_companys_members_only(
+    signed_in, admin_a, admin_b, client, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    signed_in(admin_a).post(reverse("company_edit"), {**identity(), "logo": png()})
+    response = client.get(reverse("company_logo"))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    client.force_login(admin_b.user)
+    assert client.get(reverse("company_logo")).status_code == 404
+
+
+def test_a_file_that_is_not_an_image_is_refused_as_logo(signed_in, admin_a, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    fake = SimpleUploadedFile("logo.png", b"not an image", content_type="image/png")
+    response = signed_in(admin_a).post(reverse("company_edit"), {**identity(), "logo": fake})
+    assert response.status_code == 200
+    assert response.context["form"].errors["logo"]
+
+
+def test_the_collector_reads_the_identity_without_an_edit_button(signed_in, tenant_a):
+    page = signed_in(make_member(tenant_a, Role.COLLECTOR)).get(reverse("company"))
+    assert page.status_code == 200
+    assert reverse("company_edit").encode() not in page.content
