@@ -11,6 +11,7 @@ can be replayed, and tests travel in time instead of sleeping.
 """
 
 import traceback
+from argparse import ArgumentTypeError
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -126,7 +127,7 @@ def parse_day(value):
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise CommandError(f"--date must be a day written YYYY-MM-DD, not {value!r}") from None
+        raise ArgumentTypeError(f"a day is written YYYY-MM-DD, not {value!r}") from None
 
 
 class DailyJobCommand(BaseCommand):

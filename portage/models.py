@@ -89,7 +89,9 @@ class Tenant(models.Model):
     """
 
     slug = models.SlugField(_("short name"), max_length=50, unique=True)
-    legal_name = models.CharField(_("legal name"), max_length=200, help_text=_("Raison sociale"))
+    legal_name = models.CharField(
+        _("legal name"), max_length=200, help_text=_("As registered, e.g. on the Kbis extract.")
+    )
     siren = models.CharField(_("SIREN"), max_length=9, unique=True, validators=[validate_siren])
     vat_number = models.CharField(
         _("VAT number"), max_length=20, blank=True, validators=[validate_vat_number]

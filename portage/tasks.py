@@ -25,6 +25,8 @@ class TenantTask(DjangoTask):
 
     abstract = True
     atomic = True
+    # Callers pass tenant_id, the body takes tenant: Celery's signature check would refuse.
+    typing = False
 
     def __call__(self, *args, tenant_id, **kwargs):
         tenant = Tenant.objects.get(pk=tenant_id)
@@ -39,10 +41,12 @@ def fan_out_daily_job(job, run_date=None):
     """Beat's entry point for a daily job: one task per active tenant, for that day."""
     batch.get_job(job)
     day = date.fromisoformat(run_date) if run_date else batch.paris_today()
-    tenant_ids = list(Tenant.objects.filter(is_active=True).values_list("pk", flat=True))
-    for tenant_id in tenant_ids:
-        run_daily_job.delay(job=job, tenant_id=tenant_id, run_date=day.isoformat())
-    return {"job": job, "run_date": day.isoformat(), "tenants": len(tenant_ids)}
+    tenant_ids = Tenant.objects.filter(is_active=True).values_list("pk", flat=True)
+    task_ids = [
+        run_daily_job.delay(job=job, tenant_id=tenant_id, run_date=day.isoformat()).id
+        for tenant_id in tenant_ids
+    ]
+    return {"job": job, "run_date": day.isoformat(), "task_ids": task_ids}
 
 
 @shared_task(

@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('slug', models.SlugField(unique=True, verbose_name='short name')),
-                ('legal_name', models.CharField(help_text='Raison sociale', max_length=200, verbose_name='legal name')),
+                ('legal_name', models.CharField(help_text='As registered, e.g. on the Kbis extract.', max_length=200, verbose_name='legal name')),
                 ('siren', models.CharField(max_length=9, unique=True, validators=[portage.validators.validate_siren], verbose_name='SIREN')),
                 ('vat_number', models.CharField(blank=True, max_length=20, validators=[portage.validators.validate_vat_number], verbose_name='VAT number')),
                 ('address_line1', models.CharField(blank=True, max_length=200, verbose_name='address')),

@@ -5,7 +5,7 @@ terminating load balancer that sets X-Forwarded-Proto.
 """
 
 from .base import *  # noqa: F403
-from .base import STORAGES, env, envint, envlist
+from .base import STORAGES, env, envbool, envint, envlist
 
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 if len(SECRET_KEY) < 50:
@@ -18,7 +18,7 @@ if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must list the platform's host names")  # noqa: F405
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = True
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
 # The load balancer probes /healthz over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)

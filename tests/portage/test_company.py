@@ -59,11 +59,11 @@ def test_the_admin_saves_the_identity_with_identifiers_stored_compact(
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("siren", "812345677", "check digit"),
-        ("siren", "81234", "wrong number of characters"),
-        ("vat_number", "FR00812345676", "check digit"),
-        ("iban", "FR7630006000011234567890180", "check digit"),
-        ("vat_number", "FR46908765431", "does not belong to SIREN"),
+        ("siren", "812345677", "Le numéro SIREN 812345677 n&#x27;est pas valide : sa clé"),
+        ("siren", "81234", "son nombre de caractères est incorrect"),
+        ("vat_number", "FR00812345676", "sa clé de contrôle est erronée"),
+        ("iban", "FR7630006000011234567890180", "sa clé de contrôle est erronée"),
+        ("vat_number", "FR46908765431", "ne correspond pas au SIREN 812345676"),
     ],
 )
 def test_a_wrong_identifier_is_a_clear_form_error(signed_in, admin_a, field, value, message):

@@ -70,7 +70,7 @@ def test_inviting_a_member_twice_is_a_clear_form_error(signed_in, admin_a, tenan
     existing = make_member(tenant_a, Role.CONSULTANT)
     response = invite(signed_in(admin_a), existing.user.email)
     assert response.status_code == 200
-    assert "already a member" in str(response.context["form"].errors["email"])
+    assert "est déjà membre de cette société" in str(response.context["form"].errors["email"])
 
 
 def test_a_bad_email_is_a_form_error_not_a_crash(signed_in, admin_a):
@@ -119,7 +119,7 @@ def test_withdrawing_access_asks_for_confirmation_first(signed_in, admin_a, tena
 def test_the_last_administrator_can_neither_leave_nor_be_demoted(signed_in, admin_a, in_tenant):
     client = signed_in(admin_a)
     response = client.post(reverse("member_detail", args=[admin_a.pk]), {"role": Role.CONSULTANT})
-    assert "at least one active administrator" in str(response.context["form"].errors)
+    assert "au moins un administrateur actif" in str(response.context["form"].errors)
     client.post(reverse("member_deactivate", args=[admin_a.pk]))
     with in_tenant(admin_a.tenant):
         admin_a.refresh_from_db()
