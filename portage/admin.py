@@ -72,15 +72,11 @@ class TenantAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            identity = {
-                name: form.cleaned_data[name]
-                for name in form.Meta.fields
-                if name in form.cleaned_data
-            }
+            identity = dict(form.cleaned_data)
             created = services.tenant_create(
                 by=request.user,
-                admin_email=form.cleaned_data["admin_email"],
-                admin_name=form.cleaned_data["admin_name"],
+                admin_email=identity.pop("admin_email"),
+                admin_name=identity.pop("admin_name"),
                 **identity,
             )
             # The admin goes on to log and redirect to this object.
@@ -106,10 +102,14 @@ class MembershipAdmin(PlatformReadOnlyAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(PlatformReadOnlyAdmin):
-    list_display = ["created_at", "tenant", "actor_label", "action", "object_repr"]
+    list_display = ["created_at", "tenant", "actor_label", "action_label", "object_repr"]
     list_filter = ["tenant", "action"]
     search_fields = ["object_repr", "actor_label"]
     date_hierarchy = "created_at"
+
+    @admin.display(description=_("what"))
+    def action_label(self, entry):
+        return entry.action_label
 
 
 @admin.register(BatchRun)

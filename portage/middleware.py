@@ -1,10 +1,12 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from portage.selectors import memberships_of, needs_mfa_setup
 from portage.tenancy import tenant_context, user_context
@@ -79,6 +81,14 @@ class MfaRequiredMiddleware:
             and not request.path.startswith(self.allowed_prefixes)
             and needs_mfa_setup(user=request.user, memberships=request.memberships)
         ):
+            messages.info(
+                request,
+                _(
+                    "Your role requires two-factor sign-in. Confirm your password, then link "
+                    "an authenticator app (such as FreeOTP, Google Authenticator or Microsoft "
+                    "Authenticator) to your account."
+                ),
+            )
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse('mfa_activate_totp')}?{query}")
         return self.get_response(request)

@@ -143,7 +143,13 @@ class TenantOwned(models.Model):
     Every unique constraint of a subclass includes `tenant` (checked by `portage.checks`).
     """
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+", editable=False)
+    tenant = models.ForeignKey(
+        Tenant,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("portage company"),
+    )
 
     objects = ScopedManager(tenant="tenant")
 
