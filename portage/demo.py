@@ -6,6 +6,7 @@ Idempotent: running it again resets the demo users' passwords and adds what is m
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
+from django.utils.translation import gettext as _
 
 from portage.models import Membership, Tenant, User
 from portage.permissions import Role
@@ -91,7 +92,7 @@ def _member(tenant, user, role):
 def seed(*, password):
     """Create or refresh the demo companies and users; return their credentials."""
     credentials = [
-        Credential(OPERATOR_EMAIL, password, "Django admin (/admin/)", "platform operator")
+        Credential(OPERATOR_EMAIL, password, _("Django admin (/admin/)"), _("platform operator"))
     ]
     _user(OPERATOR_EMAIL, "Olivia Opérateur", password, is_staff=True, is_superuser=True)
     tenants = []

@@ -122,3 +122,9 @@ def test_with_row_level_security_bypassed_the_orm_lock_alone_hides_the_other_ten
     with pytest.raises(ScopeError):
         list(AuditEntry.objects.using(PLATFORM_DB).all())
     assert labels(all_tenants(AuditEntry)) == ["written for A", "written for B"]
+
+
+def test_a_write_with_no_tenant_active_is_refused_by_the_database(tenant_a):
+    # The ORM scope lets create() through; row-level security does not.
+    with pytest.raises(ProgrammingError, match="row-level security"), transaction.atomic():
+        audit_record(tenant=tenant_a, actor=None, action="test.made", obj=tenant_a)

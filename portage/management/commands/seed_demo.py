@@ -2,6 +2,7 @@ import os
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from portage import demo
 
@@ -20,10 +21,12 @@ class Command(BaseCommand):
         with transaction.atomic():
             credentials = demo.seed(password=options["password"])
         width = max(len(c.email) for c in credentials)
-        self.stdout.write("Demo users (sign in at /accounts/login/):")
+        self.stdout.write(_("Demo users (sign in at /accounts/login/):"))
         for c in credentials:
             self.stdout.write(f"  {c.email:<{width}}  {c.password}  {c.role} · {c.where}")
         self.stdout.write(
-            "Administrators, collectors and the operator set up two-factor sign-in (TOTP) "
-            "at their first sign-in."
+            _(
+                "Administrators, collectors and the operator set up two-factor sign-in "
+                "(TOTP) at their first sign-in."
+            )
         )
