@@ -35,8 +35,11 @@ class PortageConfig(AppConfig):
 
     def ready(self):
         from allauth.account.signals import password_reset
+        from django.utils.module_loading import autodiscover_modules
 
         from portage import checks  # noqa: F401  (registers the system checks)
 
         post_migrate.connect(secure_tenant_tables, sender=self)
         password_reset.connect(_email_verified_by_password_reset)
+        # Daily jobs live in each app's `jobs` module (see portage.batch).
+        autodiscover_modules("jobs")

@@ -1,10 +1,11 @@
 """The daily batch machinery: jobs that run once a day for every tenant.
 
 A job is a function `run(*, tenant, today)` returning a summary dict, registered with
-`@daily_job`. Each job has one Celery beat entry (schedule stored in the database,
-editable in the Django admin) calling `portage.tasks.fan_out_daily_job`, which enqueues
-one task per active tenant. The management commands run the same job for a given day,
-tenant by tenant, to catch up after an outage or to look ahead with --dry-run.
+`@daily_job` in its app's `jobs.py` (imported at start-up by every process). Each job has
+one Celery beat entry (schedule stored in the database, editable in the Django admin)
+calling `portage.tasks.fan_out_daily_job`, which enqueues one task per active tenant.
+The management commands run the same job for a given day, tenant by tenant, to catch up
+after an outage or to look ahead with --dry-run.
 
 `run_job_for_tenant` is the one place a job runs. "Today" is always a parameter: a day
 can be replayed, and tests travel in time instead of sleeping.

@@ -1,5 +1,8 @@
 """Writes of the platform core: the audit log, tenants and their members."""
 
+import logging
+import smtplib
+
 from allauth.account.forms import default_token_generator
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
@@ -15,6 +18,8 @@ from django.utils.translation import gettext as _
 from portage.models import AuditEntry, Membership, Tenant, User
 from portage.permissions import Role
 from portage.tenancy import tenant_context
+
+logger = logging.getLogger(__name__)
 
 
 def audit_record(*, tenant, actor, action, obj, before=None, after=None, actor_label=None):
@@ -50,8 +55,9 @@ def _diff(before, after):
     return {n: before[n] for n in changed}, {n: after[n] for n in changed}
 
 
+@transaction.atomic
 def tenant_create(*, by, admin_email, admin_name, **identity):
-    """Register a portage company and invite its first administrator."""
+    """Register a portage company and invite its first administrator (all or nothing)."""
     tenant = Tenant(**identity)
     tenant.full_clean()
     tenant.save()
@@ -90,11 +96,13 @@ def tenant_update(*, tenant, by, **changes):
     return tenant
 
 
+@transaction.atomic
 def member_invite(*, tenant, email, full_name, role, by):
     """Give a person a role in the tenant and email them a link to sign in.
 
     A new user gets a link to choose a password; someone already on the platform (in another
-    company) keeps their password and is told of the new access.
+    company) keeps their password and is told of the new access. The email is sent before
+    the transaction ends: if it cannot be sent, nothing is saved and the caller is told.
     """
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
@@ -116,9 +124,14 @@ def member_invite(*, tenant, email, full_name, role, by):
         obj=membership,
         after={"email": email, "role": role},
     )
-    transaction.on_commit(
-        lambda: _send_invitation(membership=membership, inviter=by, set_password=is_new_user)
-    )
+    try:
+        _send_invitation(membership=membership, inviter=by, set_password=is_new_user)
+    except (smtplib.SMTPException, OSError) as error:
+        logger.warning("Invitation to %s not sent: %r", email, error)
+        raise ValidationError(
+            _("The invitation email could not be sent, so nothing was saved. Try again later."),
+            code="email_failed",
+        ) from error
     return membership
 
 

@@ -25,6 +25,7 @@ TENANT_SETTING = "app.tenant_id"
 USER_SETTING = "app.user_id"
 
 _current_tenant = ContextVar("current_tenant", default=None)
+_current_user_id = ContextVar("current_user_id", default=None)
 
 
 def current_tenant():
@@ -40,26 +41,36 @@ def _set_database_setting(name, value, using):
 
 
 @contextmanager
-def tenant_context(tenant, *, using=DEFAULT_DB_ALIAS):
-    """Run the block as `tenant`, in a transaction (a savepoint when one is open).
+def _transaction_setting(name, value, previous, using):
+    """Set a transaction-local database setting for the block, inside a transaction (a
+    savepoint when one is open), and put the previous value back.
 
-    The database setting is transaction-local (`set_config(..., true)`), so it cannot leak to
-    the next user of a pooled connection. PostgreSQL reverts it when the block rolls back; on
-    a normal exit the previous tenant's value is written back explicitly, because releasing a
-    savepoint keeps the settings made inside it.
+    Transaction-local (`set_config(..., true)`) means it cannot leak to the next user of a
+    pooled connection. PostgreSQL reverts it when the block rolls back; on a normal exit it is
+    written back explicitly, because releasing a savepoint keeps the settings made inside it.
     """
+    with transaction.atomic(using=using):
+        _set_database_setting(name, value, using)
+        yield
+        # After an error caught inside the block, the savepoint is rolled back on exit,
+        # which reverts the setting: no query may run on the broken transaction.
+        if not connections[using].needs_rollback:
+            _set_database_setting(name, previous, using)
+
+
+@contextmanager
+def tenant_context(tenant, *, using=DEFAULT_DB_ALIAS):
+    """Run the block as `tenant`: both locks set, in a transaction."""
     previous = _current_tenant.get()
     token = _current_tenant.set(tenant)
     try:
-        with transaction.atomic(using=using), scope(tenant=tenant.pk):
-            _set_database_setting(TENANT_SETTING, tenant.pk, using)
+        with (
+            _transaction_setting(
+                TENANT_SETTING, tenant.pk, previous.pk if previous else None, using
+            ),
+            scope(tenant=tenant.pk),
+        ):
             yield tenant
-            # After an error caught inside the block, the savepoint is rolled back on exit,
-            # which reverts the setting: no query may run on the broken transaction.
-            if not connections[using].needs_rollback:
-                _set_database_setting(
-                    TENANT_SETTING, previous.pk if previous is not None else None, using
-                )
     finally:
         _current_tenant.reset(token)
 
@@ -67,9 +78,13 @@ def tenant_context(tenant, *, using=DEFAULT_DB_ALIAS):
 @contextmanager
 def user_context(user, *, using=DEFAULT_DB_ALIAS):
     """Let `user` read their own memberships in every tenant, to choose one (see Membership)."""
-    with transaction.atomic(using=using):
-        _set_database_setting(USER_SETTING, user.pk, using)
-        yield
+    previous = _current_user_id.get()
+    token = _current_user_id.set(user.pk)
+    try:
+        with _transaction_setting(USER_SETTING, user.pk, previous, using):
+            yield
+    finally:
+        _current_user_id.reset(token)
 
 
 @contextmanager

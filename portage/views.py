@@ -130,9 +130,7 @@ def member_detail(request, pk):
         if form.is_valid():
             try:
                 services.membership_change_role(
-                    membership=Membership.objects.get(pk=pk),
-                    role=form.cleaned_data["role"],
-                    by=request.user,
+                    membership=membership, role=form.cleaned_data["role"], by=request.user
                 )
             except ValidationError as error:
                 form.add_error("role", error)

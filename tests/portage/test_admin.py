@@ -20,22 +20,21 @@ def operator_client(client):
     return client
 
 
+def new_company(siren):
+    return {
+        "legal_name": "Côte Portage SAS",
+        "slug": "cote",
+        "siren": siren,
+        "vat_number": "",
+        "admin_name": "Paul Côte",
+        "admin_email": "paul@cote.example",
+    }
+
+
 def test_an_operator_registers_a_company_and_its_first_administrator_is_invited(
-    operator_client, django_capture_on_commit_callbacks
+    operator_client,
 ):
-    siren = valid_siren()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = operator_client.post(
-            reverse("admin:portage_tenant_add"),
-            {
-                "legal_name": "Côte Portage SAS",
-                "slug": "cote",
-                "siren": siren,
-                "vat_number": "",
-                "admin_name": "Paul Côte",
-                "admin_email": "paul@cote.example",
-            },
-        )
+    response = operator_client.post(reverse("admin:portage_tenant_add"), new_company(valid_siren()))
     assert response.status_code == 302
     tenant = Tenant.objects.get(slug="cote")
     membership = all_tenants(Membership).get(tenant=tenant)
@@ -45,6 +44,17 @@ def test_an_operator_registers_a_company_and_its_first_administrator_is_invited(
         "tenant.created",
     ]
     assert [m.to for m in mail.outbox] == [["paul@cote.example"]]
+
+
+def test_a_company_whose_administrator_cannot_be_emailed_is_not_created(operator_client, settings):
+    settings.EMAIL_BACKEND = "tests.portage.test_team.UnreachableMailServer"
+    response = operator_client.post(
+        reverse("admin:portage_tenant_add"), new_company(valid_siren()), follow=True
+    )
+    assert response.status_code == 200
+    assert not Tenant.objects.filter(slug="cote").exists()
+    assert not User.objects.filter(email="paul@cote.example").exists()
+    assert any("rien n'a été enregistré" in str(m) for m in response.context["messages"])
 
 
 def test_an_operator_sees_every_companys_members_but_cannot_edit_them(

@@ -11,9 +11,10 @@ from portage.services import audit_record
 pytestmark = pytest.mark.django_db
 
 
-def test_an_entry_records_who_did_what_to_which_object(admin_a, in_tenant):
+@pytest.fixture
+def role_change(admin_a, in_tenant):
     with in_tenant(admin_a.tenant):
-        entry = audit_record(
+        return audit_record(
             tenant=admin_a.tenant,
             actor=admin_a.user,
             action="membership.role_changed",
@@ -21,7 +22,11 @@ def test_an_entry_records_who_did_what_to_which_object(admin_a, in_tenant):
             before={"role": "collector"},
             after={"role": "admin"},
         )
-        stored = AuditEntry.objects.get(pk=entry.pk)
+
+
+def test_an_entry_records_who_did_what_to_which_object(admin_a, in_tenant, role_change):
+    with in_tenant(admin_a.tenant):
+        stored = AuditEntry.objects.get(pk=role_change.pk)
     assert stored.actor_label == admin_a.user.get_full_name()
     assert (stored.object_type, stored.object_id) == ("portage.membership", str(admin_a.pk))
     assert (stored.before, stored.after) == ({"role": "collector"}, {"role": "admin"})
@@ -49,19 +54,10 @@ def test_the_database_refuses_to_rewrite_or_delete_an_entry(admin_a, in_tenant, 
         assert AuditEntry.objects.get().action == "x"
 
 
-def test_the_audit_log_page_shows_the_entry_with_before_and_after(signed_in, admin_a, in_tenant):
-    with in_tenant(admin_a.tenant):
-        entry = audit_record(
-            tenant=admin_a.tenant,
-            actor=admin_a.user,
-            action="membership.role_changed",
-            obj=admin_a,
-            before={"role": "collector"},
-            after={"role": "admin"},
-        )
+def test_the_audit_log_page_shows_the_entry_with_before_and_after(signed_in, admin_a, role_change):
     client = signed_in(admin_a)
     listing = client.get(reverse("audit_log"))
-    assert list(listing.context["page"].object_list) == [entry]
-    detail = client.get(reverse("audit_entry", args=[entry.pk]))
+    assert list(listing.context["page"].object_list) == [role_change]
+    detail = client.get(reverse("audit_entry", args=[role_change.pk]))
     assert detail.status_code == 200
     assert b"collector" in detail.content and b"admin" in detail.content
