@@ -1,9 +1,12 @@
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from portage.models import Membership, Tenant
 from portage.permissions import Role
 from portage.validators import compact_bic, compact_iban, compact_siren, compact_vat_number
+
+LOGO_MAX_BYTES = 2_000_000
 
 COMPANY_FIELDS = [
     "legal_name",
@@ -49,7 +52,24 @@ class CompanyForm(forms.ModelForm):
         return compact_bic(self.cleaned_data["bic"])
 
     def clean_country(self):
-        return self.cleaned_data["country"].upper()
+        country = self.cleaned_data["country"].strip().upper()
+        if not (len(country) == 2 and country.isalpha() and country.isascii()):
+            raise forms.ValidationError(
+                _("Give the country as its two-letter ISO code, such as FR or BE.")
+            )
+        return country
+
+    def clean_logo(self):
+        logo = self.cleaned_data["logo"]
+        if isinstance(logo, UploadedFile):
+            if logo.size > LOGO_MAX_BYTES:
+                raise forms.ValidationError(
+                    _("The logo is too large (%(size)s MB); keep it under 2 MB."),
+                    params={"size": round(logo.size / 1_000_000, 1)},
+                )
+            if logo.image.format not in {"PNG", "JPEG"}:
+                raise forms.ValidationError(_("The logo must be a PNG or JPEG image."))
+        return logo
 
 
 class InviteForm(forms.Form):

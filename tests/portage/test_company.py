@@ -94,6 +94,20 @@ def test_a_file_that_is_not_an_image_is_refused_as_logo(signed_in, admin_a, sett
     assert response.context["form"].errors["logo"]
 
 
+def test_a_logo_in_another_image_format_is_refused(signed_in, admin_a, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), "navy").save(buffer, "GIF")
+    gif = SimpleUploadedFile("logo.gif", buffer.getvalue(), content_type="image/gif")
+    response = signed_in(admin_a).post(reverse("company_edit"), {**identity(), "logo": gif})
+    assert "PNG ou JPEG" in str(response.context["form"].errors["logo"])
+
+
+def test_a_country_that_is_not_an_iso_code_is_refused(signed_in, admin_a):
+    response = signed_in(admin_a).post(reverse("company_edit"), identity(country="France"))
+    assert response.context["form"].errors["country"]
+
+
 def test_the_collector_reads_the_identity_without_an_edit_button(signed_in, tenant_a):
     page = signed_in(make_member(tenant_a, Role.COLLECTOR)).get(reverse("company"))
     assert page.status_code == 200
