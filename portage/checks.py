@@ -36,6 +36,16 @@ def unique_constraint_errors(models):
                         id="portage.E001",
                     )
                 )
+        for field in model._meta.local_many_to_many:
+            if field.remote_field.through._meta.auto_created:
+                errors.append(
+                    checks.Error(
+                        f"{label}.{field.name} stores tenant data in a table without a tenant.",
+                        hint="Use an explicit through model inheriting TenantOwned.",
+                        obj=model,
+                        id="portage.E004",
+                    )
+                )
         for fields in model._meta.unique_together:
             if "tenant" not in fields:
                 errors.append(

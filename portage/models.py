@@ -81,6 +81,24 @@ def validate_time_zone(value):
         ) from None
 
 
+def validate_prefix(value):
+    if not value.isascii() or not value.replace("-", "").isalnum():
+        raise ValidationError(_("Use letters, digits and dashes only."))
+
+
+class PayModel(models.TextChoices):
+    """How a consultant's pay follows the client's payment (see the seed articles)."""
+
+    ON_COLLECTION = (
+        "on_collection",
+        _("On collection: what was paid out is acquired, the balance waits for the client"),
+    )
+    ON_INVOICING = (
+        "on_invoicing",
+        _("On invoicing: the company bears the collection risk and pays on invoicing"),
+    )
+
+
 class Tenant(models.Model):
     """A portage company (entreprise de portage salarial): one tenant of the platform.
 
@@ -110,6 +128,36 @@ class Tenant(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    # Invoicing settings.
+    invoice_prefix = models.CharField(
+        _("invoice number prefix"), max_length=10, default="FA", validators=[validate_prefix]
+    )
+    credit_note_prefix = models.CharField(
+        _("credit note number prefix"), max_length=10, default="AV", validators=[validate_prefix]
+    )
+    number_yearly_reset = models.BooleanField(
+        _("restart numbering every year"),
+        default=True,
+        help_text=_("Numbers then read PREFIX-YEAR-000001, e.g. FA-2026-000123."),
+    )
+    late_penalty_rate = models.DecimalField(
+        _("contractual late penalty rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_(
+            "Leave empty to apply the legal rate: the ECB main refinancing rate plus 10 "
+            "points (Code de commerce L441-10)."
+        ),
+    )
+    pay_model = models.CharField(
+        _("consultant pay model"),
+        max_length=20,
+        choices=PayModel.choices,
+        default=PayModel.ON_COLLECTION,
+    )
 
     class Meta:
         verbose_name = _("portage company")

@@ -1,16 +1,35 @@
 """Celery tasks of the platform core. Tasks hold no business logic: they call services."""
 
+import logging
 from datetime import date
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 from django.contrib.sessions.models import Session
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from portage import batch
 from portage.models import Tenant
 from portage.tenancy import tenant_context
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_on_commit(task, **kwargs):
+    """Send `task` once the current transaction commits, and never fail the caller for it.
+
+    For work that has another way to happen (a PDF is also rendered on first download);
+    work that must not be lost goes through an outbox instead.
+    """
+
+    def send():
+        try:
+            task.delay(**kwargs)
+        except Exception:
+            logger.warning("Could not enqueue %s%r", task.name, kwargs, exc_info=True)
+
+    transaction.on_commit(send)
 
 
 class TenantTask(DjangoTask):

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from stdnum import bic, iban
 from stdnum.eu import vat
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
-from stdnum.fr import siren
+from stdnum.fr import siren, siret
 
 
 def _check(module, value, label):
@@ -24,6 +24,10 @@ def validate_siren(value):
     _check(siren, value, _("The SIREN number"))
 
 
+def validate_siret(value):
+    _check(siret, value, _("The SIRET number"))
+
+
 def validate_vat_number(value):
     _check(vat, value, _("The VAT number"))
 
@@ -38,6 +42,10 @@ def validate_bic(value):
 
 def compact_siren(value):
     return siren.compact(value)
+
+
+def compact_siret(value):
+    return siret.compact(value)
 
 
 def compact_vat_number(value):

@@ -1,0 +1,151 @@
+"""Reads of the invoicing app: exposure, lists, and the consultant's pay status."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from consultants.models import LedgerEntry
+from consultants.selectors import account_balance, invoice_ledger_sums
+from invoices.models import Client, Invoice, Payment
+from portage.money import ZERO, to_cents
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+OPEN = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
+BALANCE = ExpressionWrapper(
+    F("total_ttc") - F("credited_amount") - F("paid_amount"), output_field=MONEY
+)
+
+
+def open_invoices():
+    return Invoice.objects.filter(kind=Invoice.Kind.INVOICE, status__in=OPEN)
+
+
+def client_exposure(*, client):
+    """The client's exposure (encours): what it still owes, incl. VAT, on issued invoices."""
+    total = open_invoices().filter(client=client).aggregate(total=Sum(BALANCE))
+    return total["total"] or ZERO
+
+
+def clients_with_exposure(*, tenant):
+    """Clients with their exposure and number of open invoices, in one query."""
+    per_client = (
+        open_invoices()
+        .filter(client=OuterRef("pk"))
+        .values("client")
+        .annotate(total=Sum(BALANCE))
+        .values("total")
+    )
+    return Client.objects.filter(tenant=tenant).annotate(
+        exposure=Coalesce(Subquery(per_client, output_field=MONEY), Value(ZERO), output_field=MONEY)
+    )
+
+
+def client_credit(*, client):
+    """What the client paid and is not allocated yet: its credit, to allocate later."""
+    payments = Payment.objects.filter(client=client, status=Payment.Status.ACTIVE).annotate(
+        allocated=Coalesce(
+            Sum("allocations__amount", filter=Q(allocations__is_active=True)),
+            Value(ZERO),
+            output_field=MONEY,
+        )
+    )
+    return sum((p.amount - p.allocated for p in payments), ZERO)
+
+
+def invoice_list(*, tenant):
+    return (
+        Invoice.objects.filter(tenant=tenant)
+        .select_related("client", "consultant__user", "credited_invoice")
+        .order_by("-issue_date", "-id")
+    )
+
+
+def payments_with_unallocated(*, client):
+    return (
+        Payment.objects.filter(client=client)
+        .annotate(
+            allocated=Coalesce(
+                Sum("allocations__amount", filter=Q(allocations__is_active=True)),
+                Value(ZERO),
+                output_field=MONEY,
+            )
+        )
+        .order_by("-received_on", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class InvoicePay:
+    """What an invoice means for the consultant's pay (see the seed article: what was
+    received is acquired; the balance waits for the client)."""
+
+    invoice: Invoice
+    billed_ht: Decimal
+    fee: Decimal
+    net: Decimal
+    acquired: Decimal
+    indemnified: Decimal
+    lost: Decimal
+
+    @property
+    def waiting(self):
+        return self.net - self.acquired - self.indemnified - self.lost
+
+
+@dataclass(frozen=True)
+class PayStatus:
+    rows: list
+    balance: Decimal
+
+    def total(self, name):
+        return sum((getattr(row, name) for row in self.rows), ZERO)
+
+
+ACQUIRED_KINDS = (
+    LedgerEntry.Kind.INVOICE_COLLECTED,
+    LedgerEntry.Kind.INVOICE_BILLED,
+    LedgerEntry.Kind.MANAGEMENT_FEE,
+)
+
+
+def pay_status(*, consultant):
+    """Per issued invoice of the consultant: billed excl. VAT (after credit notes), the
+    management fee, the net, what the activity account already holds for it (acquired),
+    what the insurer paid, what is lost, and what waits for the client; and the balance."""
+    credited_ht = (
+        Invoice.objects.filter(credited_invoice=OuterRef("pk"), kind=Invoice.Kind.CREDIT_NOTE)
+        .values("credited_invoice")
+        .annotate(total=Sum("total_ht"))
+        .values("total")
+    )
+    invoices = list(
+        Invoice.objects.filter(consultant=consultant, kind=Invoice.Kind.INVOICE)
+        .exclude(status=Invoice.Status.DRAFT)
+        .select_related("client")
+        .annotate(
+            credited_ht=Coalesce(
+                Subquery(credited_ht, output_field=MONEY), Value(ZERO), output_field=MONEY
+            )
+        )
+        .order_by("-issue_date", "-id")
+    )
+    sums = invoice_ledger_sums(consultant=consultant, invoice_pks=[i.pk for i in invoices])
+    rows = []
+    for invoice in invoices:
+        posted = sums.get(invoice.pk, {})
+        billed = invoice.total_ht - invoice.credited_ht
+        fee = to_cents(billed * invoice.fee_rate / 100)
+        rows.append(
+            InvoicePay(
+                invoice=invoice,
+                billed_ht=billed,
+                fee=fee,
+                net=billed - fee,
+                acquired=sum((posted.get(kind, ZERO) for kind in ACQUIRED_KINDS), ZERO),
+                indemnified=posted.get(LedgerEntry.Kind.INDEMNITY_RECEIVED, ZERO),
+                lost=ZERO,
+            )
+        )
+    return PayStatus(rows=rows, balance=account_balance(consultant=consultant))

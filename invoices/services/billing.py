@@ -1,0 +1,495 @@
+"""Clients, missions, invoices and credit notes: drafting, issuing, cancelling.
+
+Issuing follows the French rules for invoices (Code de commerce L441-9, CGI art. 242
+nonies A): a unique number in a continuous, chronological series, the mandatory mentions,
+and no change once issued; a correction is a credit note (avoir) naming the invoice.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consultants.models import LedgerEntry
+from consultants.services import ledger_post
+from invoices.models import Client, Invoice, InvoiceLine, Mission, NumberCounter
+from invoices.terms import due_date, validate_terms
+from portage.batch import paris_today
+from portage.models import PayModel
+from portage.money import ZERO, to_cents
+from portage.services import audit_record, snapshot
+from portage.tasks import enqueue_on_commit
+
+VAT_RATES = (Decimal("20.00"), Decimal("10.00"), Decimal("5.50"), Decimal("2.10"), Decimal("0"))
+
+CLIENT_FIELDS = [
+    "legal_name",
+    "siren",
+    "siret",
+    "vat_number",
+    "country",
+    "address_line1",
+    "address_line2",
+    "postal_code",
+    "city",
+    "billing_emails",
+    "category",
+    "payment_terms",
+    "payment_days",
+]
+MISSION_FIELDS = [
+    "title",
+    "start_date",
+    "end_date",
+    "daily_rate",
+    "payment_terms",
+    "payment_days",
+    "purchase_order",
+]
+
+
+# Clients and missions
+
+
+@transaction.atomic
+def client_create(*, tenant, by, **fields):
+    client = Client(tenant=tenant, **fields)
+    client.full_clean()
+    client.save()
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="client.created",
+        obj=client,
+        after=snapshot(client, ["legal_name", "siren", "category"]),
+    )
+    return client
+
+
+@transaction.atomic
+def client_update(*, client, by, **changes):
+    stored = Client.objects.select_for_update().get(pk=client.pk)
+    before = snapshot(stored, changes)
+    for name, value in changes.items():
+        setattr(stored, name, value)
+    stored.full_clean()
+    stored.save()
+    after = snapshot(stored, changes)
+    changed = [name for name in changes if before[name] != after[name]]
+    if changed:
+        audit_record(
+            tenant=stored.tenant,
+            actor=by,
+            action="client.updated",
+            obj=stored,
+            before={n: before[n] for n in changed},
+            after={n: after[n] for n in changed},
+        )
+    return stored
+
+
+@transaction.atomic
+def mission_create(*, tenant, consultant, client, by, **fields):
+    mission = Mission(tenant=tenant, consultant=consultant, client=client, **fields)
+    mission.full_clean()
+    mission.save()
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="mission.created",
+        obj=mission,
+        after={
+            "consultant": str(consultant),
+            "client": str(client),
+            "daily_rate": mission.daily_rate,
+        },
+    )
+    return mission
+
+
+# Amounts
+
+
+@dataclass(frozen=True)
+class Totals:
+    ht: Decimal
+    vat: Decimal
+    ttc: Decimal
+    vat_breakdown: tuple  # ((rate, base, amount), ...) by rate, descending
+
+
+def line_total(*, quantity, unit_price):
+    """A line's amount excl. VAT: quantity × unit price, rounded to the cent per line."""
+    return to_cents(Decimal(quantity) * Decimal(unit_price))
+
+
+def compute_totals(lines):
+    """Totals of lines (each with `total_ht` and `vat_rate`).
+
+    VAT is computed once per rate on the sum of that rate's lines, as the invoice must show
+    the VAT per rate (CGI art. 242 nonies A) and EN 16931 checks each rate's amount
+    (BR-CO-17): base × rate, rounded to the cent.
+    """
+    bases = defaultdict(lambda: ZERO)
+    for line in lines:
+        bases[Decimal(line.vat_rate)] += line.total_ht
+    breakdown = tuple(
+        (rate, base, to_cents(base * rate / 100))
+        for rate, base in sorted(bases.items(), reverse=True)
+    )
+    ht = sum((base for _, base, _ in breakdown), ZERO)
+    vat = sum((amount for _, _, amount in breakdown), ZERO)
+    return Totals(ht=ht, vat=vat, ttc=ht + vat, vat_breakdown=breakdown)
+
+
+# Drafts
+
+
+def _check_parties(*, client, consultant, mission):
+    if mission and (mission.client_id != client.pk or mission.consultant_id != consultant.pk):
+        raise ValidationError(_("This mission is not the consultant's mission for this client."))
+
+
+def _write_lines(invoice, lines):
+    """Replace the draft's lines and recompute its totals."""
+    if not lines:
+        raise ValidationError(_("An invoice needs at least one line."), code="no_lines")
+    invoice.lines.all().delete()
+    objects = []
+    for position, line in enumerate(lines, start=1):
+        quantity = Decimal(line["quantity"])
+        unit_price = to_cents(line["unit_price"])
+        vat_rate = Decimal(line["vat_rate"])
+        if quantity <= 0 or unit_price < 0:
+            raise ValidationError(
+                _("Line %(n)s: quantity and price must be positive."), params={"n": position}
+            )
+        if vat_rate not in VAT_RATES:
+            raise ValidationError(
+                _("Line %(n)s: %(rate)s %% is not a French VAT rate."),
+                params={"n": position, "rate": vat_rate},
+            )
+        objects.append(
+            InvoiceLine(
+                tenant=invoice.tenant,
+                invoice=invoice,
+                position=position,
+                description=line["description"],
+                quantity=quantity,
+                unit=line.get("unit", InvoiceLine.Unit.DAY),
+                unit_price=unit_price,
+                vat_rate=vat_rate,
+                total_ht=line_total(quantity=quantity, unit_price=unit_price),
+            )
+        )
+    InvoiceLine.objects.bulk_create(objects)
+    totals = compute_totals(objects)
+    invoice.total_ht, invoice.total_vat, invoice.total_ttc = totals.ht, totals.vat, totals.ttc
+
+
+@transaction.atomic
+def invoice_draft_create(
+    *,
+    tenant,
+    client,
+    consultant,
+    lines,
+    by,
+    mission=None,
+    purchase_order="",
+    payment_terms=None,
+    payment_days=None,
+):
+    """A draft invoice; its terms default to the mission's, else the client's."""
+    _check_parties(client=client, consultant=consultant, mission=mission)
+    terms_from = mission or client
+    invoice = Invoice(
+        tenant=tenant,
+        client=client,
+        consultant=consultant,
+        mission=mission,
+        purchase_order=purchase_order or (mission.purchase_order if mission else ""),
+        payment_terms=payment_terms or terms_from.payment_terms,
+        payment_days=terms_from.payment_days if payment_days is None else payment_days,
+    )
+    validate_terms(invoice.payment_terms, invoice.payment_days)
+    invoice.save()
+    _write_lines(invoice, lines)
+    invoice.save()
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="invoice.drafted",
+        obj=invoice,
+        after={"client": str(client), "total_ttc": invoice.total_ttc},
+    )
+    return invoice
+
+
+def _locked_draft(invoice):
+    stored = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if not stored.is_draft:
+        raise ValidationError(
+            _("Invoice %(number)s is issued: it cannot be changed. Issue a credit note instead."),
+            params={"number": stored.number},
+            code="issued",
+        )
+    return stored
+
+
+@transaction.atomic
+def invoice_draft_update(*, invoice, by, lines=None, **fields):
+    stored = _locked_draft(invoice)
+    for name, value in fields.items():
+        setattr(stored, name, value)
+    _check_parties(client=stored.client, consultant=stored.consultant, mission=stored.mission)
+    validate_terms(stored.payment_terms, stored.payment_days)
+    if lines is not None:
+        _write_lines(stored, lines)
+    stored.save()
+    return stored
+
+
+@transaction.atomic
+def invoice_draft_delete(*, invoice, by):
+    """Drop a draft: it has no number yet, so no hole is left in the series."""
+    stored = _locked_draft(invoice)
+    audit_record(
+        tenant=stored.tenant,
+        actor=by,
+        action="invoice.draft_deleted",
+        obj=stored,
+        before={"client": str(stored.client), "total_ttc": stored.total_ttc},
+    )
+    stored.delete()
+
+
+# Issuing
+
+
+def _next_number(*, tenant, kind, issued_on):
+    """Take the next number of the series, under a lock held until the transaction ends.
+
+    The counter row, not "highest number + 1", makes numbers continuous and unique when
+    many invoices are issued at once; refusing a date earlier than the series' last keeps
+    them chronological.
+    """
+    prefix = tenant.invoice_prefix if kind == Invoice.Kind.INVOICE else tenant.credit_note_prefix
+    year = issued_on.year if tenant.number_yearly_reset else 0
+    key = {"tenant": tenant, "kind": kind, "prefix": prefix, "year": year}
+    try:
+        with transaction.atomic():
+            NumberCounter.objects.get_or_create(**key)
+    except IntegrityError:
+        pass  # created at the same moment by another transaction: it is there now
+    counter = NumberCounter.objects.select_for_update().get(**key)
+    if counter.last_issue_date and issued_on < counter.last_issue_date:
+        raise ValidationError(
+            _(
+                "The series already has a document dated %(date)s: numbers follow the dates, "
+                "so this one cannot be dated earlier."
+            ),
+            params={"date": counter.last_issue_date.strftime("%d/%m/%Y")},
+            code="not_chronological",
+        )
+    counter.last_number += 1
+    counter.last_issue_date = issued_on
+    counter.save(update_fields=["last_number", "last_issue_date"])
+    if year:
+        return f"{prefix}-{year}-{counter.last_number:06d}"
+    return f"{prefix}-{counter.last_number:06d}"
+
+
+def _party(**fields):
+    return {name: value or "" for name, value in fields.items()}
+
+
+def _seller(tenant):
+    return _party(
+        name=tenant.legal_name,
+        siren=tenant.siren,
+        vat_number=tenant.vat_number,
+        address_line1=tenant.address_line1,
+        address_line2=tenant.address_line2,
+        postal_code=tenant.postal_code,
+        city=tenant.city,
+        country=tenant.country,
+        iban=tenant.iban,
+        bic=tenant.bic,
+        email="",
+    )
+
+
+def _buyer(client):
+    return _party(
+        name=client.legal_name,
+        siren=client.siren,
+        siret=client.siret,
+        vat_number=client.vat_number,
+        address_line1=client.address_line1,
+        address_line2=client.address_line2,
+        postal_code=client.postal_code,
+        city=client.city,
+        country=client.country,
+        email=(client.billing_emails or [""])[0],
+    )
+
+
+def _check_mentions(tenant, client):
+    """The mandatory mentions must be there before a number is taken."""
+    missing = [
+        label
+        for label, value in (
+            (_("the company's VAT number"), tenant.vat_number),
+            (_("the company's address"), tenant.address_line1 and tenant.city),
+            (_("the company's IBAN"), tenant.iban),
+        )
+        if not value
+    ]
+    if missing:
+        raise ValidationError(
+            _("Complete %(missing)s in the company settings before issuing."),
+            params={"missing": ", ".join(missing)},
+            code="missing_mentions",
+        )
+
+
+def _post_billed(invoice, *, sign, by):
+    """Pay model "on invoicing": the consultant is credited the net when the invoice is issued
+    (and debited back by a credit note)."""
+    label = _("Invoice %(number)s") % {"number": invoice.number}
+    fee = to_cents(invoice.total_ht * invoice.fee_rate / 100)
+    ledger_post(
+        consultant=invoice.consultant,
+        kind=LedgerEntry.Kind.INVOICE_BILLED,
+        amount=sign * invoice.total_ht,
+        booked_on=invoice.issue_date,
+        label=label,
+        invoice=invoice.credited_invoice or invoice,
+        by=by,
+    )
+    ledger_post(
+        consultant=invoice.consultant,
+        kind=LedgerEntry.Kind.MANAGEMENT_FEE,
+        amount=-sign * fee,
+        booked_on=invoice.issue_date,
+        label=label,
+        invoice=invoice.credited_invoice or invoice,
+        by=by,
+    )
+
+
+def _issue(invoice, *, by, issued_on):
+    tenant = invoice.tenant
+    _check_mentions(tenant, invoice.client)
+    if invoice.total_ttc <= 0 and invoice.kind == Invoice.Kind.INVOICE:
+        raise ValidationError(_("An invoice of zero cannot be issued."), code="zero")
+    invoice.number = _next_number(tenant=tenant, kind=invoice.kind, issued_on=issued_on)
+    invoice.issue_date = issued_on
+    invoice.status = Invoice.Status.ISSUED
+    invoice.issued_at = timezone.now()
+    invoice.issued_by = by
+    invoice.seller = _seller(tenant)
+    invoice.buyer = _buyer(invoice.client)
+    # A credit note keeps the rate of the invoice it cancels, whatever the rate is now.
+    credited = invoice.credited_invoice
+    invoice.fee_rate = credited.fee_rate if credited else invoice.consultant.fee_rate
+    if invoice.kind == Invoice.Kind.INVOICE:
+        invoice.due_date = due_date(
+            issued_on=issued_on, terms=invoice.payment_terms, days=invoice.payment_days
+        )
+    invoice.save()
+
+
+@transaction.atomic
+def invoice_issue(*, invoice, by, issued_on=None):
+    """Issue a draft: number, date, due date, frozen identities, and the PDF to render."""
+    stored = _locked_draft(invoice)
+    _issue(stored, by=by, issued_on=issued_on or paris_today())
+    if stored.tenant.pay_model == PayModel.ON_INVOICING:
+        _post_billed(stored, sign=1, by=by)
+    audit_record(
+        tenant=stored.tenant,
+        actor=by,
+        action="invoice.issued",
+        obj=stored,
+        after={"number": stored.number, "total_ttc": stored.total_ttc, "due_date": stored.due_date},
+    )
+    _render_pdf_after_commit(stored)
+    return stored
+
+
+@transaction.atomic
+def credit_note_issue(*, invoice, by, reason, lines=None, issued_on=None):
+    """Cancel an issued invoice fully (its own lines, by default) or partly (the lines given),
+    by a credit note that names it. It may not cancel more than is still unpaid."""
+    from invoices.services.payments import settle
+
+    original = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if original.kind != Invoice.Kind.INVOICE or original.is_draft:
+        raise ValidationError(_("Only an issued invoice can be credited."))
+    if not reason.strip():
+        raise ValidationError(_("A credit note states its reason."), code="no_reason")
+    if lines is None:
+        lines = [
+            {
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit": line.unit,
+                "unit_price": line.unit_price,
+                "vat_rate": line.vat_rate,
+            }
+            for line in original.lines.all()
+        ]
+    note = Invoice(
+        tenant=original.tenant,
+        kind=Invoice.Kind.CREDIT_NOTE,
+        client=original.client,
+        consultant=original.consultant,
+        mission=original.mission,
+        credited_invoice=original,
+        purchase_order=original.purchase_order,
+        reason=reason.strip()[:200],
+        payment_terms=original.payment_terms,
+        payment_days=original.payment_days,
+    )
+    note.save()
+    _write_lines(note, lines)
+    if note.total_ttc > original.balance:
+        raise ValidationError(
+            _(
+                "This credit note (%(amount)s) is more than what is still unpaid on %(number)s "
+                "(%(balance)s)."
+            ),
+            params={
+                "amount": note.total_ttc,
+                "number": original.number,
+                "balance": original.balance,
+            },
+            code="beyond_balance",
+        )
+    _issue(note, by=by, issued_on=issued_on or paris_today())
+    original.credited_amount += note.total_ttc
+    settle(original)
+    if original.tenant.pay_model == PayModel.ON_INVOICING:
+        _post_billed(note, sign=-1, by=by)
+    audit_record(
+        tenant=original.tenant,
+        actor=by,
+        action="invoice.credited",
+        obj=original,
+        after={"credit_note": note.number, "amount": note.total_ttc, "reason": reason},
+    )
+    _render_pdf_after_commit(note)
+    return note
+
+
+def _render_pdf_after_commit(invoice):
+    """Render the PDF in a worker; the download renders it if the worker has not yet."""
+    from invoices.tasks import render_invoice_pdf
+
+    enqueue_on_commit(render_invoice_pdf, tenant_id=invoice.tenant_id, invoice_id=invoice.pk)
