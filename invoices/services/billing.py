@@ -427,7 +427,7 @@ def invoice_issue(*, invoice, by, issued_on=None):
 def credit_note_issue(*, invoice, by, reason, lines=None, issued_on=None):
     """Cancel an issued invoice fully (its own lines, by default) or partly (the lines given),
     by a credit note that names it. It may not cancel more than is still unpaid."""
-    from invoices.services.payments import settle
+    from invoices.services.payments import settle, sync_consultant_account
 
     original = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if original.kind != Invoice.Kind.INVOICE or original.is_draft:
@@ -477,6 +477,8 @@ def credit_note_issue(*, invoice, by, reason, lines=None, issued_on=None):
     settle(original)
     if original.tenant.pay_model == PayModel.ON_INVOICING:
         _post_billed(note, sign=-1, by=by)
+    else:
+        sync_consultant_account(original, booked_on=note.issue_date, by=by)
     audit_record(
         tenant=original.tenant,
         actor=by,

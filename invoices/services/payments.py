@@ -36,17 +36,27 @@ def settle(invoice):
     invoice.save(update_fields=["paid_amount", "credited_amount", "status", "updated_at"])
 
 
-def _sync_consultant_account(invoice, *, booked_on, by):
+def credited_ht(invoice):
+    """The amount excl. VAT cancelled by the invoice's credit notes."""
+    total = Invoice.objects.filter(
+        credited_invoice=invoice, kind=Invoice.Kind.CREDIT_NOTE
+    ).aggregate(total=Sum("total_ht"))
+    return total["total"] or ZERO
+
+
+def sync_consultant_account(invoice, *, booked_on, by):
     """Bring the consultant's account in line with what was collected on the invoice.
 
-    The target is computed from the totals (collected excl. VAT = total excl. VAT × paid /
-    total incl. VAT, the fee on it at the invoice's rate) and only the difference with what
-    the account already holds for the invoice is posted, so that rounding never drifts and
-    a fully paid invoice credits exactly its net.
+    Collected excl. VAT = billed excl. VAT (after credit notes) × paid / due incl. VAT, so
+    that an invoice paid in full credits exactly its net; the fee is taken on it at the
+    invoice's rate. Only the difference with what the account already holds for the
+    invoice is posted, so rounding never drifts.
     """
-    if invoice.tenant.pay_model != PayModel.ON_COLLECTION or not invoice.total_ttc:
+    if invoice.tenant.pay_model != PayModel.ON_COLLECTION:
         return
-    collected = to_cents(invoice.total_ht * invoice.paid_amount / invoice.total_ttc)
+    due = invoice.total_ttc - invoice.credited_amount
+    billed = invoice.total_ht - credited_ht(invoice)
+    collected = to_cents(billed * invoice.paid_amount / due) if due > 0 else ZERO
     fee = to_cents(collected * invoice.fee_rate / 100)
     posted = dict(
         LedgerEntry.objects.filter(consultant=invoice.consultant, invoice_pk=invoice.pk)
@@ -97,7 +107,7 @@ def _allocate(payment, invoice, amount, *, by):
     )
     invoice.paid_amount += amount
     settle(invoice)
-    _sync_consultant_account(invoice, booked_on=payment.received_on, by=by)
+    sync_consultant_account(invoice, booked_on=payment.received_on, by=by)
     return allocation
 
 
@@ -211,7 +221,7 @@ def payment_reverse(*, payment, reason, by, booked_on=None):
         invoice = invoices[allocation.invoice_id]
         invoice.paid_amount -= allocation.amount
         settle(invoice)
-        _sync_consultant_account(invoice, booked_on=booked_on or paris_today(), by=by)
+        sync_consultant_account(invoice, booked_on=booked_on or paris_today(), by=by)
     payment.status = Payment.Status.REVERSED
     payment.reversal_reason = reason.strip()[:300]
     payment.reversed_at = timezone.now()
