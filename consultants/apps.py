@@ -7,3 +7,19 @@ class ConsultantsConfig(AppConfig):
 
     name = "consultants"
     verbose_name = _("Consultants")
+
+    def ready(self):
+        from consultants import views
+        from portage.audit import register_actions
+        from portage.permissions import Role
+        from portage.views import home_for
+
+        home_for(Role.CONSULTANT)(views.portal_home)
+        register_actions(
+            {
+                "consultant.created": _("Consultant added"),
+                "consultant.updated": _("Consultant changed"),
+                "ledger.pay_out": _("Pay-out recorded"),
+                "ledger.adjusted": _("Activity account adjusted"),
+            }
+        )

@@ -7,3 +7,28 @@ class InvoicesConfig(AppConfig):
 
     name = "invoices"
     verbose_name = _("Invoicing")
+
+    def ready(self):
+        from invoices import views
+        from portage.audit import register_actions
+        from portage.permissions import Role
+        from portage.views import home_for
+
+        home_for(Role.COLLECTOR)(views.collections_home)
+        register_actions(ACTION_LABELS)
+
+
+ACTION_LABELS = {
+    "client.created": _("Client created"),
+    "client.updated": _("Client changed"),
+    "mission.created": _("Mission created"),
+    "invoice.drafted": _("Draft invoice created"),
+    "invoice.draft_deleted": _("Draft invoice deleted"),
+    "invoice.issued": _("Invoice issued"),
+    "invoice.credited": _("Credit note issued"),
+    "payment.recorded": _("Payment recorded"),
+    "payment.allocated": _("Credit allocated"),
+    "payment.reversed": _("Payment reversed"),
+    "bank.statement_imported": _("Bank statement imported"),
+    "bank.line_dismissed": _("Bank line dismissed"),
+}

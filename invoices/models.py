@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from consultants.models import Consultant
 from invoices.terms import PaymentTerms, validate_terms
@@ -347,6 +348,16 @@ class InvoiceLine(TenantOwned):
 
     def __str__(self):
         return self.description
+
+    @property
+    def unit_label(self):
+        """The unit as printed after the quantity: "1 jour", "2,5 jours"."""
+        count = 1 if self.quantity <= 1 else 2
+        if self.unit == self.Unit.DAY:
+            return ngettext("day", "days", count)
+        if self.unit == self.Unit.HOUR:
+            return ngettext("hour", "hours", count)
+        return ngettext("unit", "units", count)
 
 
 class Payment(TenantOwned):

@@ -3,7 +3,17 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from consultants.models import LedgerEntry
@@ -63,6 +73,7 @@ def invoice_list(*, tenant):
 
 
 def payments_with_unallocated(*, client):
+    """The client's payments, each with what is left of it to allocate (`unallocated`)."""
     return (
         Payment.objects.filter(client=client)
         .annotate(
@@ -72,6 +83,7 @@ def payments_with_unallocated(*, client):
                 output_field=MONEY,
             )
         )
+        .annotate(unallocated=ExpressionWrapper(F("amount") - F("allocated"), output_field=MONEY))
         .order_by("-received_on", "-id")
     )
 
@@ -149,3 +161,13 @@ def pay_status(*, consultant):
             )
         )
     return PayStatus(rows=rows, balance=account_balance(consultant=consultant))
+
+
+def overdue_summary(*, tenant, today):
+    """How many open invoices are past due on `today`, and how much they still owe."""
+    totals = (
+        open_invoices()
+        .filter(tenant=tenant, due_date__lt=today)
+        .aggregate(count=Count("pk"), amount=Sum(BALANCE))
+    )
+    return {"count": totals["count"], "amount": totals["amount"] or ZERO}

@@ -21,12 +21,17 @@ from portage.tenancy import all_tenants, tenant_context
 
 
 class PlatformReadOnlyAdmin(admin.ModelAdmin):
-    """Every tenant's rows of a tenant-owned model, for operators to look at."""
+    """A tenant-owned model's rows, read-only: the active company's when the operator works
+    in one (both tenancy locks apply), else every company's, through the platform role."""
 
     list_select_related = ["tenant"]
+    list_filter = ["tenant"]
 
     def get_queryset(self, request):
-        queryset = all_tenants(self.model)
+        if request.tenant is not None:
+            queryset = self.model.objects.all()
+        else:
+            queryset = all_tenants(self.model)
         ordering = self.get_ordering(request)
         return queryset.order_by(*ordering) if ordering else queryset
 

@@ -31,16 +31,46 @@ class Perm(StrEnum):
     VIEW_TEAM = "team.view"
     MANAGE_TEAM = "team.manage"
     VIEW_AUDIT = "audit.view"
+    VIEW_CONSULTANTS = "consultants.view"
+    MANAGE_CONSULTANTS = "consultants.manage"
+    VIEW_CLIENTS = "clients.view"
+    MANAGE_CLIENTS = "clients.manage"
+    VIEW_INVOICES = "invoices.view"
+    MANAGE_INVOICES = "invoices.manage"
+    RECORD_PAYMENTS = "payments.record"
+    IMPORT_BANK = "bank.import"
+    # A consultant's own invoices and pay, in the portal.
+    PORTAL = "portal.view"
 
 
-_READ = {Perm.VIEW_DASHBOARD, Perm.VIEW_COMPANY, Perm.VIEW_TEAM, Perm.VIEW_AUDIT}
+_READ = {
+    Perm.VIEW_DASHBOARD,
+    Perm.VIEW_COMPANY,
+    Perm.VIEW_TEAM,
+    Perm.VIEW_AUDIT,
+    Perm.VIEW_CONSULTANTS,
+    Perm.VIEW_CLIENTS,
+    Perm.VIEW_INVOICES,
+}
 
 ROLE_PERMISSIONS = {
-    Role.CONSULTANT: frozenset({Perm.VIEW_DASHBOARD}),
-    Role.COLLECTOR: frozenset({Perm.VIEW_DASHBOARD, Perm.VIEW_COMPANY}),
+    Role.CONSULTANT: frozenset({Perm.VIEW_DASHBOARD, Perm.PORTAL}),
+    Role.COLLECTOR: frozenset(
+        {
+            Perm.VIEW_DASHBOARD,
+            Perm.VIEW_COMPANY,
+            Perm.VIEW_CONSULTANTS,
+            Perm.VIEW_CLIENTS,
+            Perm.MANAGE_CLIENTS,
+            Perm.VIEW_INVOICES,
+            Perm.MANAGE_INVOICES,
+            Perm.RECORD_PAYMENTS,
+            Perm.IMPORT_BANK,
+        }
+    ),
     # The accountant reads everything and changes nothing.
     Role.ACCOUNTANT: frozenset(_READ),
-    Role.ADMIN: frozenset(Perm),
+    Role.ADMIN: frozenset(Perm) - {Perm.PORTAL},
 }
 
 

@@ -22,6 +22,8 @@ urlpatterns = [
     path("equipe/<int:pk>/reactiver/", views.member_reactivate, name="member_reactivate"),
     path("journal/", views.audit_log, name="audit_log"),
     path("journal/<int:pk>/", views.audit_entry, name="audit_entry"),
+    path("", include("consultants.urls")),
+    path("", include("invoices.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -17,16 +17,29 @@ from portage.models import AuditEntry, Membership
 from portage.permissions import Perm, Role, has_perm, permission_required, public, signed_in
 
 DASHBOARD_TEMPLATES = {
-    Role.CONSULTANT: "portage/dashboard/consultant.html",
-    Role.COLLECTOR: "portage/dashboard/collector.html",
     Role.ADMIN: "portage/dashboard/admin.html",
     Role.ACCOUNTANT: "portage/dashboard/accountant.html",
 }
+
+# A role's home page, when an app provides a richer one than the core's (see `home_for`).
+ROLE_HOMES = {}
+
+
+def home_for(role):
+    """Register `view` as the home page of `role` (called by apps in their `ready`)."""
+
+    def register(view):
+        ROLE_HOMES[role] = view
+        return view
+
+    return register
 
 
 @permission_required(Perm.VIEW_DASHBOARD)
 def dashboard(request):
     role = Role(request.membership.role)
+    if role in ROLE_HOMES:
+        return ROLE_HOMES[role](request)
     context = {"role": role}
     if role == Role.ADMIN:
         context["setup"] = selectors.setup_checklist(tenant=request.tenant, user=request.user)

@@ -321,6 +321,8 @@ def _seller(tenant):
         iban=tenant.iban,
         bic=tenant.bic,
         email="",
+        # Printed on the invoice: the rate in force when it was issued.
+        late_penalty_rate=str(tenant.late_penalty_rate or ""),
     )
 
 

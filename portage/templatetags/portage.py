@@ -1,6 +1,13 @@
+from decimal import Decimal
+
 from django import template
 
+from portage.money import to_cents
+
 register = template.Library()
+
+NNBSP = "\u202f"  # French thousands separator
+NBSP = "\u00a0"
 
 
 @register.filter
@@ -10,3 +17,91 @@ def audit_changes(entry):
     after = entry.after or {}
     names = list(before) + [name for name in after if name not in before]
     return [(name, before.get(name), after.get(name)) for name in names]
+
+
+def _french_number(value, places):
+    text = f"{value:,.{places}f}"
+    return text.replace(",", NNBSP).replace(".", ",")
+
+
+@register.filter
+def euros(value):
+    """1234.5 → "1 234,50 €" (French typography, narrow spaces)."""
+    if value is None or value == "":
+        return ""
+    return f"{_french_number(to_cents(value), 2)}{NBSP}€"
+
+
+@register.filter
+def amount(value):
+    """Like `euros`, without the currency sign (for tables headed in euros)."""
+    if value is None or value == "":
+        return ""
+    return _french_number(to_cents(value), 2)
+
+
+@register.filter
+def percent(value):
+    """20.00 → "20 %", 5.50 → "5,5 %"."""
+    number = Decimal(value).normalize()
+    text = f"{number:f}".replace(".", ",")
+    return f"{text}{NBSP}%"
+
+
+@register.filter
+def quantity(value):
+    """2.500 → "2,5", 10.000 → "10"."""
+    number = Decimal(value).normalize()
+    return f"{number:f}".replace(".", ",")
+
+
+@register.filter
+def iban(value):
+    """The IBAN in groups of four, as printed on documents."""
+    value = (value or "").replace(" ", "")
+    return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number):
+    """The current URL with `page` set to `number`, keeping the other parameters (filters)."""
+    query = context["request"].GET.copy()
+    query["page"] = number
+    return f"?{query.urlencode()}"
+
+
+STATUS_TONES = {
+    "draft": "muted",
+    "issued": "neutral",
+    "partially_paid": "warn",
+    "paid": "ok",
+    "credited": "muted",
+    "active": "ok",
+    "reversed": "danger",
+    "unmatched": "warn",
+    "suggested": "neutral",
+    "confirmed": "ok",
+    "dismissed": "muted",
+    "left": "muted",
+}
+
+
+@register.inclusion_tag("includes/badge.html")
+def status_badge(obj, field="status"):
+    """A coloured badge for the object's status (its display label, its tone)."""
+    value = getattr(obj, field)
+    return {"label": getattr(obj, f"get_{field}_display")(), "tone": STATUS_TONES.get(value)}
+
+
+@register.filter
+def overdue_days(invoice, today):
+    """Days past the due date on `today` (0 when not due yet)."""
+    if not invoice.due_date or not invoice.is_open:
+        return 0
+    return max((today - invoice.due_date).days, 0)
+
+
+@register.filter
+def pay_total(status, name):
+    """The total of one column of a pay status."""
+    return status.total(name)

@@ -18,27 +18,33 @@ def seed(capsys):
     return capsys.readouterr().out
 
 
-def test_it_creates_two_companies_with_one_user_per_role(capsys):
-    seed(capsys)
+def test_it_creates_two_companies_with_a_printed_user_for_each_role(capsys):
+    out = seed(capsys)
     tenants = list(Tenant.objects.order_by("slug"))
     assert [t.slug for t in tenants] == ["alpine", "horizon"]
     for tenant in tenants:
+        printed = [
+            f"{part}@{tenant.slug}.example"
+            for part in ("admin", "recouvrement", "consultant", "comptable")
+        ]
         with tenant_context(tenant):
-            roles = sorted(
-                Membership.objects.exclude(user__email__startswith="cabinet@").values_list(
-                    "role", flat=True
+            roles = dict(
+                Membership.objects.filter(user__email__in=printed).values_list(
+                    "user__email", "role"
                 )
             )
-        assert roles == sorted(Role.values)
+        assert sorted(roles.values()) == sorted(Role.values)
+        assert all(email in out for email in printed)
 
 
 def test_it_prints_every_sign_in_and_can_run_twice(capsys):
     first = seed(capsys)
+    users = User.objects.count()
     second = seed(capsys)
     assert first == second
     emails = re.findall(r"^\s+(\S+@\S+)\s+demo-pass-2026", first, re.MULTILINE)
     assert len(emails) == 10
-    assert User.objects.count() == 10
+    assert User.objects.count() == users
 
 
 def test_the_printed_credentials_sign_in(capsys, client):
@@ -60,3 +66,36 @@ def test_the_shared_accountant_sees_both_companies(capsys, client):
     )
     page = client.get(reverse("dashboard"))
     assert len(page.context["user_memberships"]) == 2
+
+
+def test_each_company_gets_invoices_at_every_stage(capsys):
+    from datetime import timedelta
+
+    from invoices.models import Invoice
+    from portage.batch import paris_today
+
+    seed(capsys)
+    today = paris_today()
+    for tenant in Tenant.objects.all():
+        with tenant_context(tenant):
+            invoices = list(Invoice.objects.filter(kind="invoice"))
+        statuses = {invoice.status for invoice in invoices}
+        assert statuses == {"draft", "issued", "partially_paid", "paid", "credited"}
+        late = {(today - i.due_date).days for i in invoices if i.is_open}
+        assert {200, 100, 40, 20, 5, 0} <= late
+        assert any(i.due_date > today for i in invoices if i.is_open)
+        assert today - timedelta(days=230) == min(i.issue_date for i in invoices if i.issue_date)
+
+
+def test_the_demo_consultants_pay_status_adds_up(capsys):
+    from consultants.selectors import consultant_of
+    from invoices.selectors import pay_status
+
+    seed(capsys)
+    tenant = Tenant.objects.get(slug="horizon")
+    with tenant_context(tenant):
+        user = User.objects.get(email="consultant@horizon.example")
+        status = pay_status(consultant=consultant_of(user=user, tenant=tenant))
+    assert status.total("acquired") > 0 and status.total("waiting") > 0
+    assert status.total("acquired") + status.total("waiting") == status.total("net")
+    assert status.balance == status.total("acquired") - 3200

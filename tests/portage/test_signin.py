@@ -27,7 +27,7 @@ def sign_in(client, email, password=PASSWORD):
 @pytest.mark.parametrize(
     ("role", "template"),
     [
-        (Role.CONSULTANT, "portage/dashboard/consultant.html"),
+        (Role.CONSULTANT, "consultants/portal_no_profile.html"),
         (Role.ACCOUNTANT, "portage/dashboard/accountant.html"),
     ],
 )

@@ -18,8 +18,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        from invoices import demo as billing_demo
+        from portage.batch import paris_today
+        from portage.models import Tenant
+
         with transaction.atomic():
             credentials = demo.seed(password=options["password"])
+            for tenant in Tenant.objects.filter(slug__in=[t["slug"] for t in demo.TENANTS]):
+                billing_demo.seed(tenant=tenant, today=paris_today(), password=options["password"])
         width = max(len(c.email) for c in credentials)
         self.stdout.write(_("Demo users (sign in at /accounts/login/):"))
         for c in credentials:

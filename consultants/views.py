@@ -1,0 +1,159 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from consultants import services
+from consultants.forms import AdjustmentForm, ConsultantCreateForm, ConsultantEditForm, PayOutForm
+from consultants.models import Consultant, LedgerEntry
+from consultants.selectors import consultant_of, ledger_of
+from invoices.models import Invoice
+from invoices.selectors import pay_status
+from portage.batch import paris_today
+from portage.money import ZERO
+from portage.permissions import Perm, has_perm, permission_required
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+@permission_required(Perm.VIEW_CONSULTANTS)
+def consultant_list(request):
+    balances = (
+        LedgerEntry.objects.filter(consultant=OuterRef("pk"))
+        .values("consultant")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    consultants = (
+        Consultant.objects.filter(tenant=request.tenant)
+        .select_related("user")
+        .annotate(
+            balance=Coalesce(
+                Subquery(balances, output_field=MONEY), Value(ZERO), output_field=MONEY
+            )
+        )
+        .order_by("status", "user__full_name")
+    )
+    return render(
+        request,
+        "consultants/consultant_list.html",
+        {
+            "page": Paginator(consultants, 50).get_page(request.GET.get("page")),
+            "can_manage": has_perm(request.membership, Perm.MANAGE_CONSULTANTS),
+        },
+    )
+
+
+@permission_required(Perm.MANAGE_CONSULTANTS)
+def consultant_create(request):
+    form = ConsultantCreateForm(request.POST or None, initial={"start_date": paris_today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            consultant = services.consultant_create(
+                tenant=request.tenant, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error("email", error)
+        else:
+            messages.success(request, _("The consultant has been added and invited."))
+            return redirect("consultant_detail", pk=consultant.pk)
+    return render(request, "consultants/consultant_form.html", {"form": form})
+
+
+@permission_required(Perm.VIEW_CONSULTANTS)
+def consultant_detail(request, pk):
+    consultant = get_object_or_404(Consultant.objects.select_related("user"), pk=pk)
+    can_manage = has_perm(request.membership, Perm.MANAGE_CONSULTANTS)
+    edit_form = ConsultantEditForm(instance=consultant)
+    pay_out_form = PayOutForm(initial={"booked_on": paris_today()})
+    adjustment_form = AdjustmentForm(initial={"booked_on": paris_today()})
+    if request.method == "POST":
+        if not can_manage:
+            return render(request, "403.html", status=403)
+        action = request.POST.get("action")
+        form = {"edit": ConsultantEditForm, "pay_out": PayOutForm, "adjust": AdjustmentForm}.get(
+            action
+        )
+        if form is None:
+            messages.error(request, _("Unknown action."))
+            return redirect("consultant_detail", pk=pk)
+        bound = form(request.POST, instance=consultant) if action == "edit" else form(request.POST)
+        if bound.is_valid():
+            try:
+                _apply(action, consultant, bound.cleaned_data, request.user)
+            except ValidationError as error:
+                bound.add_error(None, error)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("consultant_detail", pk=pk)
+        edit_form, pay_out_form, adjustment_form = (
+            bound if action == "edit" else edit_form,
+            bound if action == "pay_out" else pay_out_form,
+            bound if action == "adjust" else adjustment_form,
+        )
+    return render(
+        request,
+        "consultants/consultant_detail.html",
+        {
+            "consultant": consultant,
+            "status": pay_status(consultant=consultant),
+            "ledger": ledger_of(consultant=consultant)[:100],
+            "can_manage": can_manage,
+            "edit_form": edit_form,
+            "pay_out_form": pay_out_form,
+            "adjustment_form": adjustment_form,
+        },
+    )
+
+
+def _apply(action, consultant, data, user):
+    if action == "edit":
+        services.consultant_update(consultant=consultant, by=user, **data)
+    elif action == "pay_out":
+        services.pay_out_record(consultant=consultant, by=user, **data)
+    else:
+        services.ledger_adjust(consultant=consultant, by=user, **data)
+
+
+@permission_required(Perm.PORTAL)
+def portal_home(request):
+    """The consultant's home: their invoices and where their pay stands."""
+    consultant = consultant_of(user=request.user, tenant=request.tenant)
+    if consultant is None:
+        return render(request, "consultants/portal_no_profile.html")
+    status = pay_status(consultant=consultant)
+    invoices = (
+        Invoice.objects.filter(consultant=consultant, kind=Invoice.Kind.INVOICE)
+        .exclude(status=Invoice.Status.DRAFT)
+        .select_related("client")
+        .order_by("-issue_date", "-id")
+    )
+    return render(
+        request,
+        "consultants/portal_home.html",
+        {
+            "consultant": consultant,
+            "status": status,
+            "page": Paginator(invoices, 25).get_page(request.GET.get("page")),
+            "today": paris_today(),
+        },
+    )
+
+
+@permission_required(Perm.PORTAL)
+def portal_pay(request):
+    consultant = consultant_of(user=request.user, tenant=request.tenant)
+    if consultant is None:
+        return render(request, "consultants/portal_no_profile.html")
+    return render(
+        request,
+        "consultants/portal_pay.html",
+        {
+            "consultant": consultant,
+            "status": pay_status(consultant=consultant),
+            "ledger": ledger_of(consultant=consultant)[:200],
+        },
+    )

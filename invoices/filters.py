@@ -1,0 +1,50 @@
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from consultants.models import Consultant
+from invoices.models import Client, Invoice
+
+
+def _clients(request):
+    return Client.objects.filter(tenant=request.tenant)
+
+
+def _consultants(request):
+    return Consultant.objects.filter(tenant=request.tenant).select_related("user")
+
+
+class InvoiceFilter(django_filters.FilterSet):
+    number = django_filters.CharFilter(label=_("Number"), lookup_expr="icontains")
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Invoice.Status.choices)
+    client = django_filters.ModelChoiceFilter(label=_("Client"), queryset=_clients)
+    consultant = django_filters.ModelChoiceFilter(label=_("Consultant"), queryset=_consultants)
+    due_after = django_filters.DateFilter(
+        label=_("Due from"),
+        field_name="due_date",
+        lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    due_before = django_filters.DateFilter(
+        label=_("Due until"),
+        field_name="due_date",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Invoice
+        fields = []
+
+
+class ClientFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+
+    class Meta:
+        model = Client
+        fields = []
+
+    def search(self, queryset, name, value):
+        return queryset.filter(legal_name__icontains=value) | queryset.filter(
+            siren=value.replace(" ", "")
+        )

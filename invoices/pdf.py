@@ -1,0 +1,153 @@
+"""The invoice and credit note documents: a PDF/A-3 with the EN 16931 XML inside (Factur-X).
+
+Rendered once, right after issue (or on first download if the worker has not done it),
+from what was frozen at issue; stored with its SHA-256 and never rendered again.
+"""
+
+import base64
+import hashlib
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from weasyprint import HTML
+
+from invoices.facturx import facturx_pdf, facturx_xml
+from invoices.models import Invoice
+from invoices.services.billing import compute_totals
+from invoices.terms import describe
+from portage.templatetags.portage import percent
+
+LEGAL_RATE_TEXT = (
+    "au taux d'intérêt appliqué par la Banque centrale européenne à son opération de "
+    "refinancement la plus récente, majoré de 10 points"
+)
+
+
+def mandatory_notes(invoice):
+    """The mentions French law requires on an invoice (Code de commerce L441-9, L441-10,
+    D441-5): late penalties, the 40 EUR recovery indemnity, the absence of discount. A
+    credit note names the invoice it cancels."""
+    if invoice.kind == Invoice.Kind.CREDIT_NOTE:
+        credited = invoice.credited_invoice
+        return [
+            f"Avoir sur la facture n° {credited.number} du "
+            f"{credited.issue_date:%d/%m/%Y}, qu'il annule à hauteur de son montant."
+        ]
+    rate = invoice.seller.get("late_penalty_rate")
+    rate_text = f"au taux de {percent(rate)} l'an" if rate else LEGAL_RATE_TEXT
+    return [
+        f"En cas de retard de paiement, des pénalités de retard sont exigibles dès le "
+        f"lendemain de la date d'échéance, sans qu'un rappel soit nécessaire, "
+        f"{rate_text} (Code de commerce, art. L441-10).",
+        "Tout retard de paiement entraîne de plein droit une indemnité forfaitaire pour frais "
+        "de recouvrement de 40 € (Code de commerce, art. D441-5).",
+        "Pas d'escompte pour paiement anticipé.",
+    ]
+
+
+def _lines(invoice):
+    return list(invoice.lines.order_by("position", "id"))
+
+
+def facturx_document(invoice):
+    """The invoice as the Factur-X mapping expects it (see invoices.facturx)."""
+    lines = _lines(invoice)
+    credited = invoice.credited_invoice
+    return {
+        "kind": invoice.kind,
+        "number": invoice.number,
+        "issue_date": invoice.issue_date,
+        "due_date": invoice.due_date,
+        "currency": invoice.currency,
+        "seller": {
+            key: value for key, value in invoice.seller.items() if key != "late_penalty_rate"
+        },
+        "buyer": invoice.buyer,
+        "purchase_order": invoice.purchase_order,
+        "buyer_reference": invoice.purchase_order,
+        "payment_terms": str(describe(invoice.payment_terms, invoice.payment_days)),
+        "preceding_invoice": (
+            {"number": credited.number, "issue_date": credited.issue_date} if credited else None
+        ),
+        "notes": mandatory_notes(invoice),
+        "lines": [
+            {
+                "description": line.description,
+                "quantity": line.quantity,
+                "unit": line.unit,
+                "unit_price": line.unit_price,
+                "vat_rate": line.vat_rate,
+                "total_ht": line.total_ht,
+            }
+            for line in lines
+        ],
+        "vat_breakdown": [
+            {"rate": rate, "base": base, "amount": amount}
+            for rate, base, amount in compute_totals(lines).vat_breakdown
+        ],
+        "total_ht": invoice.total_ht,
+        "total_vat": invoice.total_vat,
+        "total_ttc": invoice.total_ttc,
+        "amount_due": invoice.total_ttc,
+    }
+
+
+def _logo_data_uri(tenant):
+    if not tenant.logo:
+        return ""
+    with tenant.logo.open("rb") as image:
+        content = image.read()
+    kind = "png" if content.startswith(b"\x89PNG") else "jpeg"
+    return f"data:image/{kind};base64,{base64.b64encode(content).decode()}"
+
+
+def render_invoice_pdf(invoice):
+    """The Factur-X PDF of an issued invoice or credit note, as bytes: always in French, the
+    language of the legal mentions, whoever asks for it."""
+    with translation.override("fr"):
+        return _render(invoice)
+
+
+def _render(invoice):
+    lines = _lines(invoice)
+    is_credit_note = invoice.kind == Invoice.Kind.CREDIT_NOTE
+    html = render_to_string(
+        "invoices/pdf/invoice.html",
+        {
+            "invoice": invoice,
+            "title": "Avoir" if is_credit_note else "Facture",
+            "is_credit_note": is_credit_note,
+            "credited": invoice.credited_invoice,
+            "seller": invoice.seller,
+            "buyer": invoice.buyer,
+            "consultant": invoice.consultant,
+            "mission": invoice.mission,
+            "lines": lines,
+            "vat_breakdown": compute_totals(lines).vat_breakdown,
+            "terms": describe(invoice.payment_terms, invoice.payment_days),
+            "notes": mandatory_notes(invoice),
+            "logo": _logo_data_uri(invoice.tenant),
+        },
+    )
+    pdf = HTML(string=html).write_pdf(pdf_variant="pdf/a-3b")
+    return facturx_pdf(pdf, facturx_xml(facturx_document(invoice)))
+
+
+@transaction.atomic
+def invoice_pdf_ensure(*, invoice):
+    """The invoice's stored PDF, rendered now if it was not yet (once: the row is locked)."""
+    stored = (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("tenant", "consultant__user", "mission", "credited_invoice")
+        .get(pk=invoice.pk)
+    )
+    if stored.is_draft:
+        raise ValueError("a draft has no PDF")
+    if not stored.pdf:
+        content = render_invoice_pdf(stored)
+        stored.pdf.save(f"{stored.tenant_id}/{stored.number}.pdf", ContentFile(content), save=False)
+        stored.pdf_sha256 = hashlib.sha256(content).hexdigest()
+        stored.save(update_fields=["pdf", "pdf_sha256", "updated_at"])
+    return stored

@@ -1,0 +1,104 @@
+"""The invoice document: a Factur-X PDF with the mandatory mentions, rendered once."""
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from facturx import get_facturx_xml_from_pdf, xml_check_xsd
+from lxml import etree
+from pypdf import PdfReader
+
+from invoices.pdf import invoice_pdf_ensure
+from invoices.services.billing import credit_note_issue
+from tests.factories import day_line, make_invoice
+
+pytestmark = pytest.mark.django_db
+
+NS = {
+    "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+}
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def pdf_of(invoice, in_tenant):
+    with in_tenant(invoice.tenant):
+        stored = invoice_pdf_ensure(invoice=invoice)
+        with stored.pdf.open("rb") as file:
+            return stored, file.read()
+
+
+def text_of(pdf):
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_the_invoice_pdf_carries_the_french_mandatory_mentions(tenant_a, in_tenant):
+    invoice = make_invoice(tenant_a, issued_on=date(2026, 3, 2), lines=[day_line(days="18")])
+    _, pdf = pdf_of(invoice, in_tenant)
+    text = " ".join(text_of(pdf).split())
+    for mention in (
+        invoice.number,
+        "02/03/2026",
+        "01/04/2026",
+        tenant_a.siren,
+        tenant_a.vat_number,
+        invoice.client.siren,
+        invoice.client.vat_number,
+        "18 jours",
+        "20 %",
+        "40 €",
+        "Pas d'escompte",
+        "pénalités de retard",
+        "FR76 3000 6000",
+    ):
+        assert mention in text, mention
+    assert "12 960,00" in text.replace("\u202f", " ")  # total incl. VAT, French figures
+
+
+def test_its_embedded_xml_is_valid_en16931_and_matches_the_invoice(tenant_a, in_tenant):
+    invoice = make_invoice(tenant_a, issued_on=date(2026, 3, 2))
+    _, pdf = pdf_of(invoice, in_tenant)
+    filename, xml = get_facturx_xml_from_pdf(pdf)
+    assert filename == "factur-x.xml"
+    assert xml_check_xsd(xml, flavor="factur-x", level="en16931")
+    root = etree.fromstring(xml)
+    assert root.findtext(".//rsm:ExchangedDocument/ram:ID", namespaces=NS) == invoice.number
+    assert root.findtext(".//ram:GrandTotalAmount", namespaces=NS) == "7200.00"
+    assert (
+        root.findtext(
+            ".//ram:SellerTradeParty/ram:SpecifiedLegalOrganization/ram:ID", namespaces=NS
+        )
+        == tenant_a.siren
+    )
+
+
+def test_a_credit_note_pdf_names_the_invoice_it_cancels(tenant_a, in_tenant):
+    invoice = make_invoice(tenant_a, issued_on=date(2026, 3, 2))
+    with in_tenant(tenant_a):
+        note = credit_note_issue(
+            invoice=invoice,
+            by=None,
+            reason="Erreur de quantité",
+            lines=[day_line(days="1")],
+            issued_on=date(2026, 3, 3),
+        )
+    _, pdf = pdf_of(note, in_tenant)
+    assert invoice.number in text_of(pdf)
+    root = etree.fromstring(get_facturx_xml_from_pdf(pdf)[1])
+    assert root.findtext(".//rsm:ExchangedDocument/ram:TypeCode", namespaces=NS) == "381"
+
+
+def test_the_pdf_is_rendered_once_and_kept(tenant_a, in_tenant):
+    invoice = make_invoice(tenant_a, issued_on=date(2026, 3, 2))
+    first, content = pdf_of(invoice, in_tenant)
+    tenant_a.legal_name = "Renamed Portage"
+    tenant_a.save()
+    again, content_again = pdf_of(invoice, in_tenant)
+    assert (again.pdf.name, again.pdf_sha256) == (first.pdf.name, first.pdf_sha256)
+    assert content_again == content
+    assert Decimal(len(content)) > 0
