@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from consultants.models import Consultant, LedgerEntry
+from portage.forms import DatePicker
 
 
 class ConsultantCreateForm(forms.Form):
@@ -17,9 +18,7 @@ class ConsultantCreateForm(forms.Form):
         decimal_places=2,
         initial=Decimal("10"),
     )
-    start_date = forms.DateField(
-        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start_date = forms.DateField(label=_("Start date"), widget=DatePicker())
 
 
 class ConsultantEditForm(forms.ModelForm):
@@ -39,7 +38,7 @@ class PayOutForm(forms.Form):
     amount = forms.DecimalField(
         label=_("Amount paid"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
     )
-    booked_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    booked_on = forms.DateField(label=_("Date"), widget=DatePicker())
     label = forms.CharField(
         label=_("Label"), max_length=200, help_text=_("For instance: salary of March 2026.")
     )
@@ -52,5 +51,5 @@ class AdjustmentForm(forms.Form):
         decimal_places=2,
         help_text=_("Positive when the company owes more to the consultant, negative otherwise."),
     )
-    booked_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    booked_on = forms.DateField(label=_("Date"), widget=DatePicker())
     reason = forms.CharField(label=_("Reason"), max_length=300)

@@ -1,9 +1,9 @@
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from consultants.models import Consultant
 from invoices.models import Client, Invoice
+from portage.forms import DatePicker
 
 
 def _clients(request):
@@ -23,13 +23,13 @@ class InvoiceFilter(django_filters.FilterSet):
         label=_("Due from"),
         field_name="due_date",
         lookup_expr="gte",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
     )
     due_before = django_filters.DateFilter(
         label=_("Due until"),
         field_name="due_date",
         lookup_expr="lte",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DatePicker(),
     )
 
     class Meta:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from consultants.models import Consultant
 from invoices.models import Client, Invoice, InvoiceLine, Mission, Payment
 from invoices.services.billing import CLIENT_FIELDS, MISSION_FIELDS, VAT_RATES
+from portage.forms import DatePicker
 from portage.templatetags.portage import percent
 from portage.validators import compact_siren, compact_siret, compact_vat_number
 
@@ -77,8 +78,8 @@ class MissionForm(forms.ModelForm):
         model = Mission
         fields = MISSION_FIELDS
         widgets = {
-            "start_date": forms.DateInput(attrs={"type": "date"}),
-            "end_date": forms.DateInput(attrs={"type": "date"}),
+            "start_date": DatePicker(),
+            "end_date": DatePicker(),
         }
 
 
@@ -199,9 +200,7 @@ class PaymentForm(forms.Form):
     amount = forms.DecimalField(
         label=_("Amount received"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
     )
-    received_on = forms.DateField(
-        label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    received_on = forms.DateField(label=_("Received on"), widget=DatePicker())
     method = forms.ChoiceField(label=_("Method"), choices=Payment.Method.choices)
     reference = forms.CharField(label=_("Reference"), max_length=140, required=False)
 

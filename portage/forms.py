@@ -8,6 +8,16 @@ from portage.validators import compact_bic, compact_iban, compact_siren, compact
 
 LOGO_MAX_BYTES = 2_000_000
 
+
+class DatePicker(forms.DateInput):
+    """The browser's date picker; it reads and writes ISO dates, whatever the language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
 COMPANY_FIELDS = [
     "legal_name",
     "siren",

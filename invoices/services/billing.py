@@ -363,7 +363,7 @@ def _check_mentions(tenant, client):
 def _post_billed(invoice, *, sign, by):
     """Pay model "on invoicing": the consultant is credited the net when the invoice is issued
     (and debited back by a credit note)."""
-    label = _("Invoice %(number)s") % {"number": invoice.number}
+    label = (invoice.credited_invoice or invoice).number
     fee = to_cents(invoice.total_ht * invoice.fee_rate / 100)
     ledger_post(
         consultant=invoice.consultant,

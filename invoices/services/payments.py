@@ -63,7 +63,8 @@ def sync_consultant_account(invoice, *, booked_on, by):
         .values_list("kind")
         .annotate(total=Sum("amount"))
     )
-    label = _("Invoice %(number)s") % {"number": invoice.number}
+    # The invoice number, not a sentence: entries are read in each reader's language.
+    label = invoice.number
     ledger_post(
         consultant=invoice.consultant,
         kind=LedgerEntry.Kind.INVOICE_COLLECTED,
