@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 
 from consultants.models import Consultant
 from invoices.terms import PaymentTerms, validate_terms
-from portage.models import TenantOwned, User
+from portage.models import PayModel, TenantOwned, User
 from portage.money import ZERO
 from portage.validators import validate_siren, validate_siret, validate_vat_number
 
@@ -240,6 +240,11 @@ class Invoice(TenantOwned):
     )
     fee_rate = models.DecimalField(
         _("management fee (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    # Frozen at issue, like the fee rate: a company changing its pay model later does not
+    # change how the invoices already issued pay their consultant.
+    pay_model = models.CharField(
+        _("consultant pay model"), max_length=20, choices=PayModel.choices, blank=True
     )
     seller = models.JSONField(_("seller as issued"), default=dict, blank=True)
     buyer = models.JSONField(_("buyer as issued"), default=dict, blank=True)

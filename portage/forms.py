@@ -30,6 +30,11 @@ COMPANY_FIELDS = [
     "iban",
     "bic",
     "logo",
+    "invoice_prefix",
+    "credit_note_prefix",
+    "number_yearly_reset",
+    "late_penalty_rate",
+    "pay_model",
 ]
 
 

@@ -400,6 +400,7 @@ def _issue(invoice, *, by, issued_on):
     # A credit note keeps the rate of the invoice it cancels, whatever the rate is now.
     credited = invoice.credited_invoice
     invoice.fee_rate = credited.fee_rate if credited else invoice.consultant.fee_rate
+    invoice.pay_model = credited.pay_model if credited else tenant.pay_model
     if invoice.kind == Invoice.Kind.INVOICE:
         invoice.due_date = due_date(
             issued_on=issued_on, terms=invoice.payment_terms, days=invoice.payment_days
@@ -412,7 +413,7 @@ def invoice_issue(*, invoice, by, issued_on=None):
     """Issue a draft: number, date, due date, frozen identities, and the PDF to render."""
     stored = _locked_draft(invoice)
     _issue(stored, by=by, issued_on=issued_on or paris_today())
-    if stored.tenant.pay_model == PayModel.ON_INVOICING:
+    if stored.pay_model == PayModel.ON_INVOICING:
         _post_billed(stored, sign=1, by=by)
     audit_record(
         tenant=stored.tenant,
@@ -477,7 +478,7 @@ def credit_note_issue(*, invoice, by, reason, lines=None, issued_on=None):
     _issue(note, by=by, issued_on=issued_on or paris_today())
     original.credited_amount += note.total_ttc
     settle(original)
-    if original.tenant.pay_model == PayModel.ON_INVOICING:
+    if original.pay_model == PayModel.ON_INVOICING:
         _post_billed(note, sign=-1, by=by)
     else:
         sync_consultant_account(original, booked_on=note.issue_date, by=by)

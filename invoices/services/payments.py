@@ -52,7 +52,7 @@ def sync_consultant_account(invoice, *, booked_on, by):
     invoice's rate. Only the difference with what the account already holds for the
     invoice is posted, so rounding never drifts.
     """
-    if invoice.tenant.pay_model != PayModel.ON_COLLECTION:
+    if invoice.pay_model != PayModel.ON_COLLECTION:
         return
     due = invoice.total_ttc - invoice.credited_amount
     billed = invoice.total_ht - credited_ht(invoice)

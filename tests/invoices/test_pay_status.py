@@ -205,3 +205,22 @@ def test_a_credited_invoice_paid_in_full_credits_exactly_its_net_with_mixed_vat_
         row = pay_status(consultant=consultant).rows[0]
     assert row.billed_ht == D("1000.11")
     assert (row.acquired, row.waiting) == (row.net, 0)
+
+
+def test_changing_the_pay_model_leaves_issued_invoices_on_the_model_they_were_issued_under(
+    tenant_a, in_tenant
+):
+    consultant = make_consultant(tenant_a, fee_rate="10")
+    before = make_invoice(tenant_a, consultant=consultant, issued_on=date(2026, 3, 2))
+    tenant_a.pay_model = PayModel.ON_INVOICING
+    tenant_a.save()
+    after = make_invoice(tenant_a, consultant=consultant, issued_on=date(2026, 3, 3))
+    with in_tenant(tenant_a):
+        pay(before, "7200")
+        pay(after, "7200")
+        rows = {row.invoice.pk: row for row in pay_status(consultant=consultant).rows}
+        balance = account_balance(consultant=consultant)
+    assert (before.pay_model, after.pay_model) == ("on_collection", "on_invoicing")
+    for invoice in (before, after):
+        assert rows[invoice.pk].acquired == rows[invoice.pk].net == D("5400.00")
+    assert balance == D("10800.00")  # each invoice credited once

@@ -1,6 +1,7 @@
 """The company's identity: SIREN, VAT and IBAN checked with their check digits."""
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -26,6 +27,11 @@ def identity(**overrides):
         "country": "fr",
         "iban": "FR76 3000 6000 0112 3456 7890 189",
         "bic": "AGRIFRPP",
+        "invoice_prefix": "FA",
+        "credit_note_prefix": "AV",
+        "number_yearly_reset": "on",
+        "late_penalty_rate": "",
+        "pay_model": "on_collection",
     }
     data.update(overrides)
     return data
@@ -112,3 +118,28 @@ def test_the_collector_reads_the_identity_without_an_edit_button(signed_in, tena
     page = signed_in(make_member(tenant_a, Role.COLLECTOR)).get(reverse("company"))
     assert page.status_code == 200
     assert reverse("company_edit").encode() not in page.content
+
+
+def test_the_admin_chooses_the_numbering_and_the_pay_model(signed_in, admin_a):
+    response = signed_in(admin_a).post(
+        reverse("company_edit"),
+        identity(
+            invoice_prefix="FACT",
+            credit_note_prefix="AVO",
+            number_yearly_reset="on",
+            late_penalty_rate="12.00",
+            pay_model="on_invoicing",
+        ),
+    )
+    assert response.status_code == 302
+    tenant = Tenant.objects.get(pk=admin_a.tenant_id)
+    assert (tenant.invoice_prefix, tenant.pay_model, tenant.late_penalty_rate) == (
+        "FACT",
+        "on_invoicing",
+        Decimal("12.00"),
+    )
+
+
+def test_a_prefix_with_spaces_or_accents_is_refused(signed_in, admin_a):
+    response = signed_in(admin_a).post(reverse("company_edit"), identity(invoice_prefix="FA é"))
+    assert response.context["form"].errors["invoice_prefix"]
