@@ -7,9 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from consultants.models import Consultant
 from invoices.models import Client, Invoice, InvoiceLine, Mission, Payment
 from invoices.services.billing import CLIENT_FIELDS, MISSION_FIELDS, VAT_RATES
-from portage.forms import DatePicker
+from portage.forms import CompactIdentifiersMixin, DatePicker
 from portage.templatetags.portage import percent
-from portage.validators import compact_siren, compact_siret, compact_vat_number
+from portage.validators import compact_siret
 
 VAT_CHOICES = [(str(rate), percent(rate)) for rate in VAT_RATES]
 STATEMENT_MAX_BYTES = 5_000_000
@@ -33,7 +33,7 @@ class EmailListField(forms.CharField):
         return "\n".join(value) if isinstance(value, list) else value
 
 
-class ClientForm(forms.ModelForm):
+class ClientForm(CompactIdentifiersMixin, forms.ModelForm):
     """A client; identifiers typed with spaces are stored compact, then checked."""
 
     siren = forms.CharField(label=_("SIREN"), max_length=20, required=False)
@@ -51,17 +51,8 @@ class ClientForm(forms.ModelForm):
         model = Client
         fields = CLIENT_FIELDS
 
-    def clean_siren(self):
-        return compact_siren(self.cleaned_data["siren"])
-
     def clean_siret(self):
         return compact_siret(self.cleaned_data["siret"])
-
-    def clean_vat_number(self):
-        return compact_vat_number(self.cleaned_data["vat_number"])
-
-    def clean_country(self):
-        return self.cleaned_data["country"].strip().upper()
 
 
 class MissionForm(forms.ModelForm):
@@ -194,15 +185,8 @@ class CreditNoteForm(forms.Form):
         ]
 
 
-class PaymentForm(forms.Form):
-    """A payment of one client, with an amount field per open invoice of that client."""
-
-    amount = forms.DecimalField(
-        label=_("Amount received"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
-    )
-    received_on = forms.DateField(label=_("Received on"), widget=DatePicker())
-    method = forms.ChoiceField(label=_("Method"), choices=Payment.Method.choices)
-    reference = forms.CharField(label=_("Reference"), max_length=140, required=False)
+class AllocationsForm(forms.Form):
+    """An amount field per open invoice of a client, each at most its balance."""
 
     def __init__(self, *args, invoices, **kwargs):
         super().__init__(*args, **kwargs)
@@ -228,24 +212,15 @@ class PaymentForm(forms.Form):
         ]
 
 
-class AllocationsForm(forms.Form):
-    """Amounts to allocate to the open invoices of a client (bank line confirmation)."""
+class PaymentForm(AllocationsForm):
+    """A payment of one client and its allocation to the client's open invoices."""
 
-    def __init__(self, *args, invoices, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.invoices = invoices
-        for invoice in invoices:
-            self.fields[f"allocate_{invoice.pk}"] = forms.DecimalField(
-                label=invoice.number,
-                required=False,
-                min_value=Decimal("0"),
-                max_value=invoice.balance,
-                max_digits=12,
-                decimal_places=2,
-            )
-
-    allocation_fields = PaymentForm.allocation_fields
-    allocations = PaymentForm.allocations
+    amount = forms.DecimalField(
+        label=_("Amount received"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
+    )
+    received_on = forms.DateField(label=_("Received on"), widget=DatePicker())
+    method = forms.ChoiceField(label=_("Method"), choices=Payment.Method.choices)
+    reference = forms.CharField(label=_("Reference"), max_length=140, required=False)
 
 
 class ReversalForm(forms.Form):

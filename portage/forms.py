@@ -38,7 +38,28 @@ COMPANY_FIELDS = [
 ]
 
 
-class CompanyForm(forms.ModelForm):
+class CompactIdentifiersMixin:
+    """Identifiers may be typed with spaces or dots: they are stored compact, then checked
+    by the model's validators (python-stdnum). Django calls each hook only for the fields
+    the form has."""
+
+    def clean_siren(self):
+        return compact_siren(self.cleaned_data["siren"])
+
+    def clean_vat_number(self):
+        return compact_vat_number(self.cleaned_data["vat_number"])
+
+    def clean_iban(self):
+        return compact_iban(self.cleaned_data["iban"])
+
+    def clean_bic(self):
+        return compact_bic(self.cleaned_data["bic"])
+
+    def clean_country(self):
+        return self.cleaned_data["country"].strip().upper()
+
+
+class CompanyForm(CompactIdentifiersMixin, forms.ModelForm):
     """The portage company's identity, as printed on its invoices and letters.
 
     Identifiers may be typed with spaces or dots; they are stored compact, then checked.
@@ -54,20 +75,8 @@ class CompanyForm(forms.ModelForm):
         fields = COMPANY_FIELDS
         widgets = {"logo": forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"})}
 
-    def clean_siren(self):
-        return compact_siren(self.cleaned_data["siren"])
-
-    def clean_vat_number(self):
-        return compact_vat_number(self.cleaned_data["vat_number"])
-
-    def clean_iban(self):
-        return compact_iban(self.cleaned_data["iban"])
-
-    def clean_bic(self):
-        return compact_bic(self.cleaned_data["bic"])
-
     def clean_country(self):
-        country = self.cleaned_data["country"].strip().upper()
+        country = super().clean_country()
         if not (len(country) == 2 and country.isalpha() and country.isascii()):
             raise forms.ValidationError(
                 _("Give the country as its two-letter ISO code, such as FR or BE.")

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from invoices.models import BankLine, BankStatement, Invoice, Payment
+from invoices.models import BankLine, BankStatement, Client, Invoice, Payment
 from invoices.services.payments import payment_record
 from portage.permissions import Role
 from portage.tenancy import tenant_context
@@ -343,3 +343,66 @@ def test_the_portal_issues_the_same_queries_for_3_invoices_and_for_15(client, te
         )
     many = (_queries(client, reverse("dashboard")), _queries(client, reverse("portal_pay")))
     assert many == few
+
+
+def client_form(**overrides):
+    data = {
+        "legal_name": "Nouveau Client SAS",
+        "siren": "812 345 676",
+        "siret": "",
+        "vat_number": "FR 19 812 345 676",
+        "country": "fr",
+        "address_line1": "1 rue Neuve",
+        "address_line2": "",
+        "postal_code": "69001",
+        "city": "Lyon",
+        "billing_emails": "compta@client.example\nfactures@client.example",
+        "category": "private",
+        "payment_terms": "net",
+        "payment_days": "30",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_client_is_created_with_its_identifiers_compacted(
+    signed_in, collector, tenant_a, in_tenant
+):
+    response = signed_in(collector).post(reverse("client_create"), client_form())
+    assert response.status_code == 302
+    with in_tenant(tenant_a):
+        client_ = Client.objects.get()
+    assert (client_.siren, client_.vat_number, client_.country) == (
+        "812345676",
+        "FR19812345676",
+        "FR",
+    )
+    assert client_.billing_emails == ["compta@client.example", "factures@client.example"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"siren": "812345677"}, "siren"),
+        ({"siren": ""}, "siren"),
+        ({"siret": "81234567600011"}, "siret"),
+        ({"billing_emails": "not an email"}, "billing_emails"),
+        ({"payment_days": "90"}, "payment_days"),
+    ],
+)
+def test_a_wrong_client_identifier_or_term_is_a_clear_form_error(
+    signed_in, collector, tenant_a, in_tenant, overrides, field
+):
+    response = signed_in(collector).post(reverse("client_create"), client_form(**overrides))
+    assert response.status_code == 200
+    assert response.context["form"].errors[field]
+    with in_tenant(tenant_a):
+        assert not Client.objects.exists()
+
+
+def test_a_foreign_client_needs_no_siren(signed_in, collector, tenant_a, in_tenant):
+    response = signed_in(collector).post(
+        reverse("client_create"),
+        client_form(siren="", vat_number="BE0403170701", country="BE", city="Bruxelles"),
+    )
+    assert response.status_code == 302
