@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -72,7 +72,7 @@ def consultant_detail(request, pk):
     adjustment_form = AdjustmentForm(initial={"booked_on": paris_today()})
     if request.method == "POST":
         if not can_manage:
-            return render(request, "403.html", status=403)
+            raise PermissionDenied
         action = request.POST.get("action")
         form = {"edit": ConsultantEditForm, "pay_out": PayOutForm, "adjust": AdjustmentForm}.get(
             action
