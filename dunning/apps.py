@@ -1,5 +1,16 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
+
+
+def _tenant_created(sender, instance, created, raw=False, **kwargs):
+    """A new company starts with the default ladder and the known reference rates."""
+    if created and not raw:
+        from dunning.services.defaults import tenant_defaults_ensure
+        from portage.tenancy import tenant_context
+
+        with tenant_context(instance):
+            tenant_defaults_ensure(instance)
 
 
 class DunningConfig(AppConfig):
@@ -7,3 +18,26 @@ class DunningConfig(AppConfig):
 
     name = "dunning"
     verbose_name = _("Collections")
+
+    def ready(self):
+        from portage.audit import register_actions
+        from portage.models import Tenant
+
+        post_save.connect(_tenant_created, sender=Tenant, dispatch_uid="dunning_defaults")
+        register_actions(ACTION_LABELS)
+
+
+ACTION_LABELS = {
+    "dunning.step_performed": _("Dunning step performed"),
+    "dunning.message_retried": _("Message sent again"),
+    "dunning.paused": _("Dunning paused"),
+    "dunning.resumed": _("Dunning resumed"),
+    "dunning.contact_logged": _("Contact logged"),
+    "dunning.debt_acknowledged": _("Debt acknowledged"),
+    "dunning.letter_posted": _("Formal notice posted"),
+    "dunning.litigation_opened": _("Litigation file opened"),
+    "dunning.litigation_updated": _("Litigation file changed"),
+    "dunning.policy_changed": _("Dunning policy changed"),
+    "dunning.client_settings_changed": _("Client dunning settings changed"),
+    "dunning.rates_changed": _("Reference rates changed"),
+}

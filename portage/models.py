@@ -152,6 +152,14 @@ class Tenant(models.Model):
             "points (Code de commerce L441-10)."
         ),
     )
+    sender_name = models.CharField(
+        _("sender name of collection emails"), max_length=100, blank=True
+    )
+    sender_email = models.EmailField(
+        _("sender address of collection emails"),
+        blank=True,
+        help_text=_("Reminders and formal notices are sent from this address."),
+    )
     pay_model = models.CharField(
         _("consultant pay model"),
         max_length=20,

@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 
 from django import template
@@ -105,3 +106,11 @@ def overdue_days(invoice, today):
 def pay_total(status, name):
     """The total of one column of a pay status."""
     return status.total(name)
+
+
+@register.filter
+def isodate(value):
+    """ "2026-03-31" (as stored in JSON) → a date, for the `date` filter."""
+    if not value:
+        return None
+    return value if isinstance(value, date) else date.fromisoformat(value)

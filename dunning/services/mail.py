@@ -1,0 +1,244 @@
+"""Collection emails: composed into the `Message` table (the outbox and the archive), sent
+after the batch's transaction commits, retried with backoff, never sent twice.
+
+A message is claimed (FOR UPDATE SKIP LOCKED) before it is sent, so two senders never send
+the same one; its Message-ID is fixed when it is composed, so a receiver can recognise a
+resend after a crash between the SMTP answer and our commit.
+"""
+
+import logging
+import re
+from datetime import timedelta
+from email.utils import formataddr, make_msgid
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.html import escape, linebreaks
+
+from dunning import penalties
+from dunning.models import Action, Case, Letter, Message
+from portage.models import Tenant
+from portage.money import ZERO
+from portage.templatetags.portage import euros
+from portage.tenancy import tenant_context
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def backoff(attempts):
+    """5 min, 20 min, 80 min, ~5 h before the 2nd to 5th tries."""
+    return timedelta(minutes=5 * 4 ** (attempts - 1))
+
+
+def sender_of(tenant):
+    address = tenant.sender_email or settings.DEFAULT_FROM_EMAIL
+    if "<" in address:
+        return address
+    return formataddr((tenant.sender_name or tenant.legal_name, address))
+
+
+def invoice_rows(invoices, language):
+    rows = []
+    for invoice in invoices:
+        balance = invoice.total_ttc - invoice.paid_amount - invoice.credited_amount
+        if language == "en":
+            rows.append(
+                f"- {invoice.number} of {invoice.issue_date:%d/%m/%Y}, due "
+                f"{invoice.due_date:%d/%m/%Y}: {euros(balance)} outstanding"
+            )
+        else:
+            rows.append(
+                f"- {invoice.number} du {invoice.issue_date:%d/%m/%Y}, échéance "
+                f"{invoice.due_date:%d/%m/%Y} : {euros(balance)} restant dû"
+            )
+    return rows
+
+
+def fill(template, values):
+    """Replaces the known {placeholders}; anything else is left as written."""
+    return PLACEHOLDER.sub(lambda match: str(values.get(match.group(1), match.group(0))), template)
+
+
+def message_compose(*, tenant, client, step, invoices, to, language, consultant=None, letter=None):
+    """A message for one client (or consultant) and step, queued for sending."""
+    balance = sum(
+        (invoice.total_ttc - invoice.paid_amount - invoice.credited_amount for invoice in invoices),
+        ZERO,
+    )
+    values = {
+        "client": client.legal_name,
+        "company": tenant.legal_name,
+        "consultant": consultant.user.get_full_name() if consultant else "",
+        "iban": tenant.iban,
+        "total": euros(balance),
+        "invoices": "\n".join(invoice_rows(invoices, language)),
+        "penalties": euros(letter.penalties if letter else ZERO),
+        "indemnities": euros(
+            letter.indemnities if letter else penalties.RECOVERY_INDEMNITY * len(invoices)
+        ),
+        "total_claimed": euros(letter.total_claimed if letter else balance),
+        "deadline": f"{letter.deadline:%d/%m/%Y}" if letter else "",
+    }
+    subject = fill(step.subject(language), values).replace("\n", " ")[:300]
+    body_text = fill(step.body(language), values)
+    html_values = {**values, "invoices": "\x00INVOICES\x00"}
+    html_parts = escape(fill(step.body(language), html_values)).split("\x00INVOICES\x00")
+    with translation.override(language):
+        body_html = render_to_string(
+            "dunning/email/message.html",
+            {
+                "parts": [linebreaks(part) for part in html_parts],
+                "invoices": invoices,
+                "tenant": tenant,
+                "subject": subject,
+                "language": language,
+            },
+        )
+    message = Message(
+        tenant=tenant,
+        client=client,
+        consultant=consultant,
+        kind=step.kind,
+        from_email=sender_of(tenant),
+        to=[address for address in to if address],
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        attachments=(
+            [{"letter": letter.pk, "name": f"mise-en-demeure-{letter.pk}.pdf"}] if letter else []
+        ),
+        message_id=make_msgid(domain=settings.EMAIL_MESSAGE_ID_DOMAIN),
+    )
+    if not message.to:
+        message.status = Message.Status.FAILED
+        message.last_error = (
+            "No email address to send to."
+            if language == "en"
+            else ("Aucune adresse email de destination.")
+        )
+    message.save()
+    return message
+
+
+def send_after_commit(tenant, message_ids):
+    """Once the transaction commits, send the messages it composed (a dry run never
+    commits, so it sends nothing). Failures stay queued for `deliver_due`."""
+    if not message_ids:
+        return
+    tenant_pk = tenant.pk
+
+    def send():
+        for message_pk in message_ids:
+            try:
+                deliver(tenant_pk, message_pk)
+            except Exception:
+                logger.exception("Delivering message %s failed", message_pk)
+
+    transaction.on_commit(send)
+
+
+def deliver(tenant_pk, message_pk, *, now=None):
+    """Sends one queued message whose time has come; returns its status, or None if it was
+    not for sending (already sent, taken by another sender, or not due)."""
+    tenant = Tenant.objects.get(pk=tenant_pk)
+    now = now or timezone.now()
+    with tenant_context(tenant):
+        message = (
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_pk, status=Message.Status.QUEUED, next_attempt_at__lte=now)
+            .first()
+        )
+        if message is None:
+            return None
+        try:
+            _send(message)
+        except Exception as error:
+            message.attempts += 1
+            message.last_error = f"{type(error).__name__}: {error}"[:2000]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.status = Message.Status.FAILED
+                _actions_of(message).update(status=Action.Status.FAILED)
+                Case.objects.filter(
+                    pk__in=_actions_of(message)
+                    .exclude(kind="consultant_reminder")
+                    .values("case_id")
+                ).update(state=Case.State.FAILED)
+            else:
+                message.next_attempt_at = now + backoff(message.attempts)
+            message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            return message.status
+        message.attempts += 1
+        message.status = Message.Status.SENT
+        message.sent_at = timezone.now()
+        message.last_error = ""
+        message.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+        _actions_of(message).filter(status=Action.Status.PENDING).update(status=Action.Status.DONE)
+        return message.status
+
+
+def _actions_of(message):
+    return Action.objects.filter(message=message).exclude(letter__isnull=False)
+
+
+def _send(message):
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        from_email=message.from_email,
+        to=message.to,
+        headers={"Message-ID": message.message_id},
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    for attachment in message.attachments:
+        letter = Letter.objects.get(pk=attachment["letter"])
+        with letter.pdf.open("rb") as pdf:
+            email.attach(attachment["name"], pdf.read(), "application/pdf")
+    email.send(fail_silently=False)
+
+
+def deliver_due(*, now=None, limit=500):
+    """Sends every queued message whose next attempt is due, for every tenant (the beat
+    runs this every few minutes; it also drains what a broker outage left behind)."""
+    from portage.tenancy import all_tenants
+
+    now = now or timezone.now()
+    due = list(
+        all_tenants(Message)
+        .filter(status=Message.Status.QUEUED, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("tenant_id", "pk")[:limit]
+    )
+    outcome = {"sent": 0, "failed": 0, "retry": 0}
+    for tenant_pk, message_pk in due:
+        status = deliver(tenant_pk, message_pk, now=now)
+        if status == Message.Status.SENT:
+            outcome["sent"] += 1
+        elif status == Message.Status.FAILED:
+            outcome["failed"] += 1
+        elif status == Message.Status.QUEUED:
+            outcome["retry"] += 1
+    return outcome
+
+
+def message_retry(*, message, actor):
+    """A collector sends a failed message again: it goes back to the queue, fresh."""
+    from portage.services import audit_record
+
+    if message.status != Message.Status.FAILED:
+        raise ValueError("only a failed message is sent again")
+    Message.objects.filter(pk=message.pk).update(
+        status=Message.Status.QUEUED, attempts=0, next_attempt_at=timezone.now()
+    )
+    actions = Action.objects.filter(message=message, status=Action.Status.FAILED)
+    case_ids = list(actions.values_list("case_id", flat=True))
+    actions.update(status=Action.Status.PENDING)
+    Case.objects.filter(pk__in=case_ids, state=Case.State.FAILED).update(state=Case.State.ACTIVE)
+    audit_record(tenant=message.tenant, actor=actor, action="dunning.message_retried", obj=message)
+    send_after_commit(message.tenant, [message.pk])
