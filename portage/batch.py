@@ -88,13 +88,19 @@ def run_job_for_tenant(name, *, tenant, today, dry_run=False):
 
 def _record(tenant, job, today, status, started, summary, error):
     with tenant_context(tenant):
-        run = (
-            BatchRun.objects.select_for_update()
-            .filter(tenant=tenant, job=job, run_date=today)
-            .first()
+        # Two workers may finish the same day together: the row is created once, then locked.
+        BatchRun.objects.get_or_create(
+            tenant=tenant,
+            job=job,
+            run_date=today,
+            defaults={
+                "attempts": 0,
+                "status": status,
+                "started_at": started,
+                "finished_at": timezone.now(),
+            },
         )
-        if run is None:
-            run = BatchRun(tenant=tenant, job=job, run_date=today, attempts=0)
+        run = BatchRun.objects.select_for_update().get(tenant=tenant, job=job, run_date=today)
         run.attempts += 1
         run.status = status
         run.started_at = started

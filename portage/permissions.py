@@ -39,6 +39,9 @@ class Perm(StrEnum):
     MANAGE_INVOICES = "invoices.manage"
     RECORD_PAYMENTS = "payments.record"
     IMPORT_BANK = "bank.import"
+    VIEW_COLLECTIONS = "collections.view"
+    MANAGE_COLLECTIONS = "collections.manage"
+    MANAGE_DUNNING_POLICY = "dunning_policy.manage"
     # A consultant's own invoices and pay, in the portal.
     PORTAL = "portal.view"
 
@@ -51,6 +54,7 @@ _READ = {
     Perm.VIEW_CONSULTANTS,
     Perm.VIEW_CLIENTS,
     Perm.VIEW_INVOICES,
+    Perm.VIEW_COLLECTIONS,
 }
 
 ROLE_PERMISSIONS = {
@@ -66,6 +70,8 @@ ROLE_PERMISSIONS = {
             Perm.MANAGE_INVOICES,
             Perm.RECORD_PAYMENTS,
             Perm.IMPORT_BANK,
+            Perm.VIEW_COLLECTIONS,
+            Perm.MANAGE_COLLECTIONS,
         }
     ),
     # The accountant reads everything and changes nothing.

@@ -24,6 +24,7 @@ urlpatterns = [
     path("journal/<int:pk>/", views.audit_entry, name="audit_entry"),
     path("", include("consultants.urls")),
     path("", include("invoices.urls")),
+    path("", include("dunning.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,11 +1,17 @@
+import os
+import subprocess
+import sys
+import time
+
 import pytest
+from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 
 from portage.db import connect_as
 from portage.permissions import Role
-from portage.tenancy import tenant_context
+from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import TenantFactory, make_member
 
 
@@ -78,3 +84,52 @@ def signed_in(client):
         return client
 
     return sign_in
+
+
+def database_url(alias):
+    config = connections[alias].settings_dict
+    return (
+        f"postgres://{config['USER']}:{config['PASSWORD']}@{config['HOST'] or '127.0.0.1'}"
+        f":{config['PORT'] or 5432}/{config['NAME']}"
+    )
+
+
+@pytest.fixture
+def worker():
+    """A worker process on the test database and the test broker, until the test ends."""
+    current_app.control.purge()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portage.settings.test",
+        "DATABASE_URL": database_url("default"),
+        "DATABASE_PLATFORM_URL": database_url(PLATFORM_DB),
+        "TEST_REDIS_URL": settings.CELERY_BROKER_URL,
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portage",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "warning",
+            "--include",
+            "tests.portage.jobs",
+            "--hostname",
+            "test@%h",
+        ],
+        env=env,
+        cwd=settings.BASE_DIR,
+    )
+    deadline = time.monotonic() + 60
+    while not current_app.control.ping(timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("the Celery worker did not start")
+    yield process
+    process.terminate()
+    process.wait(timeout=30)

@@ -1,14 +1,7 @@
 """The batch through a real Celery worker: beat's entry point fans out one task per tenant."""
 
-import os
-import subprocess
-import sys
-import time
-
 import pytest
 from celery import current_app
-from django.conf import settings
-from django.db import connections
 
 from portage.models import AuditEntry, BatchRun
 from portage.tasks import fan_out_daily_job
@@ -18,55 +11,6 @@ pytestmark = [
     pytest.mark.worker,
     pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB]),
 ]
-
-
-def database_url(alias):
-    config = connections[alias].settings_dict
-    return (
-        f"postgres://{config['USER']}:{config['PASSWORD']}@{config['HOST'] or '127.0.0.1'}"
-        f":{config['PORT'] or 5432}/{config['NAME']}"
-    )
-
-
-@pytest.fixture
-def worker():
-    """A worker process on the test database and the test broker, until the test ends."""
-    current_app.control.purge()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portage.settings.test",
-        "DATABASE_URL": database_url("default"),
-        "DATABASE_PLATFORM_URL": database_url(PLATFORM_DB),
-        "TEST_REDIS_URL": settings.CELERY_BROKER_URL,
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portage",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "warning",
-            "--include",
-            "tests.portage.jobs",
-            "--hostname",
-            "test@%h",
-        ],
-        env=env,
-        cwd=settings.BASE_DIR,
-    )
-    deadline = time.monotonic() + 60
-    while not current_app.control.ping(timeout=0.5):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("the Celery worker did not start")
-    yield process
-    process.terminate()
-    process.wait(timeout=30)
 
 
 def test_the_daily_fan_out_runs_the_job_once_per_tenant_in_its_own_context(

@@ -1,0 +1,265 @@
+"""What collectors and consultants do by hand on a case: pause, dispute, promise, payment
+plan, resume, log a contact, acknowledge a debt, send the next step now."""
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dunning.models import Acknowledgement, Action, Case, ContactLog, Pause, Policy, Step
+from dunning.services.ladder import balance_of, refresh_case, steps_due
+from dunning.services.mail import send_after_commit
+from dunning.services.perform import perform_groups
+from portage.services import audit_record
+
+
+def case_for_invoice(invoice, *, tenant):
+    """The invoice's case, opened now if the batch has not reached it yet."""
+    from dunning.services.defaults import tenant_defaults_ensure
+    from dunning.services.ladder import _policy_by_client
+
+    case = Case.objects.filter(invoice=invoice).first()
+    if case is not None:
+        return case
+    tenant_defaults_ensure(tenant)
+    policy_pk = _policy_by_client().get(invoice.client_id)
+    policy = Policy.objects.get(pk=policy_pk) if policy_pk else Policy.objects.get(is_default=True)
+    Case.objects.bulk_create(
+        [Case(tenant=tenant, invoice=invoice, client_id=invoice.client_id, policy=policy)],
+        ignore_conflicts=True,
+    )
+    return Case.objects.get(invoice=invoice)
+
+
+def _check_open(invoice):
+    if invoice.kind != invoice.Kind.INVOICE or balance_of(invoice) <= 0 or invoice.is_draft:
+        raise ValidationError(_("This invoice is not awaiting payment."))
+
+
+@transaction.atomic
+def pause_create(*, tenant, invoice, actor, kind, today, until=None, reason="", instalments=()):
+    """Takes the invoice off the ladder: a dispute (until resolved, reason required), a
+    promise to pay (until its date), a payment plan (while its instalments are met) or a
+    manual pause (until a date)."""
+    _check_open(invoice)
+    errors = {}
+    if kind == Pause.Kind.DISPUTE and not reason.strip():
+        errors["reason"] = _("Say what the client disputes.")
+    if kind in (Pause.Kind.PROMISE, Pause.Kind.MANUAL):
+        if until is None:
+            errors["until"] = _("Give the date until which the reminders wait.")
+        elif until < today:
+            errors["until"] = _("This date has already passed.")
+    plan = []
+    if kind == Pause.Kind.PLAN:
+        plan = _instalments(instalments, invoice, today, errors)
+        until = date.fromisoformat(plan[-1]["due"]) if plan else None
+    if errors:
+        raise ValidationError(errors)
+    case = case_for_invoice(invoice, tenant=tenant)
+    pause = Pause.objects.create(
+        tenant=tenant,
+        case=case,
+        kind=kind,
+        reason=reason.strip(),
+        starts_on=today,
+        until=None if kind == Pause.Kind.DISPUTE else until,
+        instalments=plan,
+        paid_at_start=invoice.paid_amount + invoice.credited_amount,
+        created_by=actor,
+    )
+    refresh_case(case, today)
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action="dunning.paused",
+        obj=pause,
+        after={
+            "invoice": invoice.number,
+            "kind": pause.get_kind_display(),
+            "until": until.isoformat() if until else "",
+            "reason": pause.reason,
+        },
+    )
+    return pause
+
+
+def _instalments(rows, invoice, today, errors):
+    plan = []
+    total = Decimal("0")
+    for due, amount in rows:
+        try:
+            value = Decimal(str(amount))
+        except InvalidOperation:
+            errors["instalments"] = _("An instalment amount is not a number.")
+            return []
+        if value <= 0 or due is None:
+            errors["instalments"] = _("Each instalment needs a date and a positive amount.")
+            return []
+        total += value
+        plan.append({"due": due.isoformat(), "amount": str(value)})
+    if not plan:
+        errors["instalments"] = _("A payment plan needs at least one instalment.")
+    elif total != balance_of(invoice):
+        errors["instalments"] = _(
+            "The instalments add up to %(total)s, the balance is %(balance)s."
+        ) % {"total": total, "balance": balance_of(invoice)}
+    elif min(row["due"] for row in plan) < today.isoformat():
+        errors["instalments"] = _("An instalment date has already passed.")
+    return sorted(plan, key=lambda row: row["due"])
+
+
+@transaction.atomic
+def pause_end(*, tenant, pause, actor, today, reason):
+    """Ends a pause by hand (a dispute resolved, a pause lifted): the ladder resumes."""
+    if pause.ended_on is not None:
+        raise ValidationError(_("This pause has already ended."))
+    pause.ended_on = today
+    pause.end_reason = reason or _("Resumed by hand")
+    pause.save(update_fields=["ended_on", "end_reason"])
+    refresh_case(pause.case, today)
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action="dunning.resumed",
+        obj=pause,
+        after={"invoice": pause.case.invoice.number, "reason": pause.end_reason},
+    )
+    return pause
+
+
+@transaction.atomic
+def contact_log(
+    *,
+    tenant,
+    client,
+    actor,
+    kind,
+    happened_on,
+    text="",
+    invoice=None,
+    promise_date=None,
+    by_consultant=False,
+    today,
+):
+    """A call, email, note or promise. A promise pauses the invoice(s) until its date; a
+    consultant's log completes their reminder task for the invoice."""
+    if kind == ContactLog.Kind.PROMISE:
+        if promise_date is None:
+            raise ValidationError({"promise_date": _("Give the promised payment date.")})
+        if promise_date < today:
+            raise ValidationError({"promise_date": _("This date has already passed.")})
+    if happened_on > today:
+        raise ValidationError({"happened_on": _("This date is in the future.")})
+    log = ContactLog.objects.create(
+        tenant=tenant,
+        client=client,
+        invoice=invoice,
+        kind=kind,
+        happened_on=happened_on,
+        promise_date=promise_date,
+        text=text.strip(),
+        author=actor,
+        by_consultant=by_consultant,
+    )
+    invoices = [invoice] if invoice else list(_open_invoices_of(client))
+    if kind == ContactLog.Kind.PROMISE:
+        for promised in invoices:
+            if balance_of(promised) > 0:
+                pause_create(
+                    tenant=tenant,
+                    invoice=promised,
+                    actor=actor,
+                    kind=Pause.Kind.PROMISE,
+                    today=today,
+                    until=promise_date,
+                    reason=_("Promise logged on %(day)s") % {"day": f"{happened_on:%d/%m/%Y}"},
+                )
+    if by_consultant:
+        Action.objects.filter(
+            invoice__in=invoices, kind="consultant_reminder", completed_at__isnull=True
+        ).update(completed_at=timezone.now())
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action="dunning.contact_logged",
+        obj=log,
+        after={
+            "client": client.legal_name,
+            "kind": log.get_kind_display(),
+            "invoice": invoice.number if invoice else "",
+            "promise_date": promise_date.isoformat() if promise_date else "",
+        },
+    )
+    return log
+
+
+def _open_invoices_of(client):
+    from invoices.models import Invoice
+
+    return Invoice.objects.filter(
+        client=client,
+        kind=Invoice.Kind.INVOICE,
+        status__in=[Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID],
+    )
+
+
+@transaction.atomic
+def debt_acknowledge(*, tenant, invoice, actor, acknowledged_on, evidence, today):
+    """Records the debtor's acknowledgement (letter, part payment, payment plan signed):
+    the 5-year limitation starts again from that day."""
+    if acknowledged_on > today:
+        raise ValidationError({"acknowledged_on": _("This date is in the future.")})
+    if not evidence.strip():
+        raise ValidationError({"evidence": _("Say how the client acknowledged the debt.")})
+    ack = Acknowledgement.objects.create(
+        tenant=tenant,
+        invoice=invoice,
+        acknowledged_on=acknowledged_on,
+        evidence=evidence.strip(),
+        recorded_by=actor,
+    )
+    case = case_for_invoice(invoice, tenant=tenant)
+    if case.state == Case.State.TIME_BARRED:
+        Case.objects.filter(pk=case.pk).update(state=Case.State.ACTIVE)
+    refresh_case(case, today)
+    audit_record(
+        tenant=tenant,
+        actor=actor,
+        action="dunning.debt_acknowledged",
+        obj=ack,
+        after={"invoice": invoice.number, "on": acknowledged_on.isoformat()},
+    )
+    return ack
+
+
+@transaction.atomic
+def send_next_step_now(*, tenant, invoice, actor, today):
+    """A collector performs the invoice's next step today, whatever its date. It is still
+    the step's only performance: the batch will not perform it again."""
+    from dunning.services.ladder import RunResult
+
+    _check_open(invoice)
+    case = case_for_invoice(invoice, tenant=tenant)
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("invoice", "client", "policy", "invoice__consultant__user")
+        .get(pk=case.pk)
+    )
+    if case.state not in (Case.State.ACTIVE, Case.State.BELOW_MINIMUM):
+        raise ValidationError(
+            _("This invoice is %(state)s: resume it first.") % {"state": case.get_state_display()}
+        )
+    steps = list(Step.objects.filter(policy=case.policy).order_by("position"))
+    done = list(Action.objects.filter(case=case).order_by("performed_on", "id"))
+    plans = steps_due(case, steps, done, today, balance_of(case.invoice), now=True)
+    if not plans:
+        raise ValidationError(_("Every step of the ladder has been performed for this invoice."))
+    result = RunResult()
+    perform_groups(tenant, plans, today, result, actor=actor)
+    send_after_commit(tenant, result.message_ids)
+    refresh_case(case, today)
+    return plans[0].step
