@@ -121,26 +121,29 @@ def _apply(action, consultant, data, user):
 @permission_required(Perm.PORTAL)
 def portal_home(request):
     """The consultant's home: their invoices and where their pay stands."""
+    context = portal_home_context(request)
+    if context is None:
+        return render(request, "consultants/portal_no_profile.html")
+    return render(request, "consultants/portal_home.html", context)
+
+
+def portal_home_context(request):
+    """What the consultant's home shows; apps above (collections) add their part to it."""
     consultant = consultant_of(user=request.user, tenant=request.tenant)
     if consultant is None:
-        return render(request, "consultants/portal_no_profile.html")
-    status = pay_status(consultant=consultant)
+        return None
     invoices = (
         Invoice.objects.filter(consultant=consultant, kind=Invoice.Kind.INVOICE)
         .exclude(status=Invoice.Status.DRAFT)
         .select_related("client")
         .order_by("-issue_date", "-id")
     )
-    return render(
-        request,
-        "consultants/portal_home.html",
-        {
-            "consultant": consultant,
-            "status": status,
-            "page": Paginator(invoices, 25).get_page(request.GET.get("page")),
-            "today": paris_today(),
-        },
-    )
+    return {
+        "consultant": consultant,
+        "status": pay_status(consultant=consultant),
+        "page": Paginator(invoices, 25).get_page(request.GET.get("page")),
+        "today": paris_today(),
+    }
 
 
 @permission_required(Perm.PORTAL)

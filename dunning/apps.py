@@ -20,8 +20,14 @@ class DunningConfig(AppConfig):
     verbose_name = _("Collections")
 
     def ready(self):
+        from dunning.views import portal
         from portage.audit import register_actions
         from portage.models import Tenant
+        from portage.permissions import Role
+        from portage.views import home_for
+
+        # The consultant's home shows the reminders the ladder asks of them.
+        home_for(Role.CONSULTANT)(portal.portal_home)
 
         post_save.connect(_tenant_created, sender=Tenant, dispatch_uid="dunning_defaults")
         register_actions(ACTION_LABELS)

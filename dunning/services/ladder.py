@@ -122,7 +122,7 @@ def run_ladder(*, tenant, today, actor=None):
         )
         plans = decide(cases, today, policies, steps_by_policy)
         perform_groups(tenant, plans, today, result, actor=actor)
-        _refresh(cases, today, steps_by_policy)
+        refresh_cases(cases, today, steps_by_policy)
     return result
 
 
@@ -338,7 +338,7 @@ def steps_due(case, steps, done, today, balance, *, now=False):
     return plans
 
 
-def _refresh(cases, today, steps_by_policy):
+def refresh_cases(cases, today, steps_by_policy):
     """Stores each case's last and next step, for the worklist and the portal."""
     if not cases:
         return
@@ -380,5 +380,5 @@ def refresh_case(case, today):
     if case.state in LIVE_STATES:
         policies = {case.policy_id: case.policy}
         decide([case], today, policies, steps)
-    _refresh([case], today, steps)
+    refresh_cases([case], today, steps)
     return case

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape, linebreaks
+from django.utils.safestring import mark_safe
 
 from dunning import penalties
 from dunning.models import Action, Case, Letter, Message
@@ -93,7 +94,8 @@ def message_compose(*, tenant, client, step, invoices, to, language, consultant=
         body_html = render_to_string(
             "dunning/email/message.html",
             {
-                "parts": [linebreaks(part) for part in html_parts],
+                # The parts were escaped above; linebreaks only adds <p> and <br>.
+                "parts": [mark_safe(linebreaks(part)) for part in html_parts],  # noqa: S308
                 "invoices": invoices,
                 "tenant": tenant,
                 "subject": subject,

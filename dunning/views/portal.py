@@ -1,15 +1,111 @@
-"""Placeholder views, replaced as the pages are built."""
+"""The consultant's part of collections (binôme): the friendly reminders the ladder asks of
+them, what they log, and each invoice's place on the ladder in their portal."""
 
-from django.http import Http404
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from consultants.selectors import consultant_of
+from consultants.views import portal_home_context
+from dunning import selectors
+from dunning.models import ContactLog
+from dunning.services.cases import contact_log
+from invoices.models import Invoice
+from portage.batch import paris_today
+from portage.forms import DatePicker
 from portage.permissions import Perm, permission_required
 
 
 @permission_required(Perm.PORTAL)
+def portal_home(request):
+    """The portal home of the consultant, with the reminders waiting for them and each
+    invoice's current and next step."""
+    context = portal_home_context(request)
+    if context is None:
+        return render(request, "consultants/portal_no_profile.html")
+    selectors.invoice_ladder(list(context["page"].object_list))
+    context["tasks"] = selectors.consultant_tasks(context["consultant"])[:20]
+    return render(request, "consultants/portal_home.html", context)
+
+
+class ReminderLogForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("What did you do?"),
+        choices=[
+            (ContactLog.Kind.CALL, gettext_lazy("I called the client")),
+            (ContactLog.Kind.EMAIL, gettext_lazy("I wrote to the client")),
+            (ContactLog.Kind.PROMISE, gettext_lazy("The client promised to pay")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    happened_on = forms.DateField(label=gettext_lazy("When"), widget=DatePicker)
+    promise_date = forms.DateField(
+        label=gettext_lazy("Promised payment date"),
+        required=False,
+        widget=DatePicker,
+        help_text=gettext_lazy("The company's reminders wait until this date."),
+    )
+    text = forms.CharField(
+        label=gettext_lazy("Notes for the collections team"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def _own_invoice(request, pk):
+    consultant = consultant_of(user=request.user, tenant=request.tenant)
+    if consultant is None:
+        return None, None
+    invoice = get_object_or_404(
+        Invoice.objects.select_related("client"), pk=pk, consultant=consultant
+    )
+    return consultant, invoice
+
+
+@permission_required(Perm.PORTAL)
 def tasks(request):
-    raise Http404
+    consultant = consultant_of(user=request.user, tenant=request.tenant)
+    if consultant is None:
+        return render(request, "consultants/portal_no_profile.html")
+    return render(
+        request,
+        "dunning/portal_tasks.html",
+        {
+            "tasks": selectors.consultant_tasks(consultant),
+            "logs": ContactLog.objects.filter(
+                author=request.user, by_consultant=True
+            ).select_related("client", "invoice")[:30],
+        },
+    )
 
 
 @permission_required(Perm.PORTAL)
 def log_reminder(request, pk):
-    raise Http404
+    """The consultant logs what they did for one of their invoices."""
+    consultant, invoice = _own_invoice(request, pk)
+    if consultant is None:
+        return render(request, "consultants/portal_no_profile.html")
+    today = paris_today()
+    form = ReminderLogForm(request.POST or None, initial={"happened_on": today})
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact_log(
+                tenant=request.tenant,
+                client=invoice.client,
+                invoice=invoice,
+                actor=request.user,
+                today=today,
+                by_consultant=True,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Thank you: the collections team sees it now."))
+            return redirect("dunning_portal_tasks")
+    return render(request, "dunning/portal_log.html", {"form": form, "invoice": invoice})

@@ -84,6 +84,25 @@ STATUS_TONES = {
     "confirmed": "ok",
     "dismissed": "muted",
     "left": "muted",
+    # Collections: cases, messages, letters, litigation files.
+    "paused": "neutral",
+    "disputed": "warn",
+    "litigation": "danger",
+    "time_barred": "muted",
+    "below_minimum": "muted",
+    "failed": "danger",
+    "closed": "muted",
+    "insurer": "neutral",
+    "queued": "neutral",
+    "sent": "ok",
+    "to_post": "warn",
+    "posted": "ok",
+    "opened": "warn",
+    "order_requested": "warn",
+    "order_obtained": "warn",
+    "enforcement": "danger",
+    "settled": "ok",
+    "lost": "danger",
 }
 
 

@@ -18,14 +18,24 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        from dunning import demo as dunning_demo
         from invoices import demo as billing_demo
         from portage.batch import paris_today
         from portage.models import Tenant
 
+        today = paris_today()
         with transaction.atomic():
             credentials = demo.seed(password=options["password"])
-            for tenant in Tenant.objects.filter(slug__in=[t["slug"] for t in demo.TENANTS]):
-                billing_demo.seed(tenant=tenant, today=paris_today(), password=options["password"])
+            tenants = list(Tenant.objects.filter(slug__in=[t["slug"] for t in demo.TENANTS]))
+            for tenant in tenants:
+                billing_demo.seed(tenant=tenant, today=today, password=options["password"])
+        # The collections ladder, replayed day by day (each day commits, as in production).
+        for tenant in tenants:
+            if dunning_demo.seed(tenant=tenant, today=today):
+                self.stdout.write(
+                    _("%(company)s: collections replayed over the last 200 days.")
+                    % {"company": tenant.legal_name}
+                )
         width = max(len(c.email) for c in credentials)
         self.stdout.write(_("Demo users (sign in at /accounts/login/):"))
         for c in credentials:

@@ -1,0 +1,27 @@
+"""Demo collections: the ladder replayed over the demo's past 200 days (see `seed_demo`).
+
+Each day runs as the beat would have run it, in its own transaction, so the demo's
+invoices end at every step, with the messages, letters and litigation files to look at.
+Emails go to memory, never out: the demo's addresses are not real.
+"""
+
+from datetime import timedelta
+
+from django.test.utils import override_settings
+
+from dunning.models import Action
+from portage.batch import run_job_for_tenant
+from portage.tenancy import tenant_context
+
+REPLAY_DAYS = 205
+
+
+def seed(*, tenant, today):
+    """Replays the ladder day by day up to today, once per company."""
+    with tenant_context(tenant):
+        if Action.objects.exists():
+            return False
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        for back in range(REPLAY_DAYS, -1, -1):
+            run_job_for_tenant("dunning", tenant=tenant, today=today - timedelta(days=back))
+    return True

@@ -1,0 +1,363 @@
+"""Reads of the collections ladder: the worklist, a client's timeline, an invoice's place on
+the ladder (for the portal), the consultant's reminder tasks."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import DecimalField, ExpressionWrapper, F, Prefetch, Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from dunning.models import (
+    Acknowledgement,
+    Action,
+    Case,
+    ContactLog,
+    Letter,
+    LitigationFile,
+    Message,
+    Pause,
+    Step,
+)
+from invoices.models import Invoice, Payment
+from portage.money import ZERO
+
+OPEN = [Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID]
+
+BALANCE = ExpressionWrapper(
+    F("total_ttc") - F("paid_amount") - F("credited_amount"),
+    output_field=DecimalField(max_digits=12, decimal_places=2),
+)
+
+
+def overdue_invoices(today):
+    """Open issued invoices past their due date, with what the worklist shows of them."""
+    return (
+        Invoice.objects.filter(kind=Invoice.Kind.INVOICE, status__in=OPEN, due_date__lt=today)
+        .annotate(balance_due=BALANCE)
+        .filter(balance_due__gt=0)
+        .select_related("client", "consultant__user")
+        .prefetch_related(
+            Prefetch(
+                "dunning_cases",
+                queryset=Case.objects.select_related("last_step", "next_step"),
+                to_attr="cases",
+            )
+        )
+    )
+
+
+@dataclass
+class ClientRow:
+    client: object
+    invoices: list = field(default_factory=list)
+    total: Decimal = ZERO
+    oldest_days: int = 0
+    next_on: date | None = None
+    states: set = field(default_factory=set)
+
+    @property
+    def consultants(self):
+        return sorted({str(invoice.consultant) for invoice in self.invoices})
+
+
+SORTS = {
+    "amount": (lambda row: -row.total, _("Amount")),
+    "late": (lambda row: -row.oldest_days, _("Days late")),
+    "next": (lambda row: row.next_on or date.max, _("Next step")),
+    "client": (lambda row: row.client.legal_name.lower(), _("Client")),
+}
+
+
+def worklist(*, today, consultant=None, state="", step="", minimum=None, query="", sort="amount"):
+    """Overdue invoices grouped by client, each with its case (step, next step and date)."""
+    invoices = overdue_invoices(today)
+    if consultant:
+        invoices = invoices.filter(consultant=consultant)
+    if query:
+        invoices = invoices.filter(
+            Q(client__legal_name__icontains=query) | Q(number__icontains=query)
+        )
+    if state:
+        invoices = invoices.filter(dunning_cases__state=state)
+    if step:
+        invoices = invoices.filter(dunning_cases__last_step__kind=step)
+    rows = {}
+    for invoice in invoices.order_by("due_date", "id"):
+        invoice.case = invoice.cases[0] if invoice.cases else None
+        invoice.days_late = (today - invoice.due_date).days
+        row = rows.setdefault(invoice.client_id, ClientRow(client=invoice.client))
+        row.invoices.append(invoice)
+        row.total += invoice.balance_due
+        row.oldest_days = max(row.oldest_days, invoice.days_late)
+        if invoice.case:
+            row.states.add(invoice.case.state)
+            if invoice.case.next_step_on and (
+                row.next_on is None or invoice.case.next_step_on < row.next_on
+            ):
+                row.next_on = invoice.case.next_step_on
+    result = list(rows.values())
+    if minimum is not None:
+        result = [row for row in result if row.total >= minimum]
+    key = SORTS.get(sort, SORTS["amount"])[0]
+    return sorted(result, key=key)
+
+
+def worklist_totals(rows):
+    return {
+        "clients": len(rows),
+        "invoices": sum(len(row.invoices) for row in rows),
+        "amount": sum((row.total for row in rows), ZERO),
+    }
+
+
+def client_ladder(client, today):
+    """The client's open invoices with their case, open pauses and steps done."""
+    invoices = list(
+        Invoice.objects.filter(client=client, kind=Invoice.Kind.INVOICE, status__in=OPEN)
+        .annotate(balance_due=BALANCE)
+        .filter(balance_due__gt=0)
+        .select_related("consultant__user")
+        .order_by("due_date", "id")
+    )
+    cases = {
+        case.invoice_id: case
+        for case in Case.objects.filter(invoice__in=invoices).select_related(
+            "last_step", "next_step", "policy"
+        )
+    }
+    pauses = {}
+    for pause in Pause.objects.filter(case__invoice__in=invoices, ended_on__isnull=True):
+        pauses.setdefault(pause.case.invoice_id, []).append(pause)
+    for invoice in invoices:
+        invoice.case = cases.get(invoice.pk)
+        invoice.open_pauses = pauses.get(invoice.pk, [])
+        invoice.days_late = (today - invoice.due_date).days
+    return invoices
+
+
+@dataclass
+class Event:
+    day: date
+    kind: str
+    title: str
+    detail: str = ""
+    url: str = ""
+    actor: str = ""
+    tone: str = ""
+    at: object = None
+
+    @property
+    def sort_key(self):
+        return (self.day, self.at.timestamp() if self.at else 0)
+
+
+def client_timeline(client, *, limit=300):
+    """Everything that happened with a client, newest first: invoices, payments, ladder
+    steps, messages, letters, contacts, pauses and disputes, litigation, acknowledgements."""
+    events = []
+    for invoice in Invoice.objects.filter(client=client).exclude(status=Invoice.Status.DRAFT):
+        label = _("Credit note") if invoice.kind == Invoice.Kind.CREDIT_NOTE else _("Invoice")
+        events.append(
+            Event(
+                day=invoice.issue_date,
+                kind="invoice",
+                title=f"{label} {invoice.number}",
+                detail=_("%(amount)s incl. VAT, due %(due)s")
+                % {"amount": _money(invoice.total_ttc), "due": _day(invoice.due_date)},
+                url=reverse("invoice_detail", args=[invoice.pk]),
+                at=invoice.issued_at,
+            )
+        )
+    for payment in Payment.objects.filter(client=client):
+        events.append(
+            Event(
+                day=payment.received_on,
+                kind="payment",
+                title=_("Payment received")
+                if payment.status != "reversed"
+                else _("Payment reversed"),
+                detail=f"{_money(payment.amount)} {payment.reference}".strip(),
+                url=reverse("payment_detail", args=[payment.pk]),
+                tone="ok" if payment.status != "reversed" else "warn",
+                at=payment.created_at,
+            )
+        )
+    for action in (
+        Action.objects.filter(case__client=client)
+        .filter(Q(status=Action.Status.SKIPPED) | Q(message__isnull=True, letter__isnull=True))
+        .select_related("invoice", "performed_by", "litigation")
+    ):
+        skipped = action.status == Action.Status.SKIPPED
+        events.append(
+            Event(
+                day=action.performed_on,
+                kind="step",
+                title=_("%(step)s skipped") % {"step": action.get_kind_display()}
+                if skipped
+                else action.get_kind_display(),
+                detail=f"{action.invoice.number} — {action.reason}"
+                if skipped
+                else action.invoice.number,
+                url=reverse("dunning_litigation", args=[action.litigation_id])
+                if action.litigation_id
+                else "",
+                actor=_actor(action.performed_by),
+                tone="muted" if skipped else "warn",
+                at=action.created_at,
+            )
+        )
+    for message in Message.objects.filter(client=client).select_related("consultant__user"):
+        events.append(
+            Event(
+                day=(message.sent_at or message.created_at).date(),
+                kind="message",
+                title=message.subject,
+                detail=_("Email to %(to)s — %(status)s")
+                % {"to": ", ".join(message.to) or "—", "status": message.get_status_display()},
+                url=reverse("dunning_message", args=[message.pk]),
+                tone="bad" if message.status == Message.Status.FAILED else "",
+                at=message.created_at,
+            )
+        )
+    for letter in Letter.objects.filter(client=client):
+        events.append(
+            Event(
+                day=letter.letter_date,
+                kind="letter",
+                title=_("Formal notice"),
+                detail=_("%(total)s claimed, deadline %(deadline)s — %(posting)s")
+                % {
+                    "total": _money(letter.total_claimed),
+                    "deadline": _day(letter.deadline),
+                    "posting": letter.get_posting_display()
+                    + (f" {letter.posting_reference}" if letter.posting_reference else ""),
+                },
+                url=reverse("dunning_letter_pdf", args=[letter.pk]),
+                tone="warn",
+                at=letter.created_at,
+            )
+        )
+    for log in ContactLog.objects.filter(client=client).select_related("author", "invoice"):
+        detail = log.text
+        if log.promise_date:
+            detail = _("Promised for %(day)s. %(text)s") % {
+                "day": _day(log.promise_date),
+                "text": log.text,
+            }
+        events.append(
+            Event(
+                day=log.happened_on,
+                kind="contact",
+                title=log.get_kind_display()
+                + (f" — {log.invoice.number}" if log.invoice_id else ""),
+                detail=detail.strip(),
+                actor=_actor(log.author) + (f" ({_('consultant')})" if log.by_consultant else ""),
+                at=log.created_at,
+            )
+        )
+    for pause in Pause.objects.filter(case__client=client).select_related(
+        "case__invoice", "created_by"
+    ):
+        events.append(
+            Event(
+                day=pause.starts_on,
+                kind="pause",
+                title=f"{pause.get_kind_display()} — {pause.case.invoice.number}",
+                detail=" ".join(
+                    part
+                    for part in [
+                        pause.reason,
+                        _("until %(day)s") % {"day": _day(pause.until)} if pause.until else "",
+                    ]
+                    if part
+                ),
+                actor=_actor(pause.created_by),
+                tone="muted",
+                at=pause.created_at,
+            )
+        )
+        if pause.ended_on:
+            events.append(
+                Event(
+                    day=pause.ended_on,
+                    kind="resume",
+                    title=_("Ladder resumed — %(invoice)s")
+                    % {"invoice": pause.case.invoice.number},
+                    detail=pause.end_reason,
+                    tone="muted",
+                )
+            )
+    for litigation in LitigationFile.objects.filter(client=client):
+        events.append(
+            Event(
+                day=litigation.opened_on,
+                kind="litigation",
+                title=_("Litigation file opened"),
+                detail=f"{_money(litigation.amount)} — {litigation.get_state_display()}",
+                url=reverse("dunning_litigation", args=[litigation.pk]),
+                tone="bad",
+                at=litigation.created_at,
+            )
+        )
+    for ack in Acknowledgement.objects.filter(invoice__client=client).select_related(
+        "invoice", "recorded_by"
+    ):
+        events.append(
+            Event(
+                day=ack.acknowledged_on,
+                kind="acknowledgement",
+                title=_("Debt acknowledged — %(invoice)s") % {"invoice": ack.invoice.number},
+                detail=ack.evidence,
+                actor=_actor(ack.recorded_by),
+            )
+        )
+    events.sort(key=lambda event: event.sort_key, reverse=True)
+    return events[:limit]
+
+
+def _actor(user):
+    return user.get_full_name() if user else _("Automatic reminders")
+
+
+def _money(value):
+    from portage.templatetags.portage import euros
+
+    return euros(value)
+
+
+def _day(value):
+    return f"{value:%d/%m/%Y}" if value else ""
+
+
+def invoice_ladder(invoices):
+    """For the portal: each invoice's current step and the next one with its date."""
+    cases = {
+        case.invoice_id: case
+        for case in Case.objects.filter(invoice__in=invoices).select_related(
+            "last_step", "next_step"
+        )
+    }
+    for invoice in invoices:
+        invoice.case = cases.get(invoice.pk)
+    return invoices
+
+
+def consultant_tasks(consultant):
+    """The consultant's friendly reminders still to log, oldest first."""
+    return (
+        Action.objects.filter(
+            invoice__consultant=consultant,
+            kind="consultant_reminder",
+            completed_at__isnull=True,
+            status__in=[Action.Status.DONE, Action.Status.PENDING, Action.Status.FAILED],
+            case__state__in=[Case.State.ACTIVE, Case.State.FAILED],
+        )
+        .select_related("invoice__client", "step")
+        .order_by("performed_on", "id")
+    )
+
+
+def steps_of(policy):
+    return list(Step.objects.filter(policy=policy).order_by("position"))
