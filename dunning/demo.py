@@ -13,15 +13,12 @@ from dunning.models import Action
 from portage.batch import run_job_for_tenant
 from portage.tenancy import tenant_context
 
-REPLAY_DAYS = 205
-
-
-def seed(*, tenant, today):
+def seed(*, tenant, today, days=205):
     """Replays the ladder day by day up to today, once per company."""
     with tenant_context(tenant):
         if Action.objects.exists():
             return False
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-        for back in range(REPLAY_DAYS, -1, -1):
+        for back in range(days, -1, -1):
             run_job_for_tenant("dunning", tenant=tenant, today=today - timedelta(days=back))
     return True

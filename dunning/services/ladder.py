@@ -19,7 +19,7 @@ nothing that was already done.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import F, Q
@@ -120,6 +120,7 @@ def run_ladder(*, tenant, today, actor=None):
             .select_related("invoice", "client", "invoice__consultant__user")
             .order_by("client_id", "id")
         )
+        remember_loaded(cases)
         plans = decide(cases, today, policies, steps_by_policy)
         perform_groups(tenant, plans, today, result, actor=actor)
         refresh_cases(cases, today, steps_by_policy)
@@ -260,7 +261,8 @@ def pause_over(pause, invoice, today):
                 break
             owed += Decimal(instalment["amount"])
             if paid_since < owed:
-                return _("Instalment of %(due)s missed") % {"due": instalment["due"]}
+                due = date.fromisoformat(instalment["due"])
+                return _("Instalment of %(due)s missed") % {"due": f"{due:%d/%m/%Y}"}
         return ""
     if pause.until and pause.until < today:
         return _("Date passed")
@@ -338,6 +340,26 @@ def steps_due(case, steps, done, today, balance, *, now=False):
     return plans
 
 
+TRACKED = ["state", "last_step", "last_step_on", "next_step", "next_step_on"]
+
+
+def _tracked(case):
+    return (
+        case.state,
+        case.last_step_id,
+        case.last_step_on,
+        case.next_step_id,
+        case.next_step_on,
+    )
+
+
+def remember_loaded(cases):
+    """Notes each case's stored values, so that only the changed ones are written back."""
+    for case in cases:
+        case.loaded = _tracked(case)
+    return cases
+
+
 def refresh_cases(cases, today, steps_by_policy):
     """Stores each case's last and next step, for the worklist and the portal."""
     if not cases:
@@ -347,6 +369,7 @@ def refresh_cases(cases, today, steps_by_policy):
         "performed_on", "id"
     ):
         actions[action.case_id].append(action)
+    changed = []
     for case in cases:
         done = actions[case.pk]
         performed = [action for action in done if action.status != Action.Status.SKIPPED]
@@ -363,9 +386,10 @@ def refresh_cases(cases, today, steps_by_policy):
             if remaining and case.state == Case.State.ACTIVE
             else None
         )
-    Case.objects.bulk_update(
-        cases, ["state", "last_step", "last_step_on", "next_step", "next_step_on", "updated_at"]
-    )
+        if _tracked(case) != getattr(case, "loaded", None):
+            changed.append(case)
+    if changed:
+        Case.objects.bulk_update(changed, TRACKED + ["updated_at"])
 
 
 def refresh_case(case, today):

@@ -130,7 +130,7 @@ def test_a_payment_plan_must_add_up_to_the_balance(signed_in, collector, late, t
         run_ladder(tenant=tenant_a, today=TODAY + timedelta(days=11))
         plan.refresh_from_db()
         assert plan.ended_on == TODAY + timedelta(days=11)
-        assert "missed" in plan.end_reason or "manquée" in plan.end_reason
+        assert f"{TODAY + timedelta(days=10):%d/%m/%Y}" in plan.end_reason
 
 
 def test_the_consultant_is_asked_and_logs_a_promise_that_pauses_the_ladder(

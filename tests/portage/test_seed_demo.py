@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 def seed(capsys):
-    call_command("seed_demo", "--password", "demo-pass-2026")
+    # The collections replay is tested in tests/dunning/test_demo.py.
+    call_command("seed_demo", "--password", "demo-pass-2026", "--replay-days", "0")
     return capsys.readouterr().out
 
 

@@ -16,6 +16,12 @@ class Command(BaseCommand):
             default=os.environ.get("DEMO_PASSWORD", "portage-demo-2026"),
             help="Password of every demo user (default: $DEMO_PASSWORD or portage-demo-2026).",
         )
+        parser.add_argument(
+            "--replay-days",
+            type=int,
+            default=205,
+            help="Days of collections to replay, up to today (default: 205; 0: none).",
+        )
 
     def handle(self, *args, **options):
         from dunning import demo as dunning_demo
@@ -30,11 +36,11 @@ class Command(BaseCommand):
             for tenant in tenants:
                 billing_demo.seed(tenant=tenant, today=today, password=options["password"])
         # The collections ladder, replayed day by day (each day commits, as in production).
-        for tenant in tenants:
-            if dunning_demo.seed(tenant=tenant, today=today):
+        for tenant in tenants if options["replay_days"] > 0 else []:
+            if dunning_demo.seed(tenant=tenant, today=today, days=options["replay_days"]):
                 self.stdout.write(
-                    _("%(company)s: collections replayed over the last 200 days.")
-                    % {"company": tenant.legal_name}
+                    _("%(company)s: collections replayed over the last %(days)s days.")
+                    % {"company": tenant.legal_name, "days": options["replay_days"]}
                 )
         width = max(len(c.email) for c in credentials)
         self.stdout.write(_("Demo users (sign in at /accounts/login/):"))
