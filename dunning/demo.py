@@ -13,6 +13,7 @@ from dunning.models import Action
 from portage.batch import run_job_for_tenant
 from portage.tenancy import tenant_context
 
+
 def seed(*, tenant, today, days=205):
     """Replays the ladder day by day up to today, once per company."""
     with tenant_context(tenant):

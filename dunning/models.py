@@ -235,6 +235,9 @@ class Message(TenantOwned):
         Consultant, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(_("step"), max_length=30, choices=StepKind.choices)
+    step_day = models.DateField(
+        _("day of the step"), null=True, blank=True, help_text="The batch day it belongs to."
+    )
     from_email = models.CharField(_("from"), max_length=254)
     to = models.JSONField(_("to"), default=list)
     subject = models.CharField(_("subject"), max_length=300)

@@ -2,7 +2,7 @@
 the ladder (for the portal), the consultant's reminder tasks."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import DecimalField, ExpressionWrapper, F, Prefetch, Q
@@ -211,7 +211,7 @@ def client_timeline(client, *, limit=300):
     for message in Message.objects.filter(client=client).select_related("consultant__user"):
         events.append(
             Event(
-                day=(message.sent_at or message.created_at).date(),
+                day=message.step_day or (message.sent_at or message.created_at).date(),
                 kind="message",
                 title=message.subject,
                 detail=_("Email to %(to)s — %(status)s")
@@ -344,19 +344,28 @@ def invoice_ladder(invoices):
     return invoices
 
 
-def consultant_tasks(consultant):
-    """The consultant's friendly reminders still to log, oldest first."""
-    return (
+TASK_DAYS = 30
+
+
+def consultant_tasks(consultant, today):
+    """The consultant's friendly reminders still to log: one per invoice (the latest ask),
+    asked within the last 30 days, for invoices still on the ladder."""
+    asks = (
         Action.objects.filter(
             invoice__consultant=consultant,
             kind="consultant_reminder",
             completed_at__isnull=True,
+            performed_on__gte=today - timedelta(days=TASK_DAYS),
             status__in=[Action.Status.DONE, Action.Status.PENDING, Action.Status.FAILED],
             case__state__in=[Case.State.ACTIVE, Case.State.FAILED],
         )
         .select_related("invoice__client", "step")
-        .order_by("performed_on", "id")
+        .order_by("-performed_on", "-id")
     )
+    latest = {}
+    for ask in asks:
+        latest.setdefault(ask.invoice_id, ask)
+    return sorted(latest.values(), key=lambda ask: (ask.invoice.due_date, ask.invoice_id))
 
 
 def steps_of(policy):

@@ -389,7 +389,7 @@ def refresh_cases(cases, today, steps_by_policy):
         if _tracked(case) != getattr(case, "loaded", None):
             changed.append(case)
     if changed:
-        Case.objects.bulk_update(changed, TRACKED + ["updated_at"])
+        Case.objects.bulk_update(changed, [*TRACKED, "updated_at"])
 
 
 def refresh_case(case, today):

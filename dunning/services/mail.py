@@ -66,7 +66,9 @@ def fill(template, values):
     return PLACEHOLDER.sub(lambda match: str(values.get(match.group(1), match.group(0))), template)
 
 
-def message_compose(*, tenant, client, step, invoices, to, language, consultant=None, letter=None):
+def message_compose(
+    *, tenant, client, step, invoices, to, language, day, consultant=None, letter=None
+):
     """A message for one client (or consultant) and step, queued for sending."""
     balance = sum(
         (invoice.total_ttc - invoice.paid_amount - invoice.credited_amount for invoice in invoices),
@@ -107,6 +109,7 @@ def message_compose(*, tenant, client, step, invoices, to, language, consultant=
         client=client,
         consultant=consultant,
         kind=step.kind,
+        step_day=day,
         from_email=sender_of(tenant),
         to=[address for address in to if address],
         subject=subject,

@@ -95,6 +95,7 @@ def perform_group(tenant, members, today, result, actor, languages):
             client=client,
             step=step,
             invoices=invoices,
+            day=today,
             to=[consultant.user.email],
             language="fr",
             consultant=consultant,
@@ -105,6 +106,7 @@ def perform_group(tenant, members, today, result, actor, languages):
             client=client,
             step=step,
             invoices=invoices,
+            day=today,
             to=list(client.billing_emails),
             language=language,
         )
@@ -126,6 +128,7 @@ def perform_group(tenant, members, today, result, actor, languages):
                 to=list(client.billing_emails),
                 language=language,
                 letter=letter,
+                day=today,
             )
     elif step.channel == Channel.LITIGATION_FILE:
         litigation = LitigationFile.objects.create(

@@ -27,7 +27,7 @@ def portal_home(request):
     if context is None:
         return render(request, "consultants/portal_no_profile.html")
     selectors.invoice_ladder(list(context["page"].object_list))
-    context["tasks"] = selectors.consultant_tasks(context["consultant"])[:20]
+    context["tasks"] = selectors.consultant_tasks(context["consultant"], context["today"])[:20]
     return render(request, "consultants/portal_home.html", context)
 
 
@@ -75,7 +75,7 @@ def tasks(request):
         request,
         "dunning/portal_tasks.html",
         {
-            "tasks": selectors.consultant_tasks(consultant),
+            "tasks": selectors.consultant_tasks(consultant, paris_today()),
             "logs": ContactLog.objects.filter(
                 author=request.user, by_consultant=True
             ).select_related("client", "invoice")[:30],
