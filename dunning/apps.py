@@ -20,7 +20,7 @@ class DunningConfig(AppConfig):
     verbose_name = _("Collections")
 
     def ready(self):
-        from dunning.views import portal
+        from dunning.views import portal, worklist
         from portage.audit import register_actions
         from portage.models import Tenant
         from portage.permissions import Role
@@ -28,6 +28,8 @@ class DunningConfig(AppConfig):
 
         # The consultant's home shows the reminders the ladder asks of them.
         home_for(Role.CONSULTANT)(portal.portal_home)
+        # The collector's home adds what the ladder needs from a person today.
+        home_for(Role.COLLECTOR)(worklist.collections_home)
 
         post_save.connect(_tenant_created, sender=Tenant, dispatch_uid="dunning_defaults")
         register_actions(ACTION_LABELS)

@@ -605,23 +605,24 @@ def portal_invoice_pdf(request, pk):
 @permission_required(Perm.VIEW_INVOICES)
 def collections_home(request):
     """The collector's home: what waits for them today."""
+    return render(request, "invoices/collections_home.html", collections_home_context(request))
+
+
+def collections_home_context(request):
+    """What the collector's home shows; the collections app adds the ladder's part."""
     today = paris_today()
-    return render(
-        request,
-        "invoices/collections_home.html",
-        {
-            "today": today,
-            "overdue": selectors.overdue_summary(tenant=request.tenant, today=today),
-            "drafts": Invoice.objects.filter(
-                tenant=request.tenant, status=Invoice.Status.DRAFT
-            ).count(),
-            "bank_waiting": BankLine.objects.filter(
-                tenant=request.tenant,
-                status__in=[BankLine.Status.SUGGESTED, BankLine.Status.UNMATCHED],
-            ).count(),
-            "most_overdue": selectors.open_invoices()
-            .filter(tenant=request.tenant, due_date__lt=today)
-            .select_related("client", "consultant__user")
-            .order_by("due_date")[:10],
-        },
-    )
+    return {
+        "today": today,
+        "overdue": selectors.overdue_summary(tenant=request.tenant, today=today),
+        "drafts": Invoice.objects.filter(
+            tenant=request.tenant, status=Invoice.Status.DRAFT
+        ).count(),
+        "bank_waiting": BankLine.objects.filter(
+            tenant=request.tenant,
+            status__in=[BankLine.Status.SUGGESTED, BankLine.Status.UNMATCHED],
+        ).count(),
+        "most_overdue": selectors.open_invoices()
+        .filter(tenant=request.tenant, due_date__lt=today)
+        .select_related("client", "consultant__user")
+        .order_by("due_date")[:10],
+    }

@@ -35,6 +35,8 @@ COMPANY_FIELDS = [
     "number_yearly_reset",
     "late_penalty_rate",
     "pay_model",
+    "sender_name",
+    "sender_email",
 ]
 
 

@@ -235,3 +235,21 @@ def contact_log(request, pk):
     else:
         messages.success(request, _("Logged on the client's timeline."))
     return redirect("dunning_client", pk=pk)
+
+
+@permission_required(Perm.VIEW_DASHBOARD)
+def collections_home(request):
+    """The collector's home, with what the ladder needs from a person today: emails that
+    could not be sent, formal notices to post, open litigation files."""
+    from dunning.models import Letter, LitigationFile, Message
+    from invoices.views import collections_home_context
+
+    context = collections_home_context(request)
+    context["ladder"] = {
+        "failed_messages": Message.objects.filter(status=Message.Status.FAILED).count(),
+        "letters_to_post": Letter.objects.filter(posting=Letter.Posting.TO_POST).count(),
+        "litigation_open": LitigationFile.objects.exclude(
+            state__in=[LitigationFile.State.SETTLED, LitigationFile.State.LOST]
+        ).count(),
+    }
+    return render(request, "invoices/collections_home.html", context)

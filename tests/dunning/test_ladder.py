@@ -202,3 +202,49 @@ def test_each_tenant_sees_only_its_own_cases(tenant_a, tenant_b, in_tenant, run_
         assert Message.objects.count() == 3  # two to the consultant, one to the client
     with in_tenant(tenant_b):
         assert Case.objects.count() == 2
+
+
+def test_run_dunning_dry_run_prints_what_would_be_sent_and_sends_nothing(tenant_a, in_tenant):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    invoice = make_invoice(tenant_a, issued_on=ISSUED)
+    out = StringIO()
+    call_command(
+        "run_dunning",
+        "--date",
+        (DUE + timedelta(days=1)).isoformat(),
+        "--tenant",
+        tenant_a.slug,
+        "--dry-run",
+        stdout=out,
+    )
+    printed = out.getvalue()
+    assert "[dry run]" in printed and "steps=3" in printed
+    assert f"would send: {invoice.client.legal_name}" in printed and invoice.number in printed
+    assert mail.outbox == []
+    with in_tenant(tenant_a):
+        assert not Action.objects.exists()
+
+
+def test_run_dunning_refuses_a_bad_date_and_an_unknown_company(tenant_a):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("run_dunning", "--date", "25/11/2026")
+    with pytest.raises(CommandError, match="nowhere"):
+        call_command("run_dunning", "--tenant", "nowhere")
+
+
+def test_emails_leave_from_the_company_s_sender_address(tenant_a, in_tenant, run_day):
+    tenant_a.sender_name = "Alpha Recouvrement"
+    tenant_a.sender_email = "recouvrement@alpha.example"
+    tenant_a.save()
+    make_invoice(tenant_a, issued_on=ISSUED)
+    run_day(tenant_a, DUE + timedelta(days=1))
+    assert {message.from_email for message in mail.outbox} == {
+        "Alpha Recouvrement <recouvrement@alpha.example>"
+    }
+    assert all(message.extra_headers["Message-ID"].endswith(">") for message in mail.outbox)
