@@ -33,16 +33,22 @@ class DailyJob:
     name: str
     label: str
     run: Callable[..., dict]
+    fans_out: bool = False
 
 
 _jobs: dict[str, DailyJob] = {}
 
 
-def daily_job(name, *, label):
-    """Register `run(*, tenant, today) -> dict` as the daily job `name`."""
+def daily_job(name, *, label, fans_out=False):
+    """Register `run(*, tenant, today) -> dict` as the daily job `name`.
+
+    A job that `fans_out` also takes `fan_out=`: True when it runs in a worker for the
+    beat, where it may split a large tenant's day into chunk tasks; False when a command
+    or a test runs it, and everything happens in the calling process.
+    """
 
     def register(run):
-        _jobs[name] = DailyJob(name=name, label=label, run=run)
+        _jobs[name] = DailyJob(name=name, label=label, run=run, fans_out=fans_out)
         return run
 
     return register
@@ -61,7 +67,7 @@ def paris_today(now=None):
     return timezone.localtime(now or timezone.now(), PARIS).date()
 
 
-def run_job_for_tenant(name, *, tenant, today, dry_run=False):
+def run_job_for_tenant(name, *, tenant, today, dry_run=False, fan_out=False):
     """Run the job for one tenant and day, in its own transaction, and record the outcome.
 
     With `dry_run`, the job runs and everything it wrote is rolled back, including the
@@ -72,7 +78,8 @@ def run_job_for_tenant(name, *, tenant, today, dry_run=False):
     started = timezone.now()
     try:
         with tenant_context(tenant):
-            summary = job.run(tenant=tenant, today=today) or {}
+            extra = {"fan_out": fan_out} if job.fans_out else {}
+            summary = job.run(tenant=tenant, today=today, **extra) or {}
             if dry_run:
                 transaction.set_rollback(True)
     except Exception:

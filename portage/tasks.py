@@ -80,7 +80,9 @@ def fan_out_daily_job(job, run_date=None):
 def run_daily_job(*, tenant, job, run_date):
     """Daily jobs are idempotent (the database refuses a second action for the same step),
     so a task redelivered after a crash, or retried after the database came back, is safe."""
-    return batch.run_job_for_tenant(job, tenant=tenant, today=date.fromisoformat(run_date))
+    return batch.run_job_for_tenant(
+        job, tenant=tenant, today=date.fromisoformat(run_date), fan_out=True
+    )
 
 
 @shared_task

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dunning.models import Acknowledgement, Action, Case, ContactLog, Pause, Policy, Step
-from dunning.services.ladder import balance_of, refresh_case, steps_due
+from dunning.services.ladder import balance_of, blocked, refresh_case, steps_due
 from dunning.services.mail import send_after_commit
 from dunning.services.perform import perform_groups
 from portage.services import audit_record
@@ -255,6 +255,10 @@ def send_next_step_now(*, tenant, invoice, actor, today):
         )
     steps = list(Step.objects.filter(policy=case.policy).order_by("position"))
     done = list(Action.objects.filter(case=case).order_by("performed_on", "id"))
+    if blocked(done, today):
+        raise ValidationError(
+            _("The previous reminder has not been sent yet: see the emails page.")
+        )
     plans = steps_due(case, steps, done, today, balance_of(case.invoice), now=True)
     if not plans:
         raise ValidationError(_("Every step of the ladder has been performed for this invoice."))

@@ -39,7 +39,8 @@ from invoices.models import Invoice
 from portage.money import ZERO
 
 LIMITATION_YEARS = 5
-CHUNK = 500
+# Clients decided together in one pass (their cases locked and their actions written).
+CHUNK_CLIENTS = 200
 
 
 def add_years(day, years):
@@ -93,38 +94,71 @@ class RunResult:
         }
 
 
-def run_ladder(*, tenant, today, actor=None):
-    """The daily job for one tenant (inside its tenant context and transaction)."""
+def run_ladder(*, tenant, today, actor=None, client_ids=None):
+    """The daily job for one tenant (inside its tenant context and transaction).
+
+    With `client_ids`, only those clients' cases, and the day is taken as prepared: that is
+    one chunk of a day fanned out over several workers (see `dunning.jobs`).
+    """
+    result = RunResult()
+    if client_ids is None:
+        prepare_day(tenant=tenant, today=today, result=result)
+        client_ids = clients_to_follow()
+    policies, steps_by_policy = load_ladder()
+    for chunk in chunked(client_ids, CHUNK_CLIENTS):
+        run_chunk(tenant, today, chunk, policies, steps_by_policy, result, actor)
+    return result
+
+
+def prepare_day(*, tenant, today, result):
+    """Opens the cases of the invoices coming within reach and closes the settled ones."""
     from dunning.services.defaults import tenant_defaults_ensure
-    from dunning.services.perform import perform_groups
 
     tenant_defaults_ensure(tenant)
-    result = RunResult()
+    _policies, steps_by_policy = load_ladder()
+    result.cases_opened = _open_cases(tenant, today, steps_by_policy)
+    result.cases_closed = _close_settled_cases()
+
+
+def load_ladder():
     policies = {policy.pk: policy for policy in Policy.objects.all()}
     steps_by_policy = defaultdict(list)
     for step in Step.objects.order_by("policy_id", "position"):
         steps_by_policy[step.policy_id].append(step)
-    result.cases_opened = _open_cases(tenant, today, steps_by_policy)
-    result.cases_closed = _close_settled_cases()
+    return policies, steps_by_policy
 
-    case_ids = list(
+
+def clients_to_follow():
+    """The clients with an invoice still on (or paused off) the ladder, in a stable order:
+    chunks are whole clients, so that a client's invoices at a step share one message."""
+    return list(
         Case.objects.filter(state__in=LIVE_STATES)
-        .order_by("client_id", "id")
-        .values_list("pk", flat=True)
+        .order_by("client_id")
+        .values_list("client_id", flat=True)
+        .distinct()
     )
-    for start in range(0, len(case_ids), CHUNK):
-        chunk = case_ids[start : start + CHUNK]
-        cases = list(
-            Case.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk__in=chunk, state__in=LIVE_STATES)
-            .select_related("invoice", "client", "invoice__consultant__user")
-            .order_by("client_id", "id")
-        )
-        remember_loaded(cases)
-        plans = decide(cases, today, policies, steps_by_policy)
-        perform_groups(tenant, plans, today, result, actor=actor)
-        refresh_cases(cases, today, steps_by_policy)
-    return result
+
+
+def chunked(items, size):
+    items = list(items)
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def run_chunk(tenant, today, client_ids, policies, steps_by_policy, result, actor=None):
+    """Claims these clients' live cases (skipping those another run holds) and performs the
+    steps due today."""
+    cases = list(
+        Case.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(client_id__in=client_ids, state__in=LIVE_STATES)
+        .select_related("invoice", "client", "invoice__consultant__user")
+        .order_by("client_id", "id")
+    )
+    remember_loaded(cases)
+    plans = decide(cases, today, policies, steps_by_policy)
+    from dunning.services.perform import perform_groups
+
+    perform_groups(tenant, plans, today, result, actor=actor)
+    refresh_cases(cases, today, steps_by_policy)
 
 
 LIVE_STATES = [

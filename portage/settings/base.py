@@ -220,6 +220,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The dunning batch splits a company's day into tasks of this many clients each.
+DUNNING_CHUNK_CLIENTS = envint("DUNNING_CHUNK_CLIENTS", 200)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 REST_FRAMEWORK = {

@@ -186,3 +186,35 @@ def test_the_same_day_run_twice_through_a_real_worker_sends_once(tenant_a, worke
         assert sent.count() == 6
         assert Message.objects.exclude(status="sent").count() == 0
     assert current_app.control.ping(timeout=1)
+
+
+@pytest.fixture
+def one_client_per_chunk(monkeypatch, settings):
+    """The worker (started after this fixture) splits a day into one task per client."""
+    monkeypatch.setenv("DUNNING_CHUNK_CLIENTS", "1")
+    settings.DUNNING_CHUNK_CLIENTS = 1
+
+
+@pytest.mark.worker
+@transactional
+def test_the_beat_fans_a_tenant_s_day_out_in_chunks_each_step_once(
+    tenant_a, one_client_per_chunk, worker
+):
+    overdue_invoices(tenant_a, clients=3, per_client=1)
+    day = run_daily_job.delay(job="dunning", tenant_id=tenant_a.pk, run_date=DAY.isoformat())
+    prepared = day.get(timeout=60)
+    assert prepared["cases_opened"] == 3
+    chunk_ids = prepared["chunk_task_ids"]
+    assert len(chunk_ids) == 3
+    chunks = [current_app.AsyncResult(task_id).get(timeout=60) for task_id in chunk_ids]
+    assert [chunk["steps"] for chunk in chunks] == [3, 3, 3]
+    # The same day again, through the beat's path: chunks find their steps done.
+    again = run_daily_job.delay(job="dunning", tenant_id=tenant_a.pk, run_date=DAY.isoformat())
+    rerun = [
+        current_app.AsyncResult(task_id).get(timeout=60)["steps"]
+        for task_id in again.get(timeout=60)["chunk_task_ids"]
+    ]
+    assert rerun == [0, 0, 0]
+    with tenant_context(tenant_a):
+        assert Action.objects.count() == 9
+        assert Message.objects.filter(status="sent").count() == 9  # 3 emails per client

@@ -248,3 +248,15 @@ def test_emails_leave_from_the_company_s_sender_address(tenant_a, in_tenant, run
         "Alpha Recouvrement <recouvrement@alpha.example>"
     }
     assert all(message.extra_headers["Message-ID"].endswith(">") for message in mail.outbox)
+
+
+def test_hostile_client_names_are_escaped_in_the_html_email(tenant_a, in_tenant, run_day):
+    client = make_client(tenant_a, legal_name='<script>alert("x")</script> & Fils')
+    invoice = make_invoice(tenant_a, client=client, issued_on=ISSUED)
+    run_day(tenant_a, DUE + timedelta(days=1))
+    # The consultant's reminder names the client.
+    to_consultant = [m for m in mail.outbox if m.to == [invoice.consultant.user.email]]
+    html = to_consultant[0].alternatives[0][0]
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    assert "<table" in html and "<p>" in html  # our own markup is kept
