@@ -26,6 +26,7 @@ from invoices.pdf import invoice_pdf_ensure
 from invoices.services import bank, billing, payments
 from invoices.services.billing import CLIENT_FIELDS, MISSION_FIELDS
 from portage.batch import paris_today
+from portage.forms import add_service_error
 from portage.permissions import Perm, has_perm, permission_required
 from portage.selectors import audit_log
 
@@ -34,15 +35,6 @@ PAGE_SIZE = 50
 
 def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _form_error(form, error):
-    """Put a service's refusal on the form, on the field it names when it names one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # Clients
@@ -75,7 +67,7 @@ def client_create(request):
                 **{name: form.cleaned_data[name] for name in CLIENT_FIELDS},
             )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The client has been created."))
             return redirect("client_detail", pk=client.pk)
@@ -114,7 +106,7 @@ def client_edit(request, pk):
                 **{name: form.cleaned_data[name] for name in CLIENT_FIELDS},
             )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The client has been saved."))
             return redirect("client_detail", pk=pk)
@@ -139,7 +131,7 @@ def mission_create(request, pk):
                 **{name: form.cleaned_data[name] for name in MISSION_FIELDS},
             )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The mission has been created."))
             return redirect("client_detail", pk=pk)
@@ -222,7 +214,7 @@ def invoice_create(request):
                 **form.cleaned_data,
             )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The draft has been saved. Check it, then issue it."))
             return redirect("invoice_detail", pk=invoice.pk)
@@ -244,7 +236,7 @@ def invoice_edit(request, pk):
                 invoice=invoice, by=request.user, lines=formset.lines(), **form.cleaned_data
             )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The draft has been saved."))
             return redirect("invoice_detail", pk=pk)
@@ -326,7 +318,7 @@ def credit_note_create(request, pk):
                 lines=form.lines(),
             )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(
                 request, _("Credit note %(number)s is issued.") % {"number": note.number}
@@ -391,7 +383,7 @@ def payment_create(request):
                 reference=form.cleaned_data["reference"],
             )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The payment has been recorded."))
             return redirect("payment_detail", pk=payment.pk)
@@ -452,7 +444,7 @@ def payment_reverse(request, pk):
                 payment=payment, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The payment has been reversed."))
             return redirect("payment_detail", pk=pk)
@@ -534,7 +526,7 @@ def bank_line_detail(request, pk):
                 line=line, by=request.user, client=client, allocations=form.allocations()
             )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The payment has been recorded."))
             return redirect("payment_detail", pk=payment.pk)

@@ -108,3 +108,13 @@ class MemberRoleForm(forms.ModelForm):
     class Meta:
         model = Membership
         fields = ["role"]
+
+
+def add_service_error(form, error):
+    """Put a service's refusal (a ValidationError) on the form, on the field it names when
+    it names one of the form's fields, else on the form as a whole."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

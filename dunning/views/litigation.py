@@ -19,6 +19,7 @@ from dunning.models import Letter, LitigationDocument, LitigationFile, Message
 from dunning.services import litigation as services
 from dunning.services import mail
 from portage.batch import paris_today
+from portage.forms import add_service_error
 from portage.money import ZERO
 from portage.permissions import Perm, has_perm, permission_required
 from portage.selectors import audit_log
@@ -29,15 +30,6 @@ SECTION_SIZE = 50  # failed and queued messages shown above the archive, before 
 
 def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _form_error(form, error):
-    """Put a service's refusal on the form, on the field it names when it names one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # Formal notices
@@ -113,7 +105,7 @@ def letter_posted(request, pk):
             if not hasattr(error, "error_dict"):
                 messages.error(request, " ".join(error.messages))
                 return redirect("dunning_letter_list")
-            _form_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(
                 request,
@@ -263,7 +255,7 @@ def litigation_detail(request, pk):
                         **update_form.cleaned_data,
                     )
                 except ValidationError as error:
-                    _form_error(update_form, error)
+                    add_service_error(update_form, error)
                 else:
                     messages.success(request, _("The litigation file has been saved."))
                     return redirect("dunning_litigation", pk=pk)
@@ -278,7 +270,7 @@ def litigation_detail(request, pk):
                         uploaded_file=document_form.cleaned_data["file"],
                     )
                 except ValidationError as error:
-                    _form_error(document_form, error)
+                    add_service_error(document_form, error)
                 else:
                     messages.success(request, _("The document has been added."))
                     return redirect("dunning_litigation", pk=pk)

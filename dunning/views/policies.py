@@ -15,6 +15,7 @@ from dunning.services import policies as service
 from dunning.services.defaults import tenant_defaults_ensure
 from invoices.models import Client
 from portage.batch import paris_today
+from portage.forms import add_service_error
 from portage.permissions import Perm, permission_required
 
 STEP_SHORT = {
@@ -24,15 +25,6 @@ STEP_SHORT = {
     StepKind.FORMAL_NOTICE: gettext_lazy("formal notice"),
     StepKind.LITIGATION: gettext_lazy("litigation"),
 }
-
-
-def _form_error(form, error):
-    """Put a service's refusal on the form, on the field it names when it names one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # Policies
@@ -121,7 +113,7 @@ def _policy_page(request, policy):
                     steps=formset.steps(),
                 )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(
                 request,
@@ -179,7 +171,7 @@ def client_settings(request, pk):
                 language=form.cleaned_data["language"],
             )
         except ValidationError as error:
-            _form_error(form, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The client's dunning settings have been saved."))
             return redirect("dunning_client", pk=client.pk)

@@ -15,7 +15,7 @@ from dunning.models import ContactLog
 from dunning.services.cases import contact_log
 from invoices.models import Invoice
 from portage.batch import paris_today
-from portage.forms import DatePicker
+from portage.forms import DatePicker, add_service_error
 from portage.permissions import Perm, permission_required
 
 
@@ -103,8 +103,7 @@ def log_reminder(request, pk):
                 **form.cleaned_data,
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_error(form, error)
         else:
             messages.success(request, _("Thank you: the collections team sees it now."))
             return redirect("dunning_portal_tasks")
