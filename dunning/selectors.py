@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -21,20 +21,15 @@ from dunning.models import (
     Step,
 )
 from invoices.models import Invoice, Payment
+from invoices.selectors import BALANCE, open_invoices
 from portage.money import ZERO
-
-OPEN = [Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID]
-
-BALANCE = ExpressionWrapper(
-    F("total_ttc") - F("paid_amount") - F("credited_amount"),
-    output_field=DecimalField(max_digits=12, decimal_places=2),
-)
 
 
 def overdue_invoices(today):
     """Open issued invoices past their due date, with what the worklist shows of them."""
     return (
-        Invoice.objects.filter(kind=Invoice.Kind.INVOICE, status__in=OPEN, due_date__lt=today)
+        open_invoices()
+        .filter(due_date__lt=today)
         .annotate(balance_due=BALANCE)
         .filter(balance_due__gt=0)
         .select_related("client", "consultant__user")
@@ -115,7 +110,8 @@ def worklist_totals(rows):
 def client_ladder(client, today):
     """The client's open invoices with their case, open pauses and steps done."""
     invoices = list(
-        Invoice.objects.filter(client=client, kind=Invoice.Kind.INVOICE, status__in=OPEN)
+        open_invoices()
+        .filter(client=client)
         .annotate(balance_due=BALANCE)
         .filter(balance_due__gt=0)
         .select_related("consultant__user")

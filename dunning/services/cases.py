@@ -19,13 +19,13 @@ from portage.services import audit_record
 def case_for_invoice(invoice, *, tenant):
     """The invoice's case, opened now if the batch has not reached it yet."""
     from dunning.services.defaults import tenant_defaults_ensure
-    from dunning.services.ladder import _policy_by_client
+    from dunning.services.ladder import policy_by_client
 
     case = Case.objects.filter(invoice=invoice).first()
     if case is not None:
         return case
     tenant_defaults_ensure(tenant)
-    policy_pk = _policy_by_client().get(invoice.client_id)
+    policy_pk = policy_by_client().get(invoice.client_id)
     policy = Policy.objects.get(pk=policy_pk) if policy_pk else Policy.objects.get(is_default=True)
     Case.objects.bulk_create(
         [Case(tenant=tenant, invoice=invoice, client_id=invoice.client_id, policy=policy)],

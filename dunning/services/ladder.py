@@ -171,7 +171,7 @@ LIVE_STATES = [
 ]
 
 
-def _policy_by_client():
+def policy_by_client():
     return dict(
         ClientSettings.objects.filter(policy__isnull=False).values_list("client_id", "policy_id")
     )
@@ -180,7 +180,7 @@ def _policy_by_client():
 def _open_cases(tenant, today, steps_by_policy):
     """A case for each open invoice within reach of its first step and not yet followed."""
     default = Policy.objects.filter(is_default=True).first()
-    by_client = _policy_by_client()
+    by_client = policy_by_client()
     lead = max([0] + [earliest_lead(steps) for steps in steps_by_policy.values()])
     invoices = (
         Invoice.objects.filter(

@@ -28,11 +28,17 @@ def _at_or_before(year, half):
     return Q(year__lt=year) | Q(year=year, half__lte=half)
 
 
-def rate_for(invoice):
+def rate_for(invoice, known=None):
     """The penalty rate of an invoice: its contract rate (frozen at issue), else ECB + 10,
-    never under 3 × the legal rate, of the half-year in which lateness began."""
+    never under 3 × the legal rate, of the half-year in which lateness began. `known`
+    caches the half-years already read."""
     contract = invoice.seller.get("late_penalty_rate")
-    rates = reference_rates(penalties.lateness_start(invoice.due_date))
+    start = penalties.lateness_start(invoice.due_date)
+    known = {} if known is None else known
+    half = penalties.half_year(start)
+    if half not in known:
+        known[half] = reference_rates(start)
+    rates = known[half]
     return penalties.penalty_rate(
         contract_rate=Decimal(contract) if contract else None,
         ecb_rate=rates.ecb_rate if rates else None,
@@ -43,9 +49,10 @@ def rate_for(invoice):
 def claim_lines(invoices, on_date):
     """One line per invoice: its balance, days late, rate, penalties and the indemnity."""
     lines = []
+    known = {}
     for invoice in invoices:
         balance = invoice.total_ttc - invoice.paid_amount - invoice.credited_amount
-        rate = rate_for(invoice)
+        rate = rate_for(invoice, known)
         days = penalties.days_late(invoice.due_date, on_date)
         lines.append(
             {

@@ -96,16 +96,9 @@ def letter_mark_posted(*, letter, actor, reference, posted_on, today=None):
 
 def overdue_invoices(*, client, today):
     """The client's issued invoices past their due date with something left to pay."""
-    return [
-        invoice
-        for invoice in Invoice.objects.filter(
-            client=client,
-            kind=Invoice.Kind.INVOICE,
-            status__in=[Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID],
-            due_date__lt=today,
-        ).order_by("due_date", "pk")
-        if balance_of(invoice) > ZERO
-    ]
+    from dunning.selectors import overdue_invoices as all_overdue
+
+    return list(all_overdue(today).filter(client=client).order_by("due_date", "pk"))
 
 
 def file_invoices(file):
