@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from consultants.models import LedgerEntry
 from consultants.services import ledger_post
 from invoices.models import Client, Invoice, InvoiceLine, Mission, NumberCounter
+from invoices.signals import invoice_issued
 from invoices.terms import due_date, validate_terms
 from portage.batch import paris_today
 from portage.models import PayModel
@@ -422,6 +423,7 @@ def invoice_issue(*, invoice, by, issued_on=None):
         obj=stored,
         after={"number": stored.number, "total_ttc": stored.total_ttc, "due_date": stored.due_date},
     )
+    invoice_issued.send(sender=Invoice, invoice=stored)
     _render_pdf_after_commit(stored)
     return stored
 

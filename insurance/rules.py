@@ -1,0 +1,435 @@
+"""The rules of credit insurance (assurance-crédit), as pure functions on Decimal money.
+
+Nothing here reads or writes the database: the services pass the policy's terms and the
+figures of the day, and store what comes back. Every amount is a Decimal rounded half up to
+the cent; a float is refused. Every figure below is a term of the policy, never a constant.
+
+- Cover (couverture) is decided when an invoice is issued: a policy must be in force, the
+  client's category and country must not be excluded, the credit period must not exceed the
+  policy's maximum, and the client's exposure (encours) must fit the credit limit
+  (agrément), or the discretionary limit (limite discrétionnaire) for a client without one.
+- Indemnity (indemnité) of a claim (sinistre): min(unpaid covered amount, credit limit)
+  × covered share (quotité garantie), minus the deductible per claim (franchise), then minus
+  the annual aggregate deductible (franchise annuelle globale) still to be borne, never
+  below zero, capped by what is left of the annual maximum indemnity (plafond
+  d'indemnisation). When both deductibles are set, both apply: the per-claim deductible
+  first, then the aggregate on what remains. A claim whose base is at or under the policy's
+  threshold (seuil de sinistre) pays nothing.
+- Subrogation: a client's payment received on or after the date of loss is shared with the
+  insurer in proportion to the share of the loss it indemnified (Code des assurances,
+  L121-12).
+- Premium (prime): a rate on the declared insurable turnover with a minimum premium, a
+  deposit and a year-end regularisation; or a flat annual premium up to a turnover ceiling.
+- Grades (notes) of the insurers' scales brought to one 0–100 scale, 100 being the best.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
+
+from portage.money import ZERO, to_cents
+
+HUNDRED = Decimal(100)
+
+
+def _percent_label(percent: Decimal) -> str:
+    """90 → "90", 92.50 → "92.5": a percent as a person writes it."""
+    return f"{Decimal(percent).normalize():f}"
+
+
+def _percent_of(amount: Decimal, percent: Decimal) -> Decimal:
+    return to_cents(Decimal(amount) * Decimal(percent) / HUNDRED)
+
+
+def _check_percent(name: str, value) -> None:
+    if isinstance(value, float):
+        raise TypeError(f"{name} is never a float")
+    if not ZERO <= Decimal(value) <= HUNDRED:
+        raise ValueError(f"{name} must be between 0 and 100, not {value}")
+
+
+def _optional_cents(value):
+    return None if value is None else to_cents(value)
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The terms of a policy that the rules need.
+
+    - `covered_share`: quotité garantie, in percent (Decimal("90") for 90 %).
+    - `deductible_per_claim`: franchise, taken off each claim.
+    - `annual_aggregate_deductible`: franchise annuelle globale, the losses the insured bears
+      over the policy year before the insurer pays; None when the policy has none.
+    - `claim_threshold`: seuil de sinistre; a claim whose base is at or under it pays nothing.
+    - `annual_max_indemnity`: plafond d'indemnisation, the most the insurer pays in a policy
+      year; None when unlimited.
+    - `covers_vat`: whether the cover includes VAT (TTC); if not, only the amount excl. VAT
+      (HT) counts (see `covered_basis`).
+    - `discretionary_limit`: limite discrétionnaire, the exposure up to which a client
+      without a named limit is covered.
+    - `max_credit_days`: durée maximale de crédit; an invoice on longer terms is not covered.
+      None when the policy sets none.
+    - `excluded_categories`: client categories the policy excludes (e.g. "public",
+      "individual", "related").
+    - `excluded_countries`: ISO 3166 alpha-2 codes of the excluded countries.
+    """
+
+    covered_share: Decimal
+    deductible_per_claim: Decimal
+    annual_aggregate_deductible: Decimal | None = None
+    claim_threshold: Decimal = ZERO
+    annual_max_indemnity: Decimal | None = None
+    covers_vat: bool = False
+    discretionary_limit: Decimal = ZERO
+    max_credit_days: int | None = None
+    excluded_categories: frozenset = field(default_factory=frozenset)
+    excluded_countries: frozenset = field(default_factory=frozenset)
+
+    def __post_init__(self):
+        _check_percent("covered_share", self.covered_share)
+        # The terms are frozen: normalise once here so every rule reads clean values.
+        normalised = {
+            "covered_share": Decimal(self.covered_share),
+            "deductible_per_claim": to_cents(self.deductible_per_claim),
+            "annual_aggregate_deductible": _optional_cents(self.annual_aggregate_deductible),
+            "claim_threshold": to_cents(self.claim_threshold),
+            "annual_max_indemnity": _optional_cents(self.annual_max_indemnity),
+            "discretionary_limit": to_cents(self.discretionary_limit),
+            "excluded_categories": frozenset(self.excluded_categories),
+            "excluded_countries": frozenset(code.upper() for code in self.excluded_countries),
+        }
+        for name in (
+            "deductible_per_claim",
+            "annual_aggregate_deductible",
+            "claim_threshold",
+            "annual_max_indemnity",
+            "discretionary_limit",
+        ):
+            if normalised[name] is not None and normalised[name] < ZERO:
+                raise ValueError(f"{name} cannot be negative")
+        for name, value in normalised.items():
+            object.__setattr__(self, name, value)
+
+
+def covered_basis(*, terms: Terms, excl_vat: Decimal, incl_vat: Decimal) -> Decimal:
+    """The amount that counts for cover: incl. VAT (TTC) when the policy covers VAT, else
+    excl. VAT (HT). Exposure and unpaid amounts are taken on the same basis."""
+    return to_cents(incl_vat if terms.covers_vat else excl_vat)
+
+
+# Cover decided when an invoice is issued.
+
+
+class Reason:
+    """Why an invoice is, partly is, or is not covered; stored with the invoice's cover."""
+
+    NO_POLICY = "no_policy"
+    CATEGORY = "excluded_category"
+    COUNTRY = "excluded_country"
+    CREDIT_PERIOD = "credit_period"
+    NO_LIMIT = "no_limit"
+    REFUSED = "limit_refused"
+    LIMIT_USED = "limit_used"
+    PARTIAL = "limit_exceeded"
+    DISCRETIONARY = "discretionary"
+    COVERED = "covered"
+
+
+@dataclass(frozen=True)
+class Cover:
+    """`covered_amount` + `uncovered_amount` = the invoice's amount that counts for cover."""
+
+    covered_amount: Decimal
+    reason: str
+    uncovered_amount: Decimal
+
+
+def decide_cover(
+    *,
+    terms: Terms | None,
+    has_policy: bool,
+    client_category: str | None,
+    client_country: str | None,
+    credit_days: int,
+    invoice_amount: Decimal,
+    exposure_before: Decimal,
+    limit: Decimal | None,
+) -> Cover:
+    """How much of an invoice the policy covers, decided when the invoice is issued.
+
+    `invoice_amount` and `exposure_before` (what the client owed before this invoice) are on
+    the basis the policy covers (see `covered_basis`). `limit` is the credit limit in force
+    (agrément), None when the client has no named limit. The checks, in this order:
+
+    1. no policy in force: not covered (NO_POLICY);
+    2. the client's category is excluded (CATEGORY);
+    3. the client's country is excluded (COUNTRY);
+    4. the credit period is longer than the policy's maximum (CREDIT_PERIOD);
+    5. no named limit: covered in full if the exposure after the invoice stays within the
+       discretionary limit (DISCRETIONARY), else not covered at all (NO_LIMIT);
+    6. a limit of zero is a refusal: not covered (REFUSED);
+    7. otherwise the limit covers what it has left, max(0, limit − exposure before), up to
+       the invoice's amount: all of it (COVERED), part of it (PARTIAL) or nothing because
+       the limit is already used (LIMIT_USED).
+    """
+    amount = to_cents(invoice_amount)
+    exposure = to_cents(exposure_before)
+
+    def cover(covered, reason):
+        return Cover(covered_amount=covered, reason=reason, uncovered_amount=amount - covered)
+
+    if not has_policy or terms is None:
+        return cover(ZERO, Reason.NO_POLICY)
+    if client_category is not None and client_category in terms.excluded_categories:
+        return cover(ZERO, Reason.CATEGORY)
+    if client_country is not None and client_country.upper() in terms.excluded_countries:
+        return cover(ZERO, Reason.COUNTRY)
+    if terms.max_credit_days is not None and credit_days > terms.max_credit_days:
+        return cover(ZERO, Reason.CREDIT_PERIOD)
+    if limit is None:
+        if exposure + amount <= terms.discretionary_limit:
+            return cover(amount, Reason.DISCRETIONARY)
+        return cover(ZERO, Reason.NO_LIMIT)
+    limit = to_cents(limit)
+    if limit == ZERO:
+        return cover(ZERO, Reason.REFUSED)
+    available = max(ZERO, limit - exposure)
+    if available >= amount:
+        return cover(amount, Reason.COVERED)
+    if available == ZERO:
+        return cover(ZERO, Reason.LIMIT_USED)
+    return cover(available, Reason.PARTIAL)
+
+
+# Indemnity of a claim.
+
+
+@dataclass(frozen=True)
+class Indemnity:
+    """What the insurer pays for a claim, with the steps of the computation to show.
+
+    `steps` is a list of (label, amount): the figures the computation starts from, then each
+    amount taken off as a negative figure, and "Indemnity" last. `aggregate_used` is the part
+    of the annual aggregate deductible this claim consumed: the caller adds it to the year's
+    total. `base` is min(unpaid covered amount, credit limit).
+    """
+
+    amount: Decimal
+    steps: list
+    aggregate_used: Decimal
+    base: Decimal
+
+
+def compute_indemnity(
+    *,
+    terms: Terms,
+    lines,
+    limit: Decimal | None,
+    year_to_date_deductible: Decimal = ZERO,
+    year_to_date_indemnity: Decimal = ZERO,
+) -> Indemnity:
+    """The indemnity of a claim (sinistre).
+
+    `lines` is a list of (label, unpaid covered amount), one per invoice of the claim, already
+    on the basis the policy covers. `limit` is the credit limit in force (None: no cap).
+    `year_to_date_deductible` is the aggregate deductible already borne in the policy year
+    and `year_to_date_indemnity` the indemnities already paid in it.
+
+    1. base = min(unpaid covered amount, credit limit);
+    2. a base at or under the claim threshold pays nothing;
+    3. × covered share (quotité garantie);
+    4. − the deductible per claim (franchise);
+    5. − the annual aggregate deductible still to be borne this year, max(0, aggregate −
+       year to date), up to what is left;
+    6. never below zero;
+    7. at most what is left of the annual maximum, max(0, maximum − year to date).
+    """
+    unpaid = to_cents(sum((to_cents(amount) for _label, amount in lines), ZERO))
+    steps = [("Unpaid covered amount", unpaid)]
+    if limit is None:
+        base = unpaid
+        steps.append(("Base: the unpaid amount (no credit limit caps it)", base))
+    else:
+        limit = to_cents(limit)
+        base = min(unpaid, limit)
+        steps.append(("Credit limit in force", limit))
+        steps.append(("Base: the lower of the two", base))
+
+    def result(amount, aggregate_used=ZERO):
+        steps.append(("Indemnity", amount))
+        return Indemnity(amount=amount, steps=steps, aggregate_used=aggregate_used, base=base)
+
+    if base <= terms.claim_threshold:
+        steps.append(
+            ("Claim threshold not passed: the base is at or under it", terms.claim_threshold)
+        )
+        return result(ZERO)
+
+    amount = _percent_of(base, terms.covered_share)
+    steps.append((f"Covered share {_percent_label(terms.covered_share)} %", amount))
+
+    if terms.deductible_per_claim > ZERO:
+        taken = min(terms.deductible_per_claim, amount)
+        amount -= taken
+        steps.append(("Deductible per claim", -taken))
+
+    aggregate_used = ZERO
+    if terms.annual_aggregate_deductible is not None:
+        remaining = max(ZERO, terms.annual_aggregate_deductible - to_cents(year_to_date_deductible))
+        aggregate_used = min(remaining, amount)
+        amount -= aggregate_used
+        steps.append(("Annual aggregate deductible (remaining)", remaining))
+        steps.append(("Borne under the annual aggregate deductible", -aggregate_used))
+
+    if terms.annual_max_indemnity is not None:
+        remaining = max(ZERO, terms.annual_max_indemnity - to_cents(year_to_date_indemnity))
+        steps.append(("Annual maximum (remaining)", remaining))
+        if amount > remaining:
+            steps.append(("Cut to the annual maximum", remaining - amount))
+            amount = remaining
+
+    return result(amount, aggregate_used)
+
+
+# Subrogation: a client's payment after the loss is shared with the insurer.
+
+
+@dataclass(frozen=True)
+class Share:
+    """The part of a payment that goes to one invoice, split between the company and the
+    insurer. `invoice_key` None is what exceeds the balances: a credit left to the client."""
+
+    invoice_key: object
+    to_company: Decimal
+    to_insurer: Decimal
+
+
+def split_payment(
+    *,
+    amount: Decimal,
+    received_on: date,
+    loss_date: date | None,
+    balances,
+    insurer_share_percent: Decimal,
+) -> list[Share]:
+    """How a client's payment is allocated, and what of it goes back to the insurer.
+
+    `balances` is a list of (invoice key, due date, balance). The payment settles the
+    invoices oldest due first (then by key). Received before the date of loss (or with no
+    loss), it is all the company's. Received on or after the date of loss, each invoice's
+    part is shared with the insurer, subrogated in the insured's rights for what it paid
+    (Code des assurances, L121-12): to the insurer, the part × `insurer_share_percent` / 100
+    rounded to the cent; to the company, the rest, so that the two always add up.
+    `insurer_share_percent` is the share of the loss the insurer indemnified. What exceeds
+    the balances is returned last as an unallocated credit (`invoice_key` None), all the
+    company's.
+    """
+    _check_percent("insurer_share_percent", insurer_share_percent)
+    left = to_cents(amount)
+    if left < ZERO:
+        raise ValueError("a payment cannot be negative")
+    shared = loss_date is not None and received_on >= loss_date
+    shares = []
+    for key, _due_date, balance in sorted(balances, key=lambda row: (row[1], row[0])):
+        balance = to_cents(balance)
+        if left == ZERO:
+            break
+        if balance <= ZERO:
+            continue
+        part = min(left, balance)
+        left -= part
+        to_insurer = _percent_of(part, insurer_share_percent) if shared else ZERO
+        shares.append(Share(invoice_key=key, to_company=part - to_insurer, to_insurer=to_insurer))
+    if left > ZERO:
+        shares.append(Share(invoice_key=None, to_company=left, to_insurer=ZERO))
+    return shares
+
+
+# Premiums.
+
+
+def turnover_premium(
+    *, insurable_turnover: Decimal, rate_percent: Decimal, minimum: Decimal | None = None
+) -> Decimal:
+    """The premium on a declared insurable turnover (chiffre d'affaires assurable): turnover
+    × rate / 100, rounded to the cent, and never under the minimum premium when there is one."""
+    premium = _percent_of(insurable_turnover, rate_percent)
+    if minimum is not None:
+        premium = max(premium, to_cents(minimum))
+    return premium
+
+
+@dataclass(frozen=True)
+class Regularisation:
+    """The year-end regularisation: `balance` positive is owed to the insurer, negative is
+    refunded to the insured."""
+
+    premium_due: Decimal
+    deposit: Decimal
+    balance: Decimal
+
+
+def regularisation(
+    *,
+    declared_turnovers,
+    rate_percent: Decimal,
+    deposit: Decimal,
+    minimum_premium: Decimal | None,
+) -> Regularisation:
+    """The year-end regularisation (régularisation) of a turnover-rated policy: the premium
+    due is the year's declared turnover × rate, never under the minimum premium; the
+    deposit (acompte / prime provisionnelle) paid at the start of the year is set against
+    it."""
+    turnover = sum((to_cents(amount) for amount in declared_turnovers), ZERO)
+    premium_due = turnover_premium(
+        insurable_turnover=turnover, rate_percent=rate_percent, minimum=minimum_premium
+    )
+    deposit = to_cents(deposit)
+    return Regularisation(premium_due=premium_due, deposit=deposit, balance=premium_due - deposit)
+
+
+class FlatPremiumUsage(NamedTuple):
+    """A flat premium (forfait) and how much of its turnover ceiling the year has used."""
+
+    premium: Decimal
+    ceiling_used_percent: Decimal
+    over_ceiling: bool
+
+
+def flat_premium_usage(
+    *, premium: Decimal, ceiling: Decimal, insurable_turnover: Decimal
+) -> FlatPremiumUsage:
+    """A flat annual premium covers the insurable turnover up to a ceiling (plafond): the
+    premium is fixed, the share of the ceiling used is turnover / ceiling × 100 rounded to
+    two places, and a turnover above the ceiling is flagged (the policy then usually asks for
+    an additional premium or a switch to a turnover-rated contract)."""
+    ceiling = to_cents(ceiling)
+    if ceiling <= ZERO:
+        raise ValueError("the ceiling must be above zero")
+    turnover = to_cents(insurable_turnover)
+    used = to_cents(turnover * HUNDRED / ceiling)
+    return FlatPremiumUsage(
+        premium=to_cents(premium), ceiling_used_percent=used, over_ceiling=turnover > ceiling
+    )
+
+
+# Grades.
+
+
+def normalise_grade(value, scale_min, scale_max, best_is_high: bool) -> int:
+    """An insurer's grade on its own scale brought to 0–100, 100 being the best, rounded half
+    up: Allianz Trade grades 1 (best) to 10 (worst), `best_is_high` False; Coface's DRA 0 to
+    10 (best), `best_is_high` True. Both best grades give 100, both worst give 0."""
+    for number in (value, scale_min, scale_max):
+        if isinstance(number, float):
+            raise TypeError("a grade is never a float")
+    value, low, high = Decimal(value), Decimal(scale_min), Decimal(scale_max)
+    if low >= high:
+        raise ValueError("the scale's minimum must be under its maximum")
+    if not low <= value <= high:
+        raise ValueError(f"grade {value} is outside the scale {low}–{high}")
+    position = (value - low) / (high - low)
+    if not best_is_high:
+        position = 1 - position
+    return int((position * HUNDRED).quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -1,0 +1,216 @@
+"""The daily insurance job: overdue declarations before their deadline, and claims once the
+waiting period has run. Each once: the database refuses a second declaration or a second
+claim line for an invoice."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from dunning.models import Case, Pause
+from insurance import rules
+from insurance.models import Claim, ClaimInvoice, Cover, Declaration, InsurancePolicy
+from insurance.selectors import limit_in_force, policy_year_totals
+from insurance.services.cover import terms_of, unpaid_covered
+from invoices.models import Invoice
+from portage.money import ZERO
+from portage.services import audit_record
+
+OPEN = [Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID]
+
+
+@dataclass
+class InsuranceRun:
+    declared: int = 0
+    late: int = 0
+    claims: int = 0
+    claimed_invoices: int = 0
+    lines: list = field(default_factory=list)
+
+    def summary(self):
+        return {
+            "declared": self.declared,
+            "late_declarations": self.late,
+            "claims": self.claims,
+            "claimed_invoices": self.claimed_invoices,
+            "lines": self.lines[:200],
+        }
+
+
+def declaration_deadline(policy, due_date):
+    """The last day to declare an overdue: so many days after the due date, or after the
+    end of the maximum extension period, as the policy says."""
+    start = due_date
+    if policy.declaration_basis == InsurancePolicy.DeclarationBasis.EXTENSION:
+        start = due_date + timedelta(days=policy.max_extension_days)
+    return start + timedelta(days=policy.declaration_days)
+
+
+def claim_opens_on(policy, due_date):
+    return due_date + timedelta(days=policy.waiting_days)
+
+
+def covered_open_covers(today):
+    """Covers of covered invoices still unpaid and past due, with their invoice and policy."""
+    return (
+        Cover.objects.filter(
+            covered_amount__gt=0,
+            invoice__status__in=OPEN,
+            invoice__due_date__lt=today,
+        )
+        .select_related("invoice__client", "policy")
+        .order_by("invoice__client_id", "invoice__due_date", "invoice_id")
+    )
+
+
+def run_insurance(*, tenant, today):
+    result = InsuranceRun()
+    covers = [
+        cover
+        for cover in covered_open_covers(today)
+        if cover.invoice.total_ttc - cover.invoice.paid_amount - cover.invoice.credited_amount > 0
+    ]
+    declare(tenant, today, covers, result)
+    file_claims(tenant, today, covers, result)
+    return result
+
+
+def declare(tenant, today, covers, result):
+    declared = set(
+        Declaration.objects.filter(invoice__in=[c.invoice for c in covers]).values_list(
+            "invoice_id", flat=True
+        )
+    )
+    for cover in covers:
+        invoice, policy = cover.invoice, cover.policy
+        if invoice.pk in declared:
+            continue
+        deadline = declaration_deadline(policy, invoice.due_date)
+        if today < deadline - timedelta(days=policy.declaration_margin_days):
+            continue
+        late = today > deadline
+        try:
+            with transaction.atomic():
+                declaration = Declaration.objects.create(
+                    tenant=tenant,
+                    invoice=invoice,
+                    policy=policy,
+                    deadline=deadline,
+                    prepared_on=today,
+                    status=Declaration.Status.LATE if late else Declaration.Status.TO_SEND,
+                    unpaid_amount=invoice.total_ttc - invoice.paid_amount - invoice.credited_amount,
+                )
+        except IntegrityError:
+            continue  # another run declared it
+        if late:
+            result.late += 1
+            result.lines.append(f"{invoice.number}: deadline {deadline} missed")
+        else:
+            result.declared += 1
+            result.lines.append(f"{invoice.number}: overdue declared")
+        audit_record(
+            tenant=tenant,
+            actor=None,
+            actor_label=_("Insurance batch"),
+            action="insurance.overdue_declared",
+            obj=declaration,
+            after={"invoice": invoice.number, "deadline": deadline.isoformat()},
+        )
+
+
+def _disputed(invoices):
+    return set(
+        Pause.objects.filter(
+            case__invoice__in=invoices, kind=Pause.Kind.DISPUTE, ended_on__isnull=True
+        ).values_list("case__invoice_id", flat=True)
+    )
+
+
+def file_claims(tenant, today, covers, result):
+    due = [
+        cover for cover in covers if today >= claim_opens_on(cover.policy, cover.invoice.due_date)
+    ]
+    if not due:
+        return
+    invoices = [cover.invoice for cover in due]
+    claimed = set(
+        ClaimInvoice.objects.filter(invoice__in=invoices).values_list("invoice_id", flat=True)
+    )
+    disputed = _disputed(invoices)
+    groups = defaultdict(list)
+    for cover in due:
+        if cover.invoice.pk in claimed or cover.invoice.pk in disputed:
+            continue
+        groups[(cover.invoice.client_id, cover.policy_id)].append(cover)
+    for members in groups.values():
+        try:
+            with transaction.atomic():
+                claim = claim_open(tenant, today, members)
+        except IntegrityError:
+            continue  # another run claimed one of these invoices
+        result.claims += 1
+        result.claimed_invoices += len(members)
+        result.lines.append(
+            f"{claim.client}: claim for {', '.join(c.invoice.number for c in members)}"
+        )
+
+
+def claim_open(tenant, today, covers):
+    """A claim for a client's covered unpaid invoices, its indemnity computed line by line;
+    the invoices leave the dunning ladder (the insurer takes over their recovery)."""
+    policy = covers[0].policy
+    client = covers[0].invoice.client
+    lines = [(cover.invoice.number, unpaid_covered(cover.invoice, cover)) for cover in covers]
+    limit = limit_in_force(client, today, policy)
+    if limit is None:
+        limit = policy.discretionary_limit
+    ytd_deductible, ytd_indemnity = policy_year_totals(policy)
+    indemnity = rules.compute_indemnity(
+        terms=terms_of(policy),
+        lines=lines,
+        limit=limit,
+        year_to_date_deductible=ytd_deductible,
+        year_to_date_indemnity=ytd_indemnity,
+    )
+    claim = Claim.objects.create(
+        tenant=tenant,
+        client=client,
+        policy=policy,
+        state=Claim.State.TO_FILE,
+        opened_on=today,
+        unpaid_covered=sum((amount for _label, amount in lines), ZERO),
+        limit_amount=limit,
+        expected_indemnity=indemnity.amount,
+        computation=[[label, str(amount)] for label, amount in indemnity.steps],
+        aggregate_used=indemnity.aggregate_used,
+    )
+    ClaimInvoice.objects.bulk_create(
+        ClaimInvoice(
+            tenant=tenant,
+            claim=claim,
+            invoice=cover.invoice,
+            unpaid_amount=cover.invoice.total_ttc
+            - cover.invoice.paid_amount
+            - cover.invoice.credited_amount,
+            covered_amount=amount,
+        )
+        for cover, (_label, amount) in zip(covers, lines, strict=True)
+    )
+    Case.objects.filter(invoice__in=[cover.invoice for cover in covers]).update(
+        state=Case.State.INSURER, next_step=None, next_step_on=None
+    )
+    audit_record(
+        tenant=tenant,
+        actor=None,
+        actor_label=_("Insurance batch"),
+        action="insurance.claim_opened",
+        obj=claim,
+        after={
+            "client": client.legal_name,
+            "invoices": ", ".join(cover.invoice.number for cover in covers),
+            "expected_indemnity": str(indemnity.amount),
+        },
+    )
+    return claim
