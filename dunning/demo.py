@@ -14,12 +14,14 @@ from portage.batch import run_job_for_tenant
 from portage.tenancy import tenant_context
 
 
-def seed(*, tenant, today, days=205):
-    """Replays the ladder day by day up to today, once per company."""
+def seed(*, tenant, today, days=205, jobs=("dunning",)):
+    """Replays the ladder (and the other daily `jobs` after it, e.g. credit insurance) day
+    by day up to today, once per company."""
     with tenant_context(tenant):
         if Action.objects.exists():
             return False
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         for back in range(days, -1, -1):
-            run_job_for_tenant("dunning", tenant=tenant, today=today - timedelta(days=back))
+            for job in jobs:
+                run_job_for_tenant(job, tenant=tenant, today=today - timedelta(days=back))
     return True

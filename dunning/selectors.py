@@ -24,6 +24,20 @@ from invoices.models import Invoice, Payment
 from invoices.selectors import BALANCE, open_invoices
 from portage.money import ZERO
 
+# Apps above collections (credit insurance) add to its pages without collections knowing
+# them: events on a client's timeline (`source(client) -> iterable of Event`), facts on the
+# worklist's and the portal's invoices (`annotate(invoices)`, setting attributes), and
+# panels on a client's timeline page (`panel(client, today) -> dict` added to the context).
+timeline_sources = []
+invoice_facts = []
+client_panels = []
+
+
+def annotate(invoices):
+    for add_facts in invoice_facts:
+        add_facts(invoices)
+    return invoices
+
 
 def overdue_invoices(today):
     """Open issued invoices past their due date, with what the worklist shows of them."""
@@ -93,6 +107,7 @@ def worklist(*, today, consultant=None, state="", step="", minimum=None, query="
             ):
                 row.next_on = invoice.case.next_step_on
     result = list(rows.values())
+    annotate([invoice for row in result for invoice in row.invoices])
     if minimum is not None:
         result = [row for row in result if row.total >= minimum]
     key = SORTS.get(sort, SORTS["amount"])[0]
@@ -130,7 +145,7 @@ def client_ladder(client, today):
         invoice.case = cases.get(invoice.pk)
         invoice.open_pauses = pauses.get(invoice.pk, [])
         invoice.days_late = (today - invoice.due_date).days
-    return invoices
+    return annotate(invoices)
 
 
 @dataclass
@@ -309,6 +324,8 @@ def client_timeline(client, *, limit=300):
                 actor=_actor(ack.recorded_by),
             )
         )
+    for source in timeline_sources:
+        events.extend(source(client))
     events.sort(key=lambda event: event.sort_key, reverse=True)
     return events[:limit]
 
@@ -337,7 +354,7 @@ def invoice_ladder(invoices):
     }
     for invoice in invoices:
         invoice.case = cases.get(invoice.pk)
-    return invoices
+    return annotate(invoices)
 
 
 TASK_DAYS = 30

@@ -9,15 +9,54 @@ class InsuranceConfig(AppConfig):
     verbose_name = _("Credit insurance")
 
     def ready(self):
-        from insurance.services.cover import on_invoice_issued
-        from invoices.signals import invoice_issued
+        from insurance.services.cover import issue_warnings, on_invoice_issued
+        from invoices import signals as billing
         from portage.audit import register_actions
 
-        invoice_issued.connect(on_invoice_issued, dispatch_uid="insurance_cover")
+        billing.invoice_issued.connect(on_invoice_issued, dispatch_uid="insurance_cover")
+        if issue_warnings not in billing.issue_warnings:
+            billing.issue_warnings.append(issue_warnings)
         register_actions(ACTION_LABELS)
+        _add_to_collections_pages()
+        # The collector's home adds the declarations at risk and the claims to file.
+        from insurance.views.home import collections_home
+        from portage.permissions import Role
+        from portage.views import home_for
+
+        home_for(Role.COLLECTOR)(collections_home)
+
+
+def _add_to_collections_pages():
+    from dunning import selectors as collections
+    from insurance import timeline
+
+    for hooks, hook in [
+        (collections.invoice_facts, timeline.annotate_covers),
+        (collections.timeline_sources, timeline.client_events),
+        (collections.client_panels, timeline.client_panel),
+    ]:
+        if hook not in hooks:
+            hooks.append(hook)
 
 
 ACTION_LABELS = {
-    "insurance.overdue_declared": _("Overdue declared to the insurer"),
+    "insurance.overdue_declared": _("Overdue to declare to the insurer"),
+    "insurance.declaration_sent": _("Overdue declared to the insurer"),
     "insurance.claim_opened": _("Claim opened"),
+    "insurance.claim_filed": _("Claim filed"),
+    "insurance.claim_acknowledged": _("Claim acknowledged by the insurer"),
+    "insurance.claim_indemnified": _("Indemnity received"),
+    "insurance.claim_rejected": _("Claim rejected"),
+    "insurance.claim_closed": _("Claim closed"),
+    "insurance.limit_requested": _("Credit limit requested"),
+    "insurance.limit_decided": _("Credit limit decision recorded"),
+    "insurance.insurer_created": _("Insurer added"),
+    "insurance.insurer_updated": _("Insurer changed"),
+    "insurance.policy_created": _("Insurance policy added"),
+    "insurance.policy_updated": _("Insurance policy changed"),
+    "insurance.turnover_declared": _("Turnover declared to the insurer"),
+    "insurance.blank_test_created": _("Blank test created"),
+    "insurance.blank_test_answered": _("Blank test answers recorded"),
+    "insurance.prospect_asked": _("Prospect check asked"),
+    "insurance.prospect_answered": _("Prospect check answered"),
 }

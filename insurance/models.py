@@ -349,6 +349,7 @@ class Declaration(TenantOwned):
     unpaid_amount = money(_("unpaid"))
     insurer_reference = models.CharField(_("insurer's reference"), max_length=60, blank=True)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
+    alerted_on = models.DateField(_("admins alerted on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("overdue declaration")
@@ -476,3 +477,35 @@ class BlankTestAnswer(TenantOwned):
                 fields=["tenant", "client", "insurer"], name="insurance_blank_answer_once"
             ),
         ]
+
+
+class ProspectCheck(TenantOwned):
+    """A consultant asks, before signing a mission, whether a prospect would be covered:
+    the collector (or the insurer's connector) answers, the consultant sees the answer."""
+
+    class Status(models.TextChoices):
+        ASKED = "asked", _("Waiting for the answer")
+        GRANTED = "granted", _("Can be covered")
+        PARTIAL = "partial", _("Can be covered in part")
+        REFUSED = "refused", _("Cannot be covered")
+
+    siren = models.CharField(_("SIREN"), max_length=9)
+    name = models.CharField(_("company name"), max_length=200)
+    amount = money(_("amount you expect to bill (incl. VAT)"))
+    note = models.CharField(_("about the mission"), max_length=300, blank=True)
+    asked_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        _("answer"), max_length=10, choices=Status.choices, default=Status.ASKED
+    )
+    granted_amount = money(_("amount covered"), null=True, blank=True)
+    answer_note = models.CharField(_("comment"), max_length=300, blank=True)
+    answered_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("prospect check")
+        verbose_name_plural = _("prospect checks")
+        ordering = ["-asked_at"]

@@ -6,3 +6,12 @@ from django.dispatch import Signal
 # Sent inside the issuing transaction, with `invoice` (an issued invoice, not a credit
 # note): credit insurance decides its cover then, as the policy asks.
 invoice_issued = Signal()
+
+# Checks the apps above run on a draft before it is issued: callables
+# `check(invoice, day) -> list of str`, each a warning shown to the user (credit insurance
+# warns when the invoice takes the client over its limit). They never block the issue.
+issue_warnings = []
+
+
+def warnings_before_issue(invoice, day):
+    return [warning for check in issue_warnings for warning in check(invoice, day)]

@@ -25,6 +25,7 @@ from invoices.models import BankLine, Client, Invoice, Mission, Payment
 from invoices.pdf import invoice_pdf_ensure
 from invoices.services import bank, billing, payments
 from invoices.services.billing import CLIENT_FIELDS, MISSION_FIELDS
+from invoices.signals import warnings_before_issue
 from portage.batch import paris_today
 from portage.forms import add_service_error
 from portage.permissions import Perm, has_perm, permission_required
@@ -290,6 +291,8 @@ def invoice_delete(request, pk):
 @permission_required(Perm.MANAGE_INVOICES)
 def invoice_issue(request, pk):
     invoice = get_object_or_404(Invoice.objects.select_related("client"), pk=pk)
+    today = paris_today()
+    warnings = warnings_before_issue(invoice, today) if invoice.is_draft else []
     if request.method == "POST":
         try:
             issued = billing.invoice_issue(invoice=invoice, by=request.user)
@@ -299,9 +302,13 @@ def invoice_issue(request, pk):
             messages.success(
                 request, _("Invoice %(number)s is issued.") % {"number": issued.number}
             )
+            for warning in warnings:
+                messages.warning(request, warning)
         return redirect("invoice_detail", pk=pk)
     return render(
-        request, "invoices/invoice_issue.html", {"invoice": invoice, "today": paris_today()}
+        request,
+        "invoices/invoice_issue.html",
+        {"invoice": invoice, "today": today, "warnings": warnings},
     )
 
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("consultants.urls")),
     path("", include("invoices.urls")),
     path("", include("dunning.urls")),
+    path("", include("insurance.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

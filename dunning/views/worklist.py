@@ -54,6 +54,7 @@ def worklist(request):
             "totals": selectors.worklist_totals(rows),
             "today": today,
             "filtered": bool(filters and any(filters.values())),
+            "show_cover": bool(selectors.invoice_facts),
         },
     )
 
@@ -87,8 +88,16 @@ def client_timeline(request, pk):
             "ack_form": AcknowledgeForm(initial={"acknowledged_on": today}),
             "litigation_form": LitigationOpenForm(),
             "pause_kinds": Pause.Kind,
+            **_panels(client, today),
         },
     )
+
+
+def _panels(client, today):
+    context = {}
+    for panel in selectors.client_panels:
+        context.update(panel(client, today))
+    return context
 
 
 def _refusal(request, error):
@@ -239,12 +248,17 @@ def contact_log(request, pk):
 
 @permission_required(Perm.VIEW_DASHBOARD)
 def collections_home(request):
-    """The collector's home, with what the ladder needs from a person today: emails that
-    could not be sent, formal notices to post, open litigation files."""
-    from dunning.models import Letter, LitigationFile, Message
-    from invoices.views import collections_home_context
+    """The collector's home, with what the ladder needs from a person today."""
+    return render(request, "invoices/collections_home.html", collections_home_context(request))
 
-    context = collections_home_context(request)
+
+def collections_home_context(request):
+    """Billing's home facts, plus the ladder's: emails that could not be sent, formal
+    notices to post, open litigation files."""
+    from dunning.models import Letter, LitigationFile, Message
+    from invoices.views import collections_home_context as billing_context
+
+    context = billing_context(request)
     context["ladder"] = {
         "failed_messages": Message.objects.filter(status=Message.Status.FAILED).count(),
         "letters_to_post": Letter.objects.filter(posting=Letter.Posting.TO_POST).count(),
@@ -252,4 +266,4 @@ def collections_home(request):
             state__in=[LitigationFile.State.SETTLED, LitigationFile.State.LOST]
         ).count(),
     }
-    return render(request, "invoices/collections_home.html", context)
+    return context

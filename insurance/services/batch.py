@@ -6,16 +6,22 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from dunning.models import Case, Pause
+from dunning.services.mail import sender_of
 from insurance import rules
 from insurance.models import Claim, ClaimInvoice, Cover, Declaration, InsurancePolicy
 from insurance.selectors import limit_in_force, policy_year_totals
 from insurance.services.cover import terms_of, unpaid_covered
 from invoices.models import Invoice
+from portage.models import Membership
 from portage.money import ZERO
+from portage.permissions import Role
 from portage.services import audit_record
 
 OPEN = [Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID]
@@ -73,8 +79,56 @@ def run_insurance(*, tenant, today):
         if cover.invoice.total_ttc - cover.invoice.paid_amount - cover.invoice.credited_amount > 0
     ]
     declare(tenant, today, covers, result)
+    alert_admins(tenant, today, result)
     file_claims(tenant, today, covers, result)
     return result
+
+
+ALERT_DAYS = 2
+
+
+def _alert_state(declaration):
+    """The alert is a French email, like the company's other documents."""
+    return "dépassée" if declaration.status == Declaration.Status.LATE else "à déclarer"
+
+
+def alert_admins(tenant, today, result):
+    """Once per declaration: tells the company's admins by email when an overdue was not
+    declared in time, or is still not declared two days before its deadline."""
+    at_risk = list(
+        Declaration.objects.filter(alerted_on__isnull=True)
+        .filter(
+            Q(status=Declaration.Status.LATE)
+            | Q(status=Declaration.Status.TO_SEND, deadline__lte=today + timedelta(ALERT_DAYS))
+        )
+        .select_related("invoice__client")
+        .order_by("deadline")
+    )
+    if not at_risk:
+        return
+    Declaration.objects.filter(pk__in=[d.pk for d in at_risk]).update(alerted_on=today)
+    admins = list(
+        Membership.objects.filter(role=Role.ADMIN, is_active=True).values_list(
+            "user__email", flat=True
+        )
+    )
+    lines = [
+        f"- {d.invoice.number} ({d.invoice.client}) : échéance de déclaration "
+        f"{d.deadline:%d/%m/%Y}, {_alert_state(d)}"
+        for d in at_risk
+    ]
+    subject = f"[{tenant.legal_name}] Déclarations de menace de sinistre à risque"
+    body = (
+        "Bonjour,\n\nLes impayés suivants n'ont pas été déclarés à l'assureur dans le délai "
+        "de la police, ou arrivent au terme de ce délai. Passé ce délai, la garantie peut "
+        "être perdue.\n\n" + "\n".join(lines) + "\n\nPage des déclarations : "
+        f"{settings.SITE_URL}/assurance/declarations/\n"
+    )
+    result.lines.append(f"{len(at_risk)} declaration(s) at risk: admins alerted")
+    if admins:
+        transaction.on_commit(
+            lambda: send_mail(subject, body, sender_of(tenant), admins, fail_silently=True)
+        )
 
 
 def declare(tenant, today, covers, result):

@@ -66,3 +66,44 @@ def unpaid_covered(invoice, cover):
     balance = invoice.total_ttc - invoice.paid_amount - invoice.credited_amount
     share = balance * cover.covered_amount / invoice.total_ttc
     return to_cents(share)
+
+
+def issue_warnings(invoice, day):
+    """What the user should know before issuing: the part of the invoice credit insurance
+    will not cover, and why (the cover itself is decided and stored at issue)."""
+    from django.utils.translation import gettext as _
+
+    from insurance.models import Cover as CoverModel
+    from portage.templatetags.portage import euros
+
+    if invoice.kind != invoice.Kind.INVOICE:
+        return []
+    policy = policy_in_force(day)
+    if policy is None:
+        return []
+    basis = invoice.total_ttc if policy.covers_vat else invoice.total_ht
+    limit = limit_in_force(invoice.client, day, policy)
+    decision = rules.decide_cover(
+        terms=terms_of(policy),
+        has_policy=True,
+        client_category=invoice.client.category,
+        client_country=invoice.client.country,
+        credit_days=invoice.payment_days,
+        invoice_amount=basis,
+        exposure_before=exposure(invoice.client, covers_vat=policy.covers_vat, exclude=invoice),
+        limit=limit,
+    )
+    if decision.uncovered_amount <= 0:
+        return []
+    reason = CoverModel.Reason(decision.reason).label
+    return [
+        _(
+            "Credit insurance: %(uncovered)s of this invoice will not be covered (%(reason)s). "
+            "Limit in force: %(limit)s."
+        )
+        % {
+            "uncovered": euros(decision.uncovered_amount),
+            "reason": reason,
+            "limit": euros(limit) if limit is not None else _("none"),
+        }
+    ]

@@ -7,13 +7,14 @@ import pytest
 from django.core.management import call_command
 
 from dunning.models import Action, Case, Letter, LitigationFile, Message, StepKind
+from insurance.models import ClaimInvoice, Cover, Declaration
 from portage.batch import paris_today, run_job_for_tenant
 from portage.models import Tenant
 from portage.tenancy import PLATFORM_DB, tenant_context
 
 
 @pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
-def test_the_demo_leaves_invoices_at_every_step_each_step_once(capsys):
+def test_the_demo_leaves_invoices_at_every_step_and_claims_filed_once(capsys):
     call_command("seed_demo", "--password", "demo-pass-2026")
     assert "205" in capsys.readouterr().out  # one line per company says what was replayed
     today = paris_today()
@@ -29,7 +30,25 @@ def test_the_demo_leaves_invoices_at_every_step_each_step_once(capsys):
                 assert action.performed_on == expected, (action.invoice.number, action.kind)
             assert Letter.objects.exists() and LitigationFile.objects.exists()
             assert not Message.objects.exclude(status="sent").exists()
-            assert Case.objects.filter(state=Case.State.LITIGATION).exists()
+            assert Case.objects.filter(state__in=["litigation", "insurer"]).count() >= 2
+            # Credit insurance, replayed with it: every covered overdue invoice declared by
+            # its deadline, each claim filed on the day the waiting period ran, once.
+            declared = {d.invoice_id: d for d in Declaration.objects.select_related("policy")}
+            for cover in Cover.objects.filter(covered_amount__gt=0).select_related(
+                "invoice", "policy"
+            ):
+                invoice = cover.invoice
+                deadline = invoice.due_date + timedelta(days=cover.policy.declaration_days)
+                if invoice.balance > 0 and deadline - timedelta(days=5) <= today:
+                    assert declared[invoice.pk].prepared_on <= deadline, invoice.number
+                    assert declared[invoice.pk].status == "to_send"
+            lines = list(ClaimInvoice.objects.select_related("claim", "invoice"))
+            assert lines, "the demo files at least one claim"
+            assert len({line.invoice_id for line in lines}) == len(lines)
+            for line in lines:
+                waiting = timedelta(days=line.claim.policy.waiting_days)
+                assert line.claim.opened_on == line.invoice.due_date + waiting
+            assert {c.reason for c in Cover.objects.all()} >= {"covered", "limit_refused"}
             before = Action.objects.count()
         # Re-running any day of the last 90 changes nothing (every day for the first
         # company, a few for the second).

@@ -205,3 +205,18 @@ def test_the_daily_job_records_its_run_and_each_tenant_sees_only_its_claims(
         assert not Claim.objects.exists() and not Cover.objects.exists()
     with in_tenant(tenant_a):
         assert Claim.objects.count() == 1
+
+
+def test_admins_are_told_once_when_a_declaration_is_at_risk(
+    tenant_a, in_tenant, admin_a, django_capture_on_commit_callbacks, mailoutbox
+):
+    _policy, invoice = covered_invoice(tenant_a)
+    deadline = DUE + timedelta(days=60)
+    with in_tenant(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        run_insurance(tenant=tenant_a, today=deadline - timedelta(days=5))  # prepared
+        assert mailoutbox == []
+        run_insurance(tenant=tenant_a, today=deadline - timedelta(days=2))  # still not sent
+        run_insurance(tenant=tenant_a, today=deadline - timedelta(days=1))
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == [admin_a.user.email]
+    assert invoice.number in mailoutbox[0].body

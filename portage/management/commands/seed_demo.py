@@ -25,6 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from dunning import demo as dunning_demo
+        from insurance import demo as insurance_demo
         from invoices import demo as billing_demo
         from portage.batch import paris_today
         from portage.models import Tenant
@@ -35,11 +36,20 @@ class Command(BaseCommand):
             tenants = list(Tenant.objects.filter(slug__in=[t["slug"] for t in demo.TENANTS]))
             for tenant in tenants:
                 billing_demo.seed(tenant=tenant, today=today, password=options["password"])
+                insurance_demo.seed(tenant=tenant, today=today)
         # The collections ladder, replayed day by day (each day commits, as in production).
         for tenant in tenants if options["replay_days"] > 0 else []:
-            if dunning_demo.seed(tenant=tenant, today=today, days=options["replay_days"]):
+            if dunning_demo.seed(
+                tenant=tenant,
+                today=today,
+                days=options["replay_days"],
+                jobs=("dunning", "insurance"),
+            ):
                 self.stdout.write(
-                    _("%(company)s: collections replayed over the last %(days)s days.")
+                    _(
+                        "%(company)s: collections and credit insurance replayed over the "
+                        "last %(days)s days."
+                    )
                     % {"company": tenant.legal_name, "days": options["replay_days"]}
                 )
         width = max(len(c.email) for c in credentials)

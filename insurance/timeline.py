@@ -1,0 +1,101 @@
+"""What credit insurance adds to the collections pages (see the hooks in
+`dunning.selectors`): each invoice's cover, and the insurance events of a client's
+timeline."""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from dunning.selectors import Event
+from insurance.models import Claim, ClaimInvoice, Cover, Declaration
+from portage.templatetags.portage import euros
+
+
+def annotate_covers(invoices):
+    """Sets `invoice.cover` (its Cover, or None) on each invoice, in one query."""
+    covers = {
+        cover.invoice_id: cover
+        for cover in Cover.objects.filter(invoice__in=[invoice.pk for invoice in invoices])
+    }
+    for invoice in invoices:
+        invoice.cover = covers.get(invoice.pk)
+
+
+def _url(name, *args):
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def client_events(client):
+    events = []
+    for cover in Cover.objects.filter(
+        invoice__client=client, uncovered_amount__gt=0
+    ).select_related("invoice"):
+        events.append(
+            Event(
+                day=cover.decided_on,
+                kind="insurance",
+                title=_("Not covered: %(amount)s of %(invoice)s")
+                % {"amount": euros(cover.uncovered_amount), "invoice": cover.invoice.number},
+                detail=cover.get_reason_display(),
+                tone="warn",
+            )
+        )
+    for declaration in Declaration.objects.filter(invoice__client=client).select_related("invoice"):
+        late = declaration.status == Declaration.Status.LATE
+        events.append(
+            Event(
+                day=declaration.declared_on or declaration.prepared_on,
+                kind="insurance",
+                title=_("Overdue declared to the insurer — %(invoice)s")
+                % {"invoice": declaration.invoice.number}
+                if not late
+                else _("Overdue declaration deadline missed — %(invoice)s")
+                % {"invoice": declaration.invoice.number},
+                detail=declaration.get_status_display(),
+                url=_url("insurance_declaration_list"),
+                tone="bad" if late else "",
+            )
+        )
+    for claim in Claim.objects.filter(client=client):
+        numbers = ", ".join(
+            ClaimInvoice.objects.filter(claim=claim).values_list("invoice__number", flat=True)
+        )
+        events.append(
+            Event(
+                day=claim.opened_on,
+                kind="insurance",
+                title=_("Claim opened — the insurer takes over: %(invoices)s")
+                % {"invoices": numbers},
+                detail=_("Expected indemnity %(amount)s — %(state)s")
+                % {"amount": euros(claim.expected_indemnity), "state": claim.get_state_display()},
+                url=_url("insurance_claim", claim.pk),
+                tone="warn",
+                at=claim.created_at,
+            )
+        )
+        if claim.indemnified_on:
+            events.append(
+                Event(
+                    day=claim.indemnified_on,
+                    kind="insurance",
+                    title=_("Indemnity received: %(amount)s")
+                    % {"amount": euros(claim.indemnity_amount)},
+                    url=_url("insurance_claim", claim.pk),
+                    tone="ok",
+                )
+            )
+    return events
+
+
+def client_panel(client, today):
+    from insurance.models import InsurancePolicy
+
+    if not InsurancePolicy.objects.exists():
+        return {}
+    try:
+        from insurance.services.limits import client_insurance_panel
+    except ImportError:
+        return {}
+    return {"insurance": client_insurance_panel(client, today)}

@@ -1,0 +1,50 @@
+"""The collector's home, with credit insurance's part: declarations at risk, claims to file."""
+
+from django.shortcuts import render
+
+from dunning.views.worklist import collections_home_context
+from insurance.models import Claim, Declaration
+from portage.permissions import Perm, permission_required
+
+
+@permission_required(Perm.VIEW_DASHBOARD)
+def collections_home(request):
+    context = collections_home_context(request)
+    context["insurance"] = {
+        "late_declarations": Declaration.objects.filter(status=Declaration.Status.LATE).count(),
+        "declarations_to_send": Declaration.objects.filter(
+            status=Declaration.Status.TO_SEND
+        ).count(),
+        "claims_to_file": Claim.objects.filter(state=Claim.State.TO_FILE).count(),
+    }
+    return render(request, "invoices/collections_home.html", context)
+
+
+@permission_required(Perm.VIEW_COLLECTIONS)
+def insurance_home(request):
+    """Credit insurance at a glance, and the way to each of its pages."""
+    from insurance.models import CreditLimit, ProspectCheck
+    from insurance.selectors import policy_in_force
+    from portage.batch import paris_today
+    from portage.permissions import has_perm
+
+    today = paris_today()
+    return render(
+        request,
+        "insurance/home.html",
+        {
+            "policy": policy_in_force(today),
+            "late_declarations": Declaration.objects.filter(status=Declaration.Status.LATE).count(),
+            "declarations_to_send": Declaration.objects.filter(
+                status=Declaration.Status.TO_SEND
+            ).count(),
+            "open_claims": Claim.objects.exclude(
+                state__in=[Claim.State.CLOSED, Claim.State.REJECTED]
+            ).count(),
+            "limits": CreditLimit.objects.values("client").distinct().count(),
+            "prospects_waiting": ProspectCheck.objects.filter(
+                status=ProspectCheck.Status.ASKED
+            ).count(),
+            "can_configure": has_perm(request.membership, Perm.MANAGE_COMPANY),
+        },
+    )
