@@ -9,11 +9,18 @@ class InsuranceConfig(AppConfig):
     verbose_name = _("Credit insurance")
 
     def ready(self):
+        from insurance.services import subrogation
         from insurance.services.cover import issue_warnings, on_invoice_issued
         from invoices import signals as billing
         from portage.audit import register_actions
 
         billing.invoice_issued.connect(on_invoice_issued, dispatch_uid="insurance_cover")
+        billing.payment_allocated.connect(
+            subrogation.on_payment_allocated, dispatch_uid="insurance_subrogation"
+        )
+        billing.allocation_undone.connect(
+            subrogation.on_allocation_undone, dispatch_uid="insurance_subrogation_undone"
+        )
         if issue_warnings not in billing.issue_warnings:
             billing.issue_warnings.append(issue_warnings)
         register_actions(ACTION_LABELS)
@@ -57,6 +64,7 @@ ACTION_LABELS = {
     "insurance.turnover_declared": _("Turnover declared to the insurer"),
     "insurance.blank_test_created": _("Blank test created"),
     "insurance.blank_test_answered": _("Blank test answers recorded"),
+    "insurance.subrogation": _("Payment shared with the insurer (subrogation)"),
     "insurance.prospect_asked": _("Prospect check asked"),
     "insurance.prospect_answered": _("Prospect check answered"),
 }

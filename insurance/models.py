@@ -509,3 +509,32 @@ class ProspectCheck(TenantOwned):
         verbose_name = _("prospect check")
         verbose_name_plural = _("prospect checks")
         ordering = ["-asked_at"]
+
+
+class Subrogation(TenantOwned):
+    """A client payment received after the insurer indemnified the invoice: shared pro rata
+    with the insurer, who is subrogated in the company's rights (Code des assurances
+    L121-12). The consultant keeps only the company's share."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="subrogations")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="+")
+    allocation = models.ForeignKey(
+        "invoices.Allocation", on_delete=models.PROTECT, related_name="+"
+    )
+    received_on = models.DateField(_("received on"))
+    amount = money(_("payment"))
+    to_insurer = money(_("owed to the insurer"))
+    to_company = money(_("kept by the company"))
+    consultant_adjustment = money(_("consultant's account adjusted by"))
+    undone = models.BooleanField(_("payment reversed"), default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("subrogation")
+        verbose_name_plural = _("subrogations")
+        ordering = ["-received_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "allocation"], name="insurance_subrogation_once"
+            ),
+        ]

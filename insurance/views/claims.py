@@ -185,12 +185,16 @@ def _invoice_rows(claim):
     for line in claim.lines.select_related("invoice__consultant__user").order_by(
         "invoice__due_date", "invoice_id"
     ):
+        part = parts[line.pk].part if line.pk in parts else None
         rows.append(
             {
                 "line": line,
                 "invoice": line.invoice,
-                "indemnity_part": parts[line.pk].part if line.pk in parts else None,
+                "indemnity_part": part,
                 "credited": credited.get(line.invoice_id),
+                # What neither the client nor the insurer has paid: still recoverable from
+                # the client while the claim is open, lost once it is closed.
+                "remainder": max(line.invoice.balance - (part or 0), 0),
             }
         )
     return rows

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from consultants.models import LedgerEntry
 from consultants.services import ledger_post
 from invoices.models import Allocation, Invoice, Payment
+from invoices.signals import allocation_undone, payment_allocated
 from portage.batch import paris_today
 from portage.models import PayModel
 from portage.money import ZERO, to_cents
@@ -109,6 +110,9 @@ def _allocate(payment, invoice, amount, *, by):
     invoice.paid_amount += amount
     settle(invoice)
     sync_consultant_account(invoice, booked_on=payment.received_on, by=by)
+    payment_allocated.send(
+        sender=Allocation, allocation=allocation, invoice=invoice, payment=payment, by=by
+    )
     return allocation
 
 
@@ -223,6 +227,13 @@ def payment_reverse(*, payment, reason, by, booked_on=None):
         invoice.paid_amount -= allocation.amount
         settle(invoice)
         sync_consultant_account(invoice, booked_on=booked_on or paris_today(), by=by)
+        allocation_undone.send(
+            sender=Allocation,
+            allocation=allocation,
+            invoice=invoice,
+            booked_on=booked_on or paris_today(),
+            by=by,
+        )
     payment.status = Payment.Status.REVERSED
     payment.reversal_reason = reason.strip()[:300]
     payment.reversed_at = timezone.now()
