@@ -77,12 +77,30 @@ class InsurerForm(forms.ModelForm):
         help_text=_("Only for an insurer reached through its API."),
     )
 
+    api_key = forms.CharField(
+        label=_("API key"),
+        required=False,
+        max_length=200,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the one recorded."),
+    )
+    api_secret = forms.CharField(
+        label=_("API signing secret"),
+        required=False,
+        max_length=200,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Leave empty to keep the one recorded."),
+    )
+
     class Meta:
         model = Insurer
         fields = INSURER_FIELDS
 
     def insurer_data(self):
         return {name: self.cleaned_data[name] for name in INSURER_FIELDS}
+
+    def credentials(self):
+        return {name: self.cleaned_data.get(name, "") for name in ("api_key", "api_secret")}
 
 
 def parse_countries(text):
@@ -169,7 +187,9 @@ class _PolicyChoice:
 class LimitRequestForm(_PolicyChoice, forms.Form):
     """A limit asked of the insurer for a client."""
 
-    policy = forms.ModelChoiceField(label=_("Policy"), queryset=InsurancePolicy.objects.none())
+    policy = forms.ModelChoiceField(
+        label=_("Insurance policy"), queryset=InsurancePolicy.objects.none()
+    )
     amount = forms.DecimalField(
         label=_("Amount asked"), max_digits=14, decimal_places=2, min_value=Decimal("0.01")
     )
@@ -185,7 +205,9 @@ class LimitRequestForm(_PolicyChoice, forms.Form):
 class LimitDecisionForm(_PolicyChoice, forms.Form):
     """The insurer's decision on a client's limit, as received."""
 
-    policy = forms.ModelChoiceField(label=_("Policy"), queryset=InsurancePolicy.objects.none())
+    policy = forms.ModelChoiceField(
+        label=_("Insurance policy"), queryset=InsurancePolicy.objects.none()
+    )
     status = forms.ChoiceField(
         label=_("Decision"),
         choices=[(status.value, status.label) for status in DECISIONS],

@@ -48,6 +48,13 @@ class Insurer(TenantOwned):
         _("connector"), max_length=10, choices=Connector.choices, default=Connector.MANUAL
     )
     api_base_url = models.URLField(_("API address"), blank=True)
+    api_key = models.CharField(_("API key"), max_length=200, blank=True)
+    api_secret = models.CharField(
+        _("API signing secret"),
+        max_length=200,
+        blank=True,
+        help_text=_("Given by the insurer; requests are signed with it (HMAC-SHA256)."),
+    )
     contact_name = models.CharField(_("contact"), max_length=100, blank=True)
     contact_email = models.EmailField(_("contact email"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)

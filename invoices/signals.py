@@ -16,6 +16,7 @@ issue_warnings = []
 def warnings_before_issue(invoice, day):
     return [warning for check in issue_warnings for warning in check(invoice, day)]
 
+
 # Sent inside the transaction when part of a payment is allocated to an invoice
 # (`allocation`, `invoice`, `payment`), after the consultant's account was brought in line,
 # and when an allocation is undone (`allocation`, `invoice`, `booked_on`). Credit insurance

@@ -81,7 +81,28 @@ def run_insurance(*, tenant, today):
     declare(tenant, today, covers, result)
     alert_admins(tenant, today, result)
     file_claims(tenant, today, covers, result)
+    send_through_apis(tenant)
     return result
+
+
+def send_through_apis(tenant):
+    """Everything still to send to an insurer that has an API goes out after the commit:
+    today's filings, and any an earlier day could not send (the reference makes a resend
+    harmless)."""
+    from insurance.services.transmit import send_after_commit
+
+    api = {"policy__insurer__connector": "http"}
+    send_after_commit(
+        tenant,
+        declarations=list(
+            Declaration.objects.filter(status=Declaration.Status.TO_SEND, **api).values_list(
+                "pk", flat=True
+            )
+        ),
+        claims=list(
+            Claim.objects.filter(state=Claim.State.TO_FILE, **api).values_list("pk", flat=True)
+        ),
+    )
 
 
 ALERT_DAYS = 2

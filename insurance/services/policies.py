@@ -102,11 +102,12 @@ def _insurer_validate(data, exclude_pk=None):
 
 
 @transaction.atomic
-def insurer_create(*, tenant, actor, data):
+def insurer_create(*, tenant, actor, data, credentials=None):
     _lock_company(tenant)
     _insurer_validate(data)
     insurer = Insurer(tenant=tenant, **{name: data[name] for name in INSURER_FIELDS})
     insurer.name = insurer.name.strip()
+    _set_credentials(insurer, credentials)
     insurer.full_clean()
     insurer.save()
     audit_record(
@@ -114,13 +115,25 @@ def insurer_create(*, tenant, actor, data):
         actor=actor,
         action="insurance.insurer_created",
         obj=insurer,
-        after=snapshot(insurer, INSURER_FIELDS),
+        after={**snapshot(insurer, INSURER_FIELDS), **_credentials_note(credentials)},
     )
     return insurer
 
 
+def _set_credentials(insurer, credentials):
+    """The API key and secret are only ever written, never shown back (nor audited)."""
+    for name, value in (credentials or {}).items():
+        if value:
+            setattr(insurer, name, value)
+
+
+def _credentials_note(credentials):
+    changed = sorted(name for name, value in (credentials or {}).items() if value)
+    return {"api_credentials": ", ".join(changed)} if changed else {}
+
+
 @transaction.atomic
-def insurer_update(*, insurer, actor, data):
+def insurer_update(*, insurer, actor, data, credentials=None):
     _lock_company(insurer.tenant)
     stored = Insurer.objects.get(pk=insurer.pk)
     _insurer_validate(data, exclude_pk=stored.pk)
@@ -128,9 +141,11 @@ def insurer_update(*, insurer, actor, data):
     for name in INSURER_FIELDS:
         setattr(stored, name, data[name])
     stored.name = stored.name.strip()
+    _set_credentials(stored, credentials)
     stored.full_clean()
     stored.save()
     old, new = _changes(before, snapshot(stored, INSURER_FIELDS))
+    new.update(_credentials_note(credentials))
     if new:
         audit_record(
             tenant=stored.tenant,

@@ -56,11 +56,17 @@ def _insurer_page(request, insurer):
         try:
             if insurer is None:
                 saved = policy_services.insurer_create(
-                    tenant=request.tenant, actor=request.user, data=form.insurer_data()
+                    tenant=request.tenant,
+                    actor=request.user,
+                    data=form.insurer_data(),
+                    credentials=form.credentials(),
                 )
             else:
                 saved = policy_services.insurer_update(
-                    insurer=insurer, actor=request.user, data=form.insurer_data()
+                    insurer=insurer,
+                    actor=request.user,
+                    data=form.insurer_data(),
+                    credentials=form.credentials(),
                 )
         except ValidationError as error:
             add_service_error(form, error)

@@ -1,0 +1,133 @@
+"""Sending declarations and claims to an insurer that has an API (connector "http").
+
+The batch prepares them in its transaction; once it commits, a task sends each one. The
+filing's reference (OVD-<pk>, CLM-<pk>) is its idempotency key at the insurer: a retry
+after a lost answer, a redelivered task or two workers never file twice. A temporary
+failure is retried by the task with backoff; a refusal, or the last failure, is recorded
+on the row for the collector to see, and nothing is marked sent that was not."""
+
+import logging
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from insurance.connectors import Refused, TemporaryFailure, get_connector
+from insurance.models import Claim, Declaration, Insurer
+from insurance.services.claims import claim_filing, overdue_notice
+from portage.batch import paris_today
+from portage.services import audit_record
+
+logger = logging.getLogger(__name__)
+
+
+def connector_of(insurer, **options):
+    return get_connector(
+        "http",
+        base_url=insurer.api_base_url,
+        api_key=insurer.api_key,
+        secret=insurer.api_secret,
+        **options,
+    )
+
+
+def uses_api(policy):
+    return policy.insurer.connector == Insurer.Connector.HTTP and bool(policy.insurer.api_base_url)
+
+
+@transaction.atomic
+def transmit_declaration(declaration_pk, *, connector=None, final=False):
+    """Declares the overdue through the insurer's API; returns the declaration."""
+    declaration = (
+        Declaration.objects.select_for_update()
+        .select_related("invoice__client", "policy__insurer")
+        .get(pk=declaration_pk)
+    )
+    if declaration.status != Declaration.Status.TO_SEND:
+        return declaration
+    connector = connector or connector_of(declaration.policy.insurer)
+    try:
+        receipt = connector.declare_overdue(overdue_notice(declaration))
+    except Refused as refusal:
+        declaration.status = Declaration.Status.FAILED
+        declaration.detail = _("Refused by the insurer: %(reason)s") % {"reason": refusal}
+        declaration.save(update_fields=["status", "detail"])
+        return declaration
+    except TemporaryFailure as failure:
+        if not final:
+            raise
+        declaration.status = Declaration.Status.FAILED
+        declaration.detail = _("Insurer unreachable: %(error)s") % {"error": failure}
+        declaration.save(update_fields=["status", "detail"])
+        return declaration
+    declaration.status = Declaration.Status.SENT
+    declaration.declared_on = paris_today()
+    declaration.insurer_reference = receipt.insurer_reference
+    declaration.detail = ""
+    declaration.save(update_fields=["status", "declared_on", "insurer_reference", "detail"])
+    audit_record(
+        tenant=declaration.tenant,
+        actor=None,
+        actor_label=_("Insurer's API"),
+        action="insurance.declaration_sent",
+        obj=declaration,
+        after={"insurer_reference": receipt.insurer_reference},
+    )
+    return declaration
+
+
+@transaction.atomic
+def transmit_claim(claim_pk, *, connector=None, final=False):
+    """Files the claim through the insurer's API; returns the claim."""
+    claim = (
+        Claim.objects.select_for_update()
+        .select_related("client", "policy__insurer")
+        .get(pk=claim_pk)
+    )
+    if claim.state != Claim.State.TO_FILE:
+        return claim
+    connector = connector or connector_of(claim.policy.insurer)
+    try:
+        receipt = connector.file_claim(claim_filing(claim))
+    except Refused as refusal:
+        claim.rejection_reason = _("Refused by the insurer's API: %(reason)s") % {"reason": refusal}
+        claim.save(update_fields=["rejection_reason"])
+        return claim
+    except TemporaryFailure:
+        if not final:
+            raise
+        logger.warning("Claim %s could not be filed: the insurer is unreachable", claim.pk)
+        return claim
+    claim.state = Claim.State.FILED
+    claim.filed_on = paris_today()
+    claim.insurer_reference = receipt.insurer_reference
+    claim.save(update_fields=["state", "filed_on", "insurer_reference"])
+    audit_record(
+        tenant=claim.tenant,
+        actor=None,
+        actor_label=_("Insurer's API"),
+        action="insurance.claim_filed",
+        obj=claim,
+        after={"insurer_reference": receipt.insurer_reference},
+    )
+    return claim
+
+
+def send_after_commit(tenant, *, declarations=(), claims=()):
+    """Once the batch commits, one task per filing (never lost: a filing whose task could
+    not be sent stays "to send" and the next day's batch sends it again)."""
+    from insurance.tasks import send_claim, send_declaration
+
+    def send():
+        for pk in declarations:
+            try:
+                send_declaration.delay(tenant_id=tenant.pk, declaration_pk=pk)
+            except Exception:
+                logger.warning("Could not enqueue declaration %s", pk, exc_info=True)
+        for pk in claims:
+            try:
+                send_claim.delay(tenant_id=tenant.pk, claim_pk=pk)
+            except Exception:
+                logger.warning("Could not enqueue claim %s", pk, exc_info=True)
+
+    if declarations or claims:
+        transaction.on_commit(send)

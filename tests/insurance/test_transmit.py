@@ -1,0 +1,108 @@
+"""Declarations and claims through an insurer's API (the local simulator): sent once, even
+when the insurer fails, answers slowly or loses its answer; nothing marked sent that was
+not, and what finally fails is visible."""
+
+from datetime import timedelta
+
+import pytest
+
+from insurance.connectors import TemporaryFailure
+from insurance.connectors.http import HttpConnector
+from insurance.models import Claim, Declaration, Insurer
+from insurance.services.batch import run_insurance
+from insurance.services.transmit import transmit_claim, transmit_declaration
+from tests.insurance.simulator import InsurerSimulator
+from tests.insurance.test_cover_and_claims import DUE, covered_invoice
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def insurer_api():
+    with InsurerSimulator(today=DUE) as simulator:
+        yield simulator
+
+
+def api_policy(tenant, in_tenant, simulator):
+    policy, invoice = covered_invoice(tenant)
+    with in_tenant(tenant):
+        Insurer.objects.filter(pk=policy.insurer_id).update(
+            connector="http",
+            api_base_url=simulator.base_url,
+            api_key=simulator.api_key,
+            api_secret=simulator.secret,
+        )
+    return policy, invoice
+
+
+def connector(simulator, sleeps):
+    return HttpConnector(
+        simulator.base_url, simulator.api_key, simulator.secret, timeout=0.3, sleep=sleeps.append
+    )
+
+
+def test_the_batch_sends_the_declaration_after_commit_once(
+    tenant_a, in_tenant, insurer_api, django_capture_on_commit_callbacks, monkeypatch
+):
+    api_policy(tenant_a, in_tenant, insurer_api)
+    sent = []
+    monkeypatch.setattr(
+        "insurance.tasks.send_declaration.delay", lambda **kwargs: sent.append(kwargs)
+    )
+    with in_tenant(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        run_insurance(tenant=tenant_a, today=DUE + timedelta(days=55))
+        declaration = Declaration.objects.get()
+    assert sent == [{"tenant_id": tenant_a.pk, "declaration_pk": declaration.pk}]
+    with in_tenant(tenant_a):
+        transmit_declaration(declaration.pk, connector=connector(insurer_api, []))
+        transmit_declaration(declaration.pk, connector=connector(insurer_api, []))
+        declaration.refresh_from_db()
+    assert declaration.status == Declaration.Status.SENT
+    assert declaration.insurer_reference
+    assert len(insurer_api.filings("overdues")) == 1
+
+
+@pytest.mark.parametrize("mode", ["500", "timeout", "drop_after_store"])
+def test_an_insurer_failure_is_retried_and_files_once(tenant_a, in_tenant, insurer_api, mode):
+    api_policy(tenant_a, in_tenant, insurer_api)
+    with in_tenant(tenant_a):
+        run_insurance(tenant=tenant_a, today=DUE + timedelta(days=150))
+        claim = Claim.objects.get()
+        insurer_api.fail_next(2, mode)
+        sleeps = []
+        transmit_claim(claim.pk, connector=connector(insurer_api, sleeps))
+        claim.refresh_from_db()
+    assert claim.state == Claim.State.FILED
+    assert len(insurer_api.filings("claims")) == 1
+    assert len(sleeps) == 2  # two retries with backoff
+
+
+def test_a_lasting_outage_leaves_the_claim_to_file_and_a_later_try_files_it_once(
+    tenant_a, in_tenant, insurer_api
+):
+    api_policy(tenant_a, in_tenant, insurer_api)
+    with in_tenant(tenant_a):
+        run_insurance(tenant=tenant_a, today=DUE + timedelta(days=150))
+        claim = Claim.objects.get()
+        insurer_api.fail_next(4, "500")  # every attempt of the first try fails
+        with pytest.raises(TemporaryFailure):
+            transmit_claim(claim.pk, connector=connector(insurer_api, []))
+        claim.refresh_from_db()
+        assert claim.state == Claim.State.TO_FILE  # never marked filed when it was not
+        transmit_claim(claim.pk, connector=connector(insurer_api, []))
+        claim.refresh_from_db()
+    assert claim.state == Claim.State.FILED
+    assert len(insurer_api.filings("claims")) == 1
+
+
+def test_a_refused_declaration_is_shown_as_failed_with_the_reason(tenant_a, in_tenant, insurer_api):
+    api_policy(tenant_a, in_tenant, insurer_api)
+    with in_tenant(tenant_a):
+        run_insurance(tenant=tenant_a, today=DUE + timedelta(days=55))
+        declaration = Declaration.objects.get()
+        insurer_api.fail_next(1, "refuse")
+        transmit_declaration(declaration.pk, connector=connector(insurer_api, []))
+        declaration.refresh_from_db()
+    assert declaration.status == Declaration.Status.FAILED
+    assert "SIREN" in declaration.detail
+    assert insurer_api.filings("overdues") == []
