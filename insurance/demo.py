@@ -78,3 +78,25 @@ def seed(*, tenant, today):
         ):
             cover_decide(invoice=invoice)
     return True
+
+
+def claims_in_several_states(*, tenant, today):
+    """After the replay: the oldest claim filed and indemnified in full (the insurer paid
+    a week ago), the next one filed and acknowledged, the others left to file."""
+    from insurance.models import Claim
+    from insurance.services.claims import claim_acknowledge, claim_file, claim_indemnify
+
+    with tenant_context(tenant):
+        claims = list(Claim.objects.filter(state=Claim.State.TO_FILE).order_by("opened_on"))
+        for position, claim in enumerate(claims[:2]):
+            filed_on = min(claim.opened_on + timedelta(days=2), today)
+            claim = claim_file(
+                claim=claim, actor=None, filed_on=filed_on, insurer_reference=f"SIN-{claim.pk:05d}"
+            )
+            if position == 0:
+                paid_on = min(filed_on + timedelta(days=30), today)
+                claim_indemnify(
+                    claim=claim, actor=None, amount=claim.expected_indemnity, paid_on=paid_on
+                )
+            else:
+                claim_acknowledge(claim=claim, actor=None)

@@ -45,6 +45,7 @@ class Command(BaseCommand):
                 days=options["replay_days"],
                 jobs=("dunning", "insurance"),
             ):
+                insurance_demo.claims_in_several_states(tenant=tenant, today=today)
                 self.stdout.write(
                     _(
                         "%(company)s: collections and credit insurance replayed over the "
