@@ -23,6 +23,10 @@ class InsuranceConfig(AppConfig):
         )
         if issue_warnings not in billing.issue_warnings:
             billing.issue_warnings.append(issue_warnings)
+        from insurance.timeline import client_panel
+
+        if client_panel not in billing.client_panels:
+            billing.client_panels.append(client_panel)
         register_actions(ACTION_LABELS)
         _add_to_collections_pages()
         # The collector's home adds the declarations at risk and the claims to file.

@@ -47,10 +47,17 @@ def limit_in_force(client, day, policy=None):
 
 
 def exposure(client, *, covers_vat=True, exclude=None):
-    """What the client owes on its issued invoices: incl. VAT, or its share excl. VAT."""
+    """What the client owes on its issued invoices: incl. VAT, or its share excl. VAT.
+    With `exclude` (an invoice being decided), what it owed before that invoice: the
+    invoices issued before it."""
     invoices = open_invoices().filter(client=client)
     if exclude is not None:
         invoices = invoices.exclude(pk=exclude.pk)
+        if exclude.issue_date:
+            invoices = invoices.filter(
+                Q(issue_date__lt=exclude.issue_date)
+                | Q(issue_date=exclude.issue_date, pk__lt=exclude.pk)
+            )
     if covers_vat:
         amount = BALANCE
     else:

@@ -23,3 +23,14 @@ def warnings_before_issue(invoice, day):
 # shares a payment received after an indemnity with the insurer (subrogation).
 payment_allocated = Signal()
 allocation_undone = Signal()
+
+# Panels the apps above add to a client's page: callables `panel(client, today) -> dict`,
+# merged into the page's context (credit insurance adds its limit, exposure and cover).
+client_panels = []
+
+
+def client_panel_context(client, day):
+    context = {}
+    for panel in client_panels:
+        context.update(panel(client, day))
+    return context

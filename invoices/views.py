@@ -25,7 +25,7 @@ from invoices.models import BankLine, Client, Invoice, Mission, Payment
 from invoices.pdf import invoice_pdf_ensure
 from invoices.services import bank, billing, payments
 from invoices.services.billing import CLIENT_FIELDS, MISSION_FIELDS
-from invoices.signals import warnings_before_issue
+from invoices.signals import client_panel_context, warnings_before_issue
 from portage.batch import paris_today
 from portage.forms import add_service_error
 from portage.permissions import Perm, has_perm, permission_required
@@ -91,6 +91,7 @@ def client_detail(request, pk):
             "missions": client.missions.select_related("consultant__user"),
             "can_manage": has_perm(request.membership, Perm.MANAGE_CLIENTS),
             "can_pay": has_perm(request.membership, Perm.RECORD_PAYMENTS),
+            **client_panel_context(client, paris_today()),
         },
     )
 
