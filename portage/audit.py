@@ -9,6 +9,8 @@ ACTION_LABELS = {
     "membership.role_changed": _("Role changed"),
     "membership.deactivated": _("Access withdrawn"),
     "membership.reactivated": _("Access restored"),
+    "api_key.created": _("API key created"),
+    "api_key.revoked": _("API key revoked"),
 }
 
 

@@ -44,6 +44,9 @@ class TenantMiddleware:
         request.tenant = None
         request.membership = None
         request.memberships = []
+        request.api_key = None
+        if request.path.startswith("/api/") and request.META.get("HTTP_AUTHORIZATION"):
+            return self.api_key_request(request)
         if not request.user.is_authenticated:
             return self.get_response(request)
         with user_context(request.user):
@@ -57,6 +60,20 @@ class TenantMiddleware:
             request.tenant = membership.tenant
             with tenant_context(membership.tenant):
                 return self.get_response(request)
+
+    def api_key_request(self, request):
+        """An API call with a key runs in the key's company; with an unknown or revoked
+        key it runs in none, and the API answers 401."""
+        from portage.api_keys import authenticate
+
+        scheme, _, raw = request.META["HTTP_AUTHORIZATION"].partition(" ")
+        key = authenticate(raw.strip()) if scheme.lower() == "bearer" else None
+        if key is None:
+            return self.get_response(request)
+        request.api_key = key
+        request.tenant = key.tenant
+        with tenant_context(key.tenant):
+            return self.get_response(request)
 
 
 def choose_membership(memberships, tenant_id):

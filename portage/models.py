@@ -317,3 +317,40 @@ class BatchRun(TenantOwned):
 
     def __str__(self):
         return f"{self.job} {self.run_date}: {self.get_status_display()}"
+
+
+class ApiKey(TenantOwned):
+    """A key an accounting system uses to call the API for one company.
+
+    Shown once when created; only its SHA-256 is kept (the key is 256 random bits, so a
+    plain hash is enough). The prefix, kept in clear, finds it. Revoked, it answers 401.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read")
+        WRITE = "write", _("Read and write")
+
+    name = models.CharField(_("name"), max_length=100, help_text=_("E.g. the accounting tool."))
+    prefix = models.CharField(_("prefix"), max_length=16)
+    key_hash = models.CharField(max_length=64)
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default="read")
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "prefix"], name="api_key_prefix_once"),
+        ]
+        indexes = [models.Index(fields=["prefix"], name="api_key_prefix")]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None

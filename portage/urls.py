@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
 
 from portage import views
 
@@ -22,10 +24,24 @@ urlpatterns = [
     path("equipe/<int:pk>/reactiver/", views.member_reactivate, name="member_reactivate"),
     path("journal/", views.audit_log, name="audit_log"),
     path("journal/<int:pk>/", views.audit_entry, name="audit_entry"),
+    path("", include("portage.urls_api_keys")),
     path("", include("consultants.urls")),
     path("", include("invoices.urls")),
     path("", include("dunning.urls")),
     path("", include("insurance.urls")),
+    path("api/v1/", include("invoices.api_urls")),
+    path(
+        "api/v1/schema/",
+        SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),
+        name="api_schema",
+    ),
+    path(
+        "api/v1/docs/",
+        SpectacularSwaggerView.as_view(
+            url_name="api_schema", permission_classes=[AllowAny], authentication_classes=[]
+        ),
+        name="api_docs",
+    ),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,0 +1,133 @@
+"""The REST API's foundation: API keys (hashed, scoped, revocable), each company's data
+only, one error shape, cursor pagination, throttling, and a schema without warnings."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from portage.api_auth import ApiKeyRateThrottle
+from portage.api_keys import api_key_create, api_key_revoke
+from portage.models import ApiKey
+from portage.permissions import Role
+from portage.tenancy import PLATFORM_DB, tenant_context
+from tests.factories import make_invoice, make_member, valid_siren
+
+# Keys are found across companies through the platform connection: it must see them
+# committed, as in production.
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
+
+
+def key_for(tenant, scope="read"):
+    admin = make_member(tenant, Role.ADMIN).user
+    with tenant_context(tenant):
+        return api_key_create(tenant=tenant, name="Compta", scope=scope, by=admin)
+
+
+def api(full_key=None):
+    client = APIClient()
+    if full_key:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {full_key}")
+    return client
+
+
+def test_a_key_is_stored_hashed_and_finds_its_company(tenant_a):
+    _key, full = key_for(tenant_a)
+    secret = full.rsplit("_", 1)[1]
+    with tenant_context(tenant_a):
+        stored = ApiKey.objects.get()
+    assert secret not in stored.key_hash and full.startswith(f"ptg_{stored.prefix}_")
+    invoice = make_invoice(tenant_a, issued_on=date(2026, 3, 2))
+    response = api(full).get("/api/v1/invoices/")
+    assert response.status_code == 200
+    assert [row["number"] for row in response.json()["results"]] == [invoice.number]
+    with tenant_context(tenant_a):
+        assert ApiKey.objects.get().last_used_at is not None
+
+
+def test_a_key_of_one_company_gets_404_for_the_other_s_objects(tenant_a, tenant_b):
+    _key, full_a = key_for(tenant_a)
+    invoice_b = make_invoice(tenant_b, issued_on=date(2026, 3, 2))
+    response = api(full_a).get(f"/api/v1/invoices/{invoice_b.pk}/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert api(full_a).get(f"/api/v1/clients/{invoice_b.client_id}/").status_code == 404
+    assert api(full_a).get("/api/v1/invoices/").json()["results"] == []
+
+
+def test_a_revoked_or_unknown_key_answers_401_in_one_error_shape(tenant_a):
+    key, full = key_for(tenant_a)
+    with tenant_context(tenant_a):
+        api_key_revoke(key=key, by=key.created_by)
+    for attempt in [api(full), api("ptg_nothing_here"), api()]:
+        response = attempt.get("/api/v1/clients/")
+        assert response.status_code == 401
+        error = response.json()["error"]
+        assert set(error) == {"code", "message", "fields"} and error["message"]
+
+
+def test_a_read_key_cannot_write_a_read_write_key_creates_with_the_same_rules(tenant_a):
+    _key, read = key_for(tenant_a, "read")
+    _key, write = key_for(tenant_a, "write")
+    body = {
+        "legal_name": "Durand Industrie",
+        "siren": valid_siren(),
+        "address_line1": "1 rue de la Paix",
+        "postal_code": "75002",
+        "city": "Paris",
+    }
+    assert api(read).post("/api/v1/clients/", body, format="json").status_code == 403
+    created = api(write).post("/api/v1/clients/", body, format="json")
+    assert created.status_code == 201, created.json()
+    assert created.json()["legal_name"] == "Durand Industrie"
+    # The service's rules: a French client needs its SIREN; a wrong check digit is refused.
+    bad = (
+        api(write)
+        .post("/api/v1/clients/", {**body, "siren": "123456789"}, format="json")
+        .json()["error"]
+    )
+    assert bad["code"] == "invalid" and "siren" in bad["fields"]
+    missing = api(write).post("/api/v1/clients/", {**body, "siren": ""}, format="json")
+    assert missing.status_code == 400 and "siren" in missing.json()["error"]["fields"]
+
+
+def test_lists_are_cursor_paginated_and_filterable(tenant_a):
+    _key, full = key_for(tenant_a)
+    invoices = [make_invoice(tenant_a, issued_on=date(2026, 3, day)) for day in (2, 3, 4)]
+    first = api(full).get("/api/v1/invoices/?page_size=2").json()
+    assert len(first["results"]) == 2 and first["next"]
+    second = api(full).get(first["next"]).json()
+    seen = {row["id"] for row in first["results"] + second["results"]}
+    assert seen == {invoice.pk for invoice in invoices}
+    one = api(full).get(f"/api/v1/invoices/?client={invoices[0].client_id}").json()
+    assert [row["id"] for row in one["results"]] == [invoices[0].pk]
+    assert api(full).get("/api/v1/invoices/?due_after=not-a-date").status_code == 400
+
+
+def test_too_many_calls_get_429_with_retry_after(tenant_a, monkeypatch):
+    monkeypatch.setattr(ApiKeyRateThrottle, "THROTTLE_RATES", {"api": "3/min"})
+    _key, full = key_for(tenant_a)
+    client = api(full)
+    statuses = [client.get("/api/v1/clients/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    response = client.get("/api/v1/clients/")
+    assert response.json()["error"]["code"] == "throttled"
+    assert int(response["Retry-After"]) > 0
+
+
+def test_the_browser_session_uses_the_member_s_role(client, tenant_a):
+    collector = make_member(tenant_a, Role.COLLECTOR)
+    client.force_login(collector.user)
+    assert client.get("/api/v1/invoices/").status_code == 200
+    consultant = make_member(tenant_a, Role.CONSULTANT)
+    client.force_login(consultant.user)
+    assert client.get("/api/v1/invoices/").status_code == 403
+
+
+def test_the_schema_and_the_docs_are_served_without_a_cdn(client):
+    schema = client.get(reverse("api_schema"))
+    assert schema.status_code == 200 and b"/api/v1/invoices/" in schema.content
+    docs = client.get(reverse("api_docs")).content.decode()
+    assert "swagger" in docs.lower()
+    assert "cdn" not in docs and "https://" not in docs.replace("https://swagger.io", "")
