@@ -7,19 +7,25 @@ runs and runs the whole request inside it, as for a signed-in user; another comp
 object is out of scope and answers 404.
 """
 
+import hashlib
+import json
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.db import IntegrityError, transaction
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, permissions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from portage.api_auth import RolePermission
+from portage.models import IdempotencyRecord
 
 
 class TenantViewSet(viewsets.GenericViewSet):
-    """Base of the API's viewsets: declares the permissions its reads and writes need."""
+    """Base of the API's viewsets: declares the permissions its reads and writes need, and
+    makes every POST idempotent under an `Idempotency-Key` header."""
 
     read_perm = None
     write_perm = None
@@ -31,6 +37,65 @@ class TenantViewSet(viewsets.GenericViewSet):
         # Checked per method by RolePermission (see tests/portage/test_permissions.py).
         view.required_permission = f"api:{cls.read_perm}/{cls.write_perm}"
         return view
+
+    def dispatch(self, request, *args, **kwargs):
+        key = request.headers.get("Idempotency-Key", "").strip()
+        principal = _principal(request)
+        if request.method != "POST" or not key or principal is None or request.tenant is None:
+            return super().dispatch(request, *args, **kwargs)
+        return idempotent(
+            request,
+            principal,
+            key,
+            lambda: super(TenantViewSet, self).dispatch(request, *args, **kwargs),
+        )
+
+
+def _principal(request):
+    if getattr(request, "api_key", None) is not None:
+        return f"key:{request.api_key.pk}"
+    if request.user.is_authenticated:
+        return f"user:{request.user.pk}"
+    return None
+
+
+def idempotent(request, principal, key, handle):
+    """Does the work once per (caller, key): the first request inserts its record, a twin
+    waits on the unique constraint until the first commits, then gets the stored answer."""
+    digest = hashlib.sha256(request.body).hexdigest()
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                tenant=request.tenant,
+                principal=principal,
+                key=key[:200],
+                method=request.method,
+                path=request.path[:300],
+                body_sha256=digest,
+            )
+    except IntegrityError:
+        first = IdempotencyRecord.objects.get(principal=principal, key=key[:200])
+        if first.body_sha256 != digest or first.path != request.path[:300]:
+            return JsonResponse(
+                {
+                    "error": {
+                        "code": "idempotency_key_reused",
+                        "message": _("This Idempotency-Key was already used for another request."),
+                        "fields": {},
+                    }
+                },
+                status=409,
+            )
+        replay = JsonResponse(first.response_body, status=first.status_code, safe=False)
+        replay["Idempotent-Replayed"] = "true"
+        return replay
+    response = handle()
+    if response.status_code < 500:
+        response.render()
+        record.status_code = response.status_code
+        record.response_body = json.loads(response.content or b"null")
+        record.save(update_fields=["status_code", "response_body"])
+    return response
 
 
 CODES = {

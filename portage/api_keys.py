@@ -8,10 +8,10 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 
-from portage.models import ApiKey
+from portage.models import ApiKey, Tenant, User
 from portage.services import audit_record
 from portage.tenancy import PLATFORM_DB, all_tenants
 
@@ -78,8 +78,17 @@ def authenticate(raw, *, now=None):
     ):
         if hmac.compare_digest(key.key_hash, digest):
             _touch(key, now or timezone.now())
-            return key
+            return _on_default_connection(key)
     return None
+
+
+def _on_default_connection(key):
+    """The request works on the application's connection, not the platform's: the key and
+    the company and user it carries must belong to it (the database router says so)."""
+    key._state.db = DEFAULT_DB_ALIAS
+    key.tenant = Tenant.objects.get(pk=key.tenant_id)
+    key.created_by = User.objects.get(pk=key.created_by_id)
+    return key
 
 
 def _touch(key, now):

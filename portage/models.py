@@ -354,3 +354,28 @@ class ApiKey(TenantOwned):
     @property
     def is_active(self):
         return self.revoked_at is None
+
+
+class IdempotencyRecord(TenantOwned):
+    """The first answer to an API POST sent with an `Idempotency-Key`: the same key with
+    the same body gets it again without the work being done twice; with another body, 409.
+    The unique constraint makes a concurrent twin wait for the first to finish."""
+
+    principal = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=300)
+    body_sha256 = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(default=0)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "principal", "key"], name="idempotency_key_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.method} {self.path} ({self.key})"
