@@ -131,3 +131,39 @@ def test_the_schema_and_the_docs_are_served_without_a_cdn(client):
     docs = client.get(reverse("api_docs")).content.decode()
     assert "swagger" in docs.lower()
     assert "cdn" not in docs and "https://" not in docs.replace("https://swagger.io", "")
+
+
+def test_every_detail_endpoint_answers_404_for_the_other_company_s_ids(tenant_a, tenant_b):
+    """Walks the API's routes: every object of company B, asked for with company A's key,
+    is not found, whatever the method."""
+    from django.urls import URLPattern, get_resolver
+
+    from invoices.models import Payment
+    from invoices.services.payments import payment_record
+
+    _key, full_a = key_for(tenant_a, "write")
+    invoice_b = make_invoice(tenant_b, issued_on=date(2026, 3, 2))
+    with tenant_context(tenant_b):
+        payment_record(
+            client=invoice_b.client,
+            amount=invoice_b.total_ttc,
+            received_on=date(2026, 3, 5),
+            by=None,
+            allocations=[(invoice_b, invoice_b.total_ttc)],
+        )
+        payment_b = Payment.objects.get()
+    ids = {"client": invoice_b.client_id, "invoice": invoice_b.pk, "payment": payment_b.pk}
+    api_patterns = next(
+        entry for entry in get_resolver().url_patterns if str(entry.pattern) == "api/v1/"
+    ).url_patterns
+    walked = 0
+    for entry in api_patterns:
+        if not isinstance(entry, URLPattern) or "(?P<pk>" not in str(entry.pattern):
+            continue
+        basename = entry.name.split("-")[1]  # api-invoice-detail → invoice
+        path = reverse(entry.name, kwargs={"pk": ids[basename]})
+        for method in ("get", "post", "put", "patch", "delete"):
+            response = getattr(api(full_a), method)(path, {}, format="json")
+            assert response.status_code in (404, 405), (method, path, response.status_code)
+        walked += 1
+    assert walked >= 4
