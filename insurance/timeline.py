@@ -90,12 +90,10 @@ def client_events(client):
 
 
 def client_panel(client, today):
+    """The client page's insurance panel, for a company that has a policy."""
     from insurance.models import InsurancePolicy
+    from insurance.services.limits import client_insurance_panel
 
     if not InsurancePolicy.objects.exists():
-        return {}
-    try:
-        from insurance.services.limits import client_insurance_panel
-    except ImportError:
         return {}
     return {"insurance": client_insurance_panel(client, today)}

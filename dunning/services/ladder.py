@@ -303,11 +303,10 @@ def pause_over(pause, invoice, today):
     return ""
 
 
-def next_step_after(steps, done):
-    """The first step of the ladder with no action yet, and the last action."""
+def steps_left(steps, done):
+    """The steps of the ladder with no action yet, in order."""
     acted = {action.step_id for action in done}
-    remaining = [step for step in steps if step.pk not in acted]
-    return remaining, done[-1] if done else None
+    return [step for step in steps if step.pk not in acted]
 
 
 def earliest_day(case, step, previous_done_on):
@@ -344,7 +343,7 @@ def steps_due(case, steps, done, today, balance, *, now=False):
     the next step now")."""
     if blocked(done, today):
         return []
-    remaining, _last = next_step_after(steps, done)
+    remaining = steps_left(steps, done)
     if not remaining:
         return []
     previous_on = last_step_on(done)
@@ -412,7 +411,7 @@ def refresh_cases(cases, today, steps_by_policy):
         case.last_step_on = last.performed_on if last else None
         if any(action.litigation_id for action in done):
             case.state = Case.State.LITIGATION
-        remaining, _last = next_step_after(steps_by_policy[case.policy_id], done)
+        remaining = steps_left(steps_by_policy[case.policy_id], done)
         live = case.state in LIVE_STATES
         case.next_step = remaining[0] if remaining and live else None
         case.next_step_on = (

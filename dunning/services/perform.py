@@ -88,28 +88,17 @@ def perform_group(tenant, members, today, result, actor, languages):
         return
     language = languages.get(client.pk, "fr")
     message = letter = litigation = None
+
+    def compose(**addressing):
+        return message_compose(
+            tenant=tenant, client=client, step=step, invoices=invoices, day=today, **addressing
+        )
+
     if step.channel == Channel.CONSULTANT_EMAIL:
         consultant = invoices[0].consultant
-        message = message_compose(
-            tenant=tenant,
-            client=client,
-            step=step,
-            invoices=invoices,
-            day=today,
-            to=[consultant.user.email],
-            language="fr",
-            consultant=consultant,
-        )
+        message = compose(to=[consultant.user.email], language="fr", consultant=consultant)
     elif step.channel == Channel.CLIENT_EMAIL:
-        message = message_compose(
-            tenant=tenant,
-            client=client,
-            step=step,
-            invoices=invoices,
-            day=today,
-            to=list(client.billing_emails),
-            language=language,
-        )
+        message = compose(to=list(client.billing_emails), language=language)
     elif step.channel == Channel.LETTER:
         letter = letter_create(
             tenant=tenant,
@@ -120,16 +109,7 @@ def perform_group(tenant, members, today, result, actor, languages):
         )
         result.letters += 1
         if client.billing_emails:
-            message = message_compose(
-                tenant=tenant,
-                client=client,
-                step=step,
-                invoices=invoices,
-                to=list(client.billing_emails),
-                language=language,
-                letter=letter,
-                day=today,
-            )
+            message = compose(to=list(client.billing_emails), language=language, letter=letter)
     elif step.channel == Channel.LITIGATION_FILE:
         litigation = LitigationFile.objects.create(
             tenant=tenant,
