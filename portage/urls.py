@@ -29,7 +29,7 @@ urlpatterns = [
     path("", include("invoices.urls")),
     path("", include("dunning.urls")),
     path("", include("insurance.urls")),
-    path("api/v1/", include("invoices.api_urls")),
+    path("api/v1/", include("portage.api_urls")),
     path(
         "api/v1/schema/",
         SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),

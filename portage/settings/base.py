@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "invoices",
     "dunning",
     "insurance",
+    "webhooks",
+    "accounting",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
