@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("invoices.urls")),
     path("", include("dunning.urls")),
     path("", include("insurance.urls")),
+    path("", include("accounting.urls")),
     path("api/v1/", include("portage.api_urls")),
     path(
         "api/v1/schema/",

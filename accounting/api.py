@@ -1,0 +1,222 @@
+"""API v1 for the accounting export: the journal entries of a period as JSON, and the FEC
+file. The same selectors as the pages; read with the invoices' permission."""
+
+import base64
+import binascii
+
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import renderers, serializers
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+from accounting.selectors import check_balanced, check_period, journal_entries
+from accounting.views import fec_attachment
+from portage.api import TenantViewSet
+from portage.permissions import Perm
+
+PAGE_SIZE = 100
+MAX_PAGE_SIZE = 500
+
+
+class PeriodQuery(serializers.Serializer):
+    date_from = serializers.DateField(help_text="First day of the period (YYYY-MM-DD).")
+    date_to = serializers.DateField(
+        help_text="Last day of the period, included: the closing date in the FEC's name."
+    )
+
+    def validate(self, attrs):
+        check_period(attrs["date_from"], attrs["date_to"])
+        return attrs
+
+
+class PageQuery(serializers.Serializer):
+    cursor = serializers.CharField(required=False)
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=PAGE_SIZE
+    )
+
+    def validate_cursor(self, value):
+        try:
+            position = int(base64.urlsafe_b64decode(value.encode()).decode().removeprefix("o="))
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise serializers.ValidationError(_("This cursor is not valid.")) from None
+        if position < 0:
+            raise serializers.ValidationError(_("This cursor is not valid."))
+        return position
+
+
+class LineSerializer(serializers.Serializer):
+    account = serializers.CharField(help_text="CompteNum")
+    account_label = serializers.CharField(help_text="CompteLib")
+    aux_account = serializers.CharField(help_text="CompAuxNum (the client or the insurer)")
+    aux_label = serializers.CharField(help_text="CompAuxLib")
+    label = serializers.CharField(help_text="EcritureLib")
+    debit = serializers.DecimalField(max_digits=14, decimal_places=2)
+    credit = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class EntrySerializer(serializers.Serializer):
+    journal = serializers.CharField(help_text="JournalCode")
+    journal_label = serializers.CharField(help_text="JournalLib")
+    number = serializers.CharField(help_text="EcritureNum, continuous in each journal")
+    date = serializers.DateField(help_text="EcritureDate (also ValidDate)")
+    piece_ref = serializers.CharField(help_text="PieceRef: invoice number, payment reference")
+    piece_date = serializers.DateField(help_text="PieceDate")
+    label = serializers.CharField()
+    lines = LineSerializer(many=True)
+
+
+class EntryPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = EntrySerializer(many=True)
+
+
+def _period(request):
+    query = PeriodQuery(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data["date_from"], query.validated_data["date_to"]
+
+
+def _cursor(position):
+    return base64.urlsafe_b64encode(f"o={position}".encode()).decode()
+
+
+PERIOD_PARAMETERS = [
+    OpenApiParameter("date_from", OpenApiTypes.DATE, required=True, description="First day."),
+    OpenApiParameter(
+        "date_to", OpenApiTypes.DATE, required=True, description="Last day, included."
+    ),
+]
+
+
+class EntryViewSet(TenantViewSet):
+    """The journal entries of a period (écritures comptables)."""
+
+    read_perm = Perm.VIEW_INVOICES
+    write_perm = Perm.MANAGE_COMPANY
+    pagination_class = None
+    filter_backends = []
+
+    @extend_schema(
+        summary="Journal entries of a period",
+        description="Sales (invoices, credit notes), bank (payments received, reversals) and "
+        "credit insurance (indemnities) entries dated in the period, both days included, in "
+        "date order and numbered in each journal; each entry is balanced. Paginated by an "
+        "opaque `cursor` (follow `next`).",
+        parameters=[
+            *PERIOD_PARAMETERS,
+            OpenApiParameter("cursor", OpenApiTypes.STR, description="From `next` or `previous`."),
+            OpenApiParameter(
+                "page_size", OpenApiTypes.INT, description=f"1 to {MAX_PAGE_SIZE} entries."
+            ),
+        ],
+        responses=EntryPageSerializer,
+        examples=[
+            OpenApiExample(
+                "An invoice",
+                response_only=True,
+                value={
+                    "next": None,
+                    "previous": None,
+                    "results": [
+                        {
+                            "journal": "VT",
+                            "journal_label": "Ventes",
+                            "number": "VT000001",
+                            "date": "2026-03-02",
+                            "piece_ref": "FA-2026-000001",
+                            "piece_date": "2026-03-02",
+                            "label": "Facture FA-2026-000001 Durand Industrie",
+                            "lines": [
+                                {
+                                    "account": "411000",
+                                    "account_label": "Clients",
+                                    "aux_account": "C000042",
+                                    "aux_label": "Durand Industrie",
+                                    "label": "Facture FA-2026-000001 Durand Industrie",
+                                    "debit": "7200.00",
+                                    "credit": "0.00",
+                                },
+                                {
+                                    "account": "706000",
+                                    "account_label": "Prestations de services",
+                                    "aux_account": "",
+                                    "aux_label": "",
+                                    "label": "Facture FA-2026-000001 Durand Industrie",
+                                    "debit": "0.00",
+                                    "credit": "6000.00",
+                                },
+                                {
+                                    "account": "445710",
+                                    "account_label": "TVA collectée 20 %",
+                                    "aux_account": "",
+                                    "aux_label": "",
+                                    "label": "Facture FA-2026-000001 Durand Industrie",
+                                    "debit": "0.00",
+                                    "credit": "1200.00",
+                                },
+                            ],
+                        }
+                    ],
+                },
+            )
+        ],
+    )
+    def list(self, request):
+        date_from, date_to = _period(request)
+        page = PageQuery(data=request.query_params)
+        page.is_valid(raise_exception=True)
+        start = page.validated_data.get("cursor", 0)
+        size = page.validated_data["page_size"]
+        entries = journal_entries(tenant=request.tenant, date_from=date_from, date_to=date_to)
+        check_balanced(entries)
+        url = request.build_absolute_uri()
+        following = start + size
+        return Response(
+            {
+                "next": replace_query_param(url, "cursor", _cursor(following))
+                if following < len(entries)
+                else None,
+                "previous": (
+                    replace_query_param(url, "cursor", _cursor(max(start - size, 0)))
+                    if start > 0
+                    else None
+                ),
+                "results": EntrySerializer(entries[start:following], many=True).data,
+            }
+        )
+
+
+class PlainTextRenderer(renderers.BaseRenderer):
+    media_type = "text/plain"
+    format = "txt"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return renderers.JSONRenderer().render(data) if not isinstance(data, bytes) else data
+
+
+class FecViewSet(TenantViewSet):
+    """The FEC file of a period (fichier des écritures comptables)."""
+
+    read_perm = Perm.VIEW_INVOICES
+    write_perm = Perm.MANAGE_COMPANY
+    renderer_classes = [renderers.JSONRenderer, PlainTextRenderer]
+    pagination_class = None
+    filter_backends = []
+
+    @extend_schema(
+        summary="The FEC file of a period",
+        description="The fichier des écritures comptables (LPF art. A47 A-1): a header line "
+        "and one line per entry line, 18 tab-separated fields, CR LF, ISO 8859-15, dates "
+        "AAAAMMJJ, amounts with a decimal comma; sent as an attachment named "
+        "`<SIREN>FEC<date_to as AAAAMMJJ>.txt`. Refused (400) if an entry is not balanced.",
+        parameters=PERIOD_PARAMETERS,
+        responses={(200, "text/plain"): OpenApiTypes.STR},
+    )
+    def list(self, request):
+        date_from, date_to = _period(request)
+        entries = journal_entries(tenant=request.tenant, date_from=date_from, date_to=date_to)
+        return fec_attachment(tenant=request.tenant, date_to=date_to, entries=entries)

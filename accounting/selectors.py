@@ -1,0 +1,340 @@
+"""Journal entries (écritures comptables) of a period, read from what billing, payments and
+credit insurance recorded: nothing is stored twice, the entries are derived when asked.
+
+- Sales journal: an issued invoice debits the client's account (411, with the client as
+  auxiliary account) with its total incl. VAT and credits sales (706) excl. VAT and the
+  VAT collected of each rate (4457x); a credit note (avoir) is the reverse.
+- Bank journal: money received debits the bank (512) and credits the client's account with
+  the whole amount, allocated or not: what is not allocated yet is the client's credit, on
+  the same account. A reversed payment is the reverse, on the day it was reversed.
+- Credit insurance journal: an indemnity paid by the insurer debits the bank and credits
+  the insurer's account (467, the insurer as auxiliary account). The client's debt stays
+  whole on 411: the client still owes it, and a later payment is shared with the insurer
+  (subrogation, Code des assurances L121-12). The loss (654) and the indemnity as income
+  are booked by the accountant when the debt is written off.
+
+Entries are numbered in each journal in date order, from 1 in each export (EcritureNum).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounting.models import ChartOfAccounts
+from insurance.models import Claim
+from invoices.models import Invoice, InvoiceLine, Payment
+from portage.money import ZERO, to_cents
+
+# The longest period one export covers: a fiscal year, or a first one of up to 24 months.
+MAX_PERIOD_DAYS = 731
+
+# Entry labels are French on purpose: they are written into the FEC, a file for the
+# French tax administration, whatever the language of whoever downloads it.
+LABELS = {
+    "invoice": "Facture",
+    "credit_note": "Avoir",
+    "payment": "Règlement",
+    "reversal": "Annulation règlement",
+    "indemnity": "Indemnité assurance-crédit",
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    account: str
+    account_label: str
+    debit: Decimal
+    credit: Decimal
+    label: str
+    aux_account: str = ""
+    aux_label: str = ""
+
+
+@dataclass
+class Entry:
+    """An accounting entry: one piece (invoice, payment, indemnity), balanced lines."""
+
+    journal: str
+    journal_label: str
+    date: date
+    piece_ref: str
+    piece_date: date
+    label: str
+    lines: list = field(default_factory=list)
+    number: str = ""
+    order: tuple = ()
+
+    @property
+    def debit(self):
+        return sum((line.debit for line in self.lines), ZERO)
+
+    @property
+    def credit(self):
+        return sum((line.credit for line in self.lines), ZERO)
+
+    @property
+    def is_balanced(self):
+        return self.debit == self.credit
+
+
+def chart_of_accounts(*, tenant):
+    """The company's chart, or the defaults while its admin has not changed them."""
+    return ChartOfAccounts.objects.filter(tenant=tenant).first() or ChartOfAccounts(tenant=tenant)
+
+
+def check_period(date_from, date_to):
+    """Refuses a period without both ends, inverted, or longer than two years."""
+    errors = {}
+    if date_from is None:
+        errors["date_from"] = _("Give the first day of the period.")
+    if date_to is None:
+        errors["date_to"] = _("Give the last day of the period.")
+    if not errors and date_to < date_from:
+        errors["date_to"] = _("The period ends before it starts.")
+    if not errors and (date_to - date_from).days >= MAX_PERIOD_DAYS:
+        errors["date_to"] = _("An export covers two years at most.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_balanced(entries):
+    """Every entry's debits equal its credits, or nothing is exported."""
+    unbalanced = [entry for entry in entries if not entry.is_balanced]
+    if unbalanced:
+        raise ValidationError(
+            _("Entries %(numbers)s are not balanced: nothing was exported."),
+            params={"numbers": ", ".join(e.number or e.piece_ref for e in unbalanced[:10])},
+            code="unbalanced",
+        )
+
+
+def client_aux(client):
+    """The client's auxiliary account (CompAuxNum) under the clients' control account."""
+    return f"C{client.pk:06d}"
+
+
+def insurer_aux(insurer):
+    return f"A{insurer.pk:06d}"
+
+
+def _vat_by_invoice(invoices):
+    """{invoice pk: [(rate, VAT)]}: VAT per rate on the sum of that rate's lines, as the
+    invoice computed it (invoices.services.billing.compute_totals)."""
+    bases = (
+        InvoiceLine.objects.filter(invoice__in=[invoice.pk for invoice in invoices])
+        .values("invoice_id", "vat_rate")
+        .annotate(base=Sum("total_ht"))
+        .order_by("invoice_id", "-vat_rate")
+    )
+    vat = defaultdict(list)
+    for row in bases:
+        amount = to_cents(row["base"] * row["vat_rate"] / 100)
+        if amount:
+            vat[row["invoice_id"]].append((row["vat_rate"], amount))
+    return vat
+
+
+def _side(amount, *, debit):
+    return {"debit": amount, "credit": ZERO} if debit else {"debit": ZERO, "credit": amount}
+
+
+def _sales_entries(chart, date_from, date_to):
+    invoices = list(
+        Invoice.objects.exclude(status=Invoice.Status.DRAFT)
+        .filter(issue_date__gte=date_from, issue_date__lte=date_to)
+        .select_related("client", "credited_invoice")
+        .order_by("issue_date", "number")
+    )
+    vat = _vat_by_invoice(invoices)
+    entries = []
+    for invoice in invoices:
+        client = invoice.client
+        is_note = invoice.kind == Invoice.Kind.CREDIT_NOTE
+        label = f"{LABELS[invoice.kind]} {invoice.number} {client.legal_name}"
+        lines = [
+            Line(
+                account=chart.client_account,
+                account_label=chart.client_account_label,
+                aux_account=client_aux(client),
+                aux_label=client.legal_name,
+                label=label,
+                **_side(invoice.total_ttc, debit=not is_note),
+            ),
+            Line(
+                account=chart.sales_account,
+                account_label=chart.sales_account_label,
+                label=label,
+                **_side(invoice.total_ht, debit=is_note),
+            ),
+        ]
+        for rate, amount in vat[invoice.pk]:
+            lines.append(
+                Line(
+                    account=chart.vat_account(rate),
+                    account_label=f"{chart.vat_account_label} {rate.normalize():f} %".replace(
+                        ".", ","
+                    ),
+                    label=label,
+                    **_side(amount, debit=is_note),
+                )
+            )
+        entries.append(
+            Entry(
+                journal=chart.sales_journal,
+                journal_label=chart.sales_journal_label,
+                date=invoice.issue_date,
+                piece_ref=invoice.number,
+                piece_date=invoice.issue_date,
+                label=label,
+                lines=[line for line in lines if line.debit or line.credit],
+                order=(invoice.issue_date, invoice.number),
+            )
+        )
+    return entries
+
+
+def _bank_pair(chart, *, client, amount, label, to_bank):
+    bank = Line(
+        account=chart.bank_account,
+        account_label=chart.bank_account_label,
+        debit=amount if to_bank else ZERO,
+        credit=ZERO if to_bank else amount,
+        label=label,
+    )
+    receivable = Line(
+        account=chart.client_account,
+        account_label=chart.client_account_label,
+        aux_account=client_aux(client),
+        aux_label=client.legal_name,
+        debit=ZERO if to_bank else amount,
+        credit=amount if to_bank else ZERO,
+        label=label,
+    )
+    return [bank, receivable]
+
+
+def _payment_ref(payment):
+    return payment.reference or f"REG-{payment.pk:06d}"
+
+
+def _bank_entries(chart, date_from, date_to):
+    received = Payment.objects.filter(
+        received_on__gte=date_from, received_on__lte=date_to
+    ).select_related("client")
+    entries = []
+    for payment in received:
+        label = f"{LABELS['payment']} {payment.client.legal_name} {payment.reference}".strip()
+        entries.append(
+            Entry(
+                journal=chart.bank_journal,
+                journal_label=chart.bank_journal_label,
+                date=payment.received_on,
+                piece_ref=_payment_ref(payment),
+                piece_date=payment.received_on,
+                label=label,
+                lines=_bank_pair(
+                    chart, client=payment.client, amount=payment.amount, label=label, to_bank=True
+                ),
+                order=(payment.received_on, 0, payment.pk),
+            )
+        )
+    reversed_payments = Payment.objects.filter(
+        status=Payment.Status.REVERSED,
+        reversed_at__date__gte=date_from,
+        reversed_at__date__lte=date_to,
+    ).select_related("client")
+    for payment in reversed_payments:
+        day = timezone.localdate(payment.reversed_at)
+        label = f"{LABELS['reversal']} {payment.client.legal_name} {payment.reversal_reason}"
+        entries.append(
+            Entry(
+                journal=chart.bank_journal,
+                journal_label=chart.bank_journal_label,
+                date=day,
+                piece_ref=_payment_ref(payment),
+                piece_date=payment.received_on,
+                label=label,
+                lines=_bank_pair(
+                    chart, client=payment.client, amount=payment.amount, label=label, to_bank=False
+                ),
+                order=(day, 1, payment.pk),
+            )
+        )
+    return entries
+
+
+def _insurance_entries(chart, date_from, date_to):
+    claims = Claim.objects.filter(
+        indemnity_amount__gt=0, indemnified_on__gte=date_from, indemnified_on__lte=date_to
+    ).select_related("client", "policy__insurer")
+    entries = []
+    for claim in claims:
+        insurer = claim.policy.insurer
+        reference = claim.insurer_reference or f"SIN-{claim.pk:06d}"
+        label = f"{LABELS['indemnity']} {reference} {claim.client.legal_name}"
+        lines = [
+            Line(
+                account=chart.bank_account,
+                account_label=chart.bank_account_label,
+                debit=claim.indemnity_amount,
+                credit=ZERO,
+                label=label,
+            ),
+            Line(
+                account=chart.insurer_account,
+                account_label=chart.insurer_account_label,
+                aux_account=insurer_aux(insurer),
+                aux_label=insurer.name,
+                debit=ZERO,
+                credit=claim.indemnity_amount,
+                label=label,
+            ),
+        ]
+        entries.append(
+            Entry(
+                journal=chart.insurance_journal,
+                journal_label=chart.insurance_journal_label,
+                date=claim.indemnified_on,
+                piece_ref=reference,
+                piece_date=claim.indemnified_on,
+                label=label,
+                lines=lines,
+                order=(claim.indemnified_on, claim.pk),
+            )
+        )
+    return entries
+
+
+def journal_entries(*, tenant, date_from, date_to):
+    """The company's entries dated from `date_from` to `date_to` (both included), in date
+    order, each numbered in its journal. Runs inside the company's tenant context."""
+    check_period(date_from, date_to)
+    chart = chart_of_accounts(tenant=tenant)
+    journals = [
+        _sales_entries(chart, date_from, date_to),
+        _bank_entries(chart, date_from, date_to),
+        _insurance_entries(chart, date_from, date_to),
+    ]
+    entries = []
+    for journal in journals:
+        journal.sort(key=lambda entry: entry.order)
+        for position, entry in enumerate(journal, start=1):
+            entry.number = f"{entry.journal}{position:06d}"
+        entries.extend(journal)
+    entries.sort(key=lambda entry: (entry.date, entry.journal, entry.number))
+    return entries
+
+
+def account_balances(entries):
+    """{(account, auxiliary account): debit − credit} of the entries."""
+    balances = defaultdict(lambda: ZERO)
+    for entry in entries:
+        for line in entry.lines:
+            balances[(line.account, line.aux_account)] += line.debit - line.credit
+    return dict(balances)
