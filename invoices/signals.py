@@ -24,6 +24,9 @@ def warnings_before_issue(invoice, day):
 payment_allocated = Signal()
 allocation_undone = Signal()
 
+# Sent inside the transaction once a payment and its allocations are recorded (`payment`).
+payment_recorded = Signal()
+
 # Panels the apps above add to a client's page: callables `panel(client, today) -> dict`,
 # merged into the page's context (credit insurance adds its limit, exposure and cover).
 client_panels = []

@@ -9,6 +9,7 @@ from django.utils import timezone
 from dunning.models import Action, Case, Channel, ClientSettings, LitigationFile
 from dunning.services.letters import letter_create
 from dunning.services.mail import message_compose
+from dunning.signals import step_performed
 from portage.money import ZERO
 from portage.services import audit_record
 
@@ -138,6 +139,7 @@ def perform_group(tenant, members, today, result, actor, languages):
         status=status, message=message, letter=letter, litigation=litigation
     )
     result.steps += len(actions)
+    step_performed.send(Action, actions=actions, step=step, client=client, status=status, day=today)
     numbers = ", ".join(invoice.number for invoice in invoices)
     result.lines.append(f"{client}: {step.get_kind_display()} — {numbers}")
     audit_record(

@@ -27,6 +27,7 @@ from insurance import rules
 from insurance.connectors.base import ClaimFiling, OverdueNotice
 from insurance.connectors.manual import documents_csv, documents_pdf
 from insurance.models import Claim, ClaimInvoice, Declaration
+from insurance.signals import claim_filed, claim_indemnified
 from portage.models import PayModel
 from portage.money import ZERO, to_cents
 from portage.services import audit_record
@@ -170,6 +171,7 @@ def claim_file(*, claim, actor, filed_on, insurer_reference="", today=None):
     claim.filed_on = filed_on
     claim.insurer_reference = insurer_reference
     claim.save(update_fields=["state", "filed_on", "insurer_reference"])
+    claim_filed.send(sender=Claim, claim=claim)
     _audit(
         claim,
         actor,
@@ -304,6 +306,7 @@ def claim_indemnify(*, claim, actor, amount, paid_on, today=None):
     claim.indemnity_amount = amount
     claim.indemnified_on = paid_on
     claim.save(update_fields=["state", "indemnity_amount", "indemnified_on"])
+    claim_indemnified.send(sender=Claim, claim=claim)
     reference = claim_reference(claim)
     for credit in indemnity_credits(claim, amount):
         if credit.posted:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from insurance.connectors import Refused, TemporaryFailure, get_connector
 from insurance.models import Claim, Declaration, Insurer
 from insurance.services.claims import claim_filing, overdue_notice
+from insurance.signals import claim_filed
 from portage.batch import paris_today
 from portage.services import audit_record
 
@@ -101,6 +102,7 @@ def transmit_claim(claim_pk, *, connector=None, final=False):
     claim.filed_on = paris_today()
     claim.insurer_reference = receipt.insurer_reference
     claim.save(update_fields=["state", "filed_on", "insurer_reference"])
+    claim_filed.send(sender=Claim, claim=claim)
     audit_record(
         tenant=claim.tenant,
         actor=None,

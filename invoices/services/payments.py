@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from consultants.models import LedgerEntry
 from consultants.services import ledger_post
 from invoices.models import Allocation, Invoice, Payment
-from invoices.signals import allocation_undone, payment_allocated
+from invoices.signals import allocation_undone, payment_allocated, payment_recorded
 from portage.batch import paris_today
 from portage.models import PayModel
 from portage.money import ZERO, to_cents
@@ -181,6 +181,7 @@ def payment_record(
             "allocations": {invoices[i.pk].number: part for i, part in allocations},
         },
     )
+    payment_recorded.send(sender=Payment, payment=payment)
     return payment
 
 

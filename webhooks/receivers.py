@@ -1,0 +1,83 @@
+"""From the other apps' signals to webhook events. The data an event carries is the object
+as the API shows it (the API's serializers), or a small dict with ids and amounts as
+strings where the API has no such object yet."""
+
+from invoices.models import Invoice
+from webhooks.models import EventType
+from webhooks.services import emit
+
+
+def _invoice(invoice):
+    from invoices.api import InvoiceSerializer
+
+    return lambda: InvoiceSerializer(invoice).data
+
+
+def on_invoice_issued(sender, invoice, **kwargs):
+    emit(tenant=invoice.tenant, type=EventType.INVOICE_ISSUED, data=_invoice(invoice))
+
+
+def on_payment_allocated(sender, allocation, invoice, payment, **kwargs):
+    """`invoice.paid`: an allocation brought the balance to zero."""
+    if invoice.status == Invoice.Status.PAID and invoice.balance == 0:
+        emit(tenant=invoice.tenant, type=EventType.INVOICE_PAID, data=_invoice(invoice))
+
+
+def on_payment_recorded(sender, payment, **kwargs):
+    from invoices.api import PaymentSerializer
+
+    emit(
+        tenant=payment.tenant,
+        type=EventType.PAYMENT_CREATED,
+        data=lambda: PaymentSerializer(payment).data,
+    )
+
+
+def on_step_performed(sender, actions, step, client, status, day, **kwargs):
+    """One event per invoice and step, as the ladder records them."""
+    for action in actions:
+        emit(
+            tenant=action.tenant,
+            type=EventType.DUNNING_STEP_PERFORMED,
+            data={
+                "id": action.pk,
+                "invoice": action.invoice_id,
+                "invoice_number": action.invoice.number,
+                "client": client.pk,
+                "step": step.kind,
+                "channel": step.channel,
+                "status": status,
+                "performed_on": day.isoformat(),
+                "balance": str(action.balance),
+            },
+        )
+
+
+def _claim(claim):
+    def data():
+        return {
+            "id": claim.pk,
+            "client": claim.client_id,
+            "policy": claim.policy_id,
+            "state": claim.state,
+            "opened_on": claim.opened_on.isoformat(),
+            "filed_on": claim.filed_on.isoformat() if claim.filed_on else None,
+            "insurer_reference": claim.insurer_reference,
+            "invoices": sorted(claim.lines.values_list("invoice_id", flat=True)),
+            "unpaid_covered": str(claim.unpaid_covered),
+            "expected_indemnity": str(claim.expected_indemnity),
+            "indemnity_amount": (
+                str(claim.indemnity_amount) if claim.indemnity_amount is not None else None
+            ),
+            "indemnified_on": claim.indemnified_on.isoformat() if claim.indemnified_on else None,
+        }
+
+    return data
+
+
+def on_claim_filed(sender, claim, **kwargs):
+    emit(tenant=claim.tenant, type=EventType.CLAIM_FILED, data=_claim(claim))
+
+
+def on_claim_indemnified(sender, claim, **kwargs):
+    emit(tenant=claim.tenant, type=EventType.CLAIM_INDEMNIFIED, data=_claim(claim))

@@ -1,0 +1,488 @@
+"""Webhooks: endpoints registered by the company's admin, events emitted in the
+transaction of the change they tell about, deliveries signed, retried and logged.
+
+Delivery contract (docs/webhooks.md says it to receivers):
+- At least once. A receiver may get the same event twice (a worker that crashed between
+  the endpoint's answer and our commit tries again): it deduplicates on the event's `id`.
+- Ordering: deliveries are independent; a retried event may arrive after a later one.
+  Each event carries `sequence`, which grows with every event of the company (with gaps),
+  and `created`; receivers order by `sequence`.
+- A 2xx answer is a success; anything else (a redirect too), a timeout or a refused
+  connection is a failure, retried after 1 min, 5 min, 30 min, 2 h, 6 h, 12 h and 24 h:
+  eight attempts over about 44 hours, then the delivery is given up ("dead").
+- An endpoint is disabled, and the company's admins told by email, when one of its
+  deliveries is given up while the endpoint has answered nothing but failures for at least
+  24 hours: an endpoint that refuses one event but accepts others stays active.
+"""
+
+import ipaddress
+import json
+import logging
+import socket
+import time
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portage.models import Membership, Tenant
+from portage.permissions import Role
+from portage.services import audit_record
+from portage.tenancy import all_tenants, tenant_context
+from webhooks.models import PING, Attempt, Delivery, Endpoint, Event, EventType
+from webhooks.signing import SIGNATURE_HEADER, signature_header
+
+logger = logging.getLogger(__name__)
+
+# Wait before the 2nd, 3rd, … attempt; after the last one fails the delivery is dead.
+RETRY_DELAYS = [
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=6),
+    timedelta(hours=12),
+    timedelta(hours=24),
+]
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+# An endpoint failing for this long when a delivery dies is disabled.
+DISABLE_AFTER = timedelta(hours=24)
+# Connect, read: a receiver answers quickly and does its work afterwards.
+TIMEOUT = (3.05, 10)
+EXCERPT_CHARS = 1000
+USER_AGENT = "Portage-Webhooks/1"
+
+
+# Endpoints
+
+
+def allow_private():
+    """Private, loopback and link-local addresses and plain http are refused unless allowed:
+    a webhook must not become a way into the platform's own network (SSRF). Allowed in
+    development and in the tests, where receivers run on 127.0.0.1; `WEBHOOKS_ALLOW_PRIVATE`
+    decides when set."""
+    explicit = getattr(settings, "WEBHOOKS_ALLOW_PRIVATE", None)
+    if explicit is not None:
+        return bool(explicit)
+    return settings.DEBUG or settings.SETTINGS_MODULE.endswith(".test")
+
+
+def check_url(url):
+    """Refuses a URL the platform must not call: not http(s), plain http or a host that
+    resolves to a non-public address (outside development)."""
+    parsed = urlsplit(url or "")
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ValidationError({"url": _("Give the full address, starting with https://.")})
+    if parsed.username or parsed.password:
+        raise ValidationError({"url": _("Do not put a user name or password in the address.")})
+    if allow_private():
+        return
+    if parsed.scheme != "https":
+        raise ValidationError({"url": _("The address must start with https://.")})
+    try:
+        port = parsed.port or 443
+        addresses = {info[4][0] for info in socket.getaddrinfo(parsed.hostname, port)}
+    except (socket.gaierror, UnicodeError, ValueError):
+        raise ValidationError(
+            {"url": _("The host %(host)s cannot be found.") % {"host": parsed.hostname}}
+        ) from None
+    if not addresses or not all(ipaddress.ip_address(a.split("%")[0]).is_global for a in addresses):
+        raise ValidationError(
+            {"url": _("The address points to a private network; use a public address.")}
+        )
+
+
+def _clean_events(events):
+    events = sorted(set(events or []))
+    unknown = [name for name in events if name not in EventType.values]
+    if unknown:
+        raise ValidationError({"events": _("Unknown events: %s") % ", ".join(unknown)})
+    if not events:
+        raise ValidationError({"events": _("Choose at least one event.")})
+    return events
+
+
+def _clean(url, events, description):
+    errors = {}
+    for check in (lambda: check_url(url), lambda: _clean_events(events)):
+        try:
+            check()
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    if len(description or "") > 200:
+        errors["description"] = [_("At most 200 characters.")]
+    if errors:
+        raise ValidationError(errors)
+    return _clean_events(events)
+
+
+@transaction.atomic
+def endpoint_create(*, tenant, url, events, by, description=""):
+    """A new endpoint, active, with its own signing secret."""
+    events = _clean(url, events, description)
+    endpoint = Endpoint.objects.create(
+        tenant=tenant,
+        url=url,
+        events=events,
+        description=(description or "").strip(),
+        created_by=by,
+    )
+    audit_record(
+        tenant=tenant,
+        actor=by,
+        action="webhooks.endpoint_created",
+        obj=endpoint,
+        after={"url": url, "events": events},
+    )
+    return endpoint
+
+
+@transaction.atomic
+def endpoint_update(*, endpoint, by, url, events, description=""):
+    events = _clean(url, events, description)
+    before = {"url": endpoint.url, "events": endpoint.events, "description": endpoint.description}
+    endpoint.url = url
+    endpoint.events = events
+    endpoint.description = (description or "").strip()
+    endpoint.save(update_fields=["url", "events", "description", "updated_at"])
+    after = {"url": endpoint.url, "events": endpoint.events, "description": endpoint.description}
+    audit_record(
+        tenant=endpoint.tenant,
+        actor=by,
+        action="webhooks.endpoint_updated",
+        obj=endpoint,
+        before=before,
+        after=after,
+    )
+    return endpoint
+
+
+@transaction.atomic
+def endpoint_disable(*, endpoint, by, reason, now=None):
+    """Stops sending to the endpoint; its pending deliveries wait until it is enabled."""
+    if not endpoint.is_active:
+        return endpoint
+    endpoint.is_active = False
+    endpoint.disabled_at = now or timezone.now()
+    endpoint.disabled_reason = reason[:300]
+    endpoint.save(update_fields=["is_active", "disabled_at", "disabled_reason", "updated_at"])
+    audit_record(
+        tenant=endpoint.tenant,
+        actor=by,
+        actor_label=None if by else _("Webhooks"),
+        action="webhooks.endpoint_disabled",
+        obj=endpoint,
+        after={"reason": endpoint.disabled_reason},
+    )
+    return endpoint
+
+
+@transaction.atomic
+def endpoint_enable(*, endpoint, by, now=None):
+    """Sends again, from a clean slate: the deliveries still pending go out at once."""
+    if endpoint.is_active:
+        return endpoint
+    endpoint.is_active = True
+    endpoint.disabled_at = None
+    endpoint.disabled_reason = ""
+    endpoint.consecutive_failures = 0
+    endpoint.failing_since = None
+    endpoint.save()
+    now = now or timezone.now()
+    waiting = list(
+        endpoint.deliveries.filter(status=Delivery.Status.PENDING).values_list("pk", flat=True)
+    )
+    Delivery.objects.filter(pk__in=waiting).update(next_attempt_at=now)
+    _send_after_commit(endpoint.tenant, waiting)
+    audit_record(tenant=endpoint.tenant, actor=by, action="webhooks.endpoint_enabled", obj=endpoint)
+    return endpoint
+
+
+@transaction.atomic
+def endpoint_delete(*, endpoint, by):
+    """Deletes the endpoint with its deliveries and their log (the events stay)."""
+    audit_record(
+        tenant=endpoint.tenant,
+        actor=by,
+        action="webhooks.endpoint_deleted",
+        obj=endpoint,
+        before={"url": endpoint.url, "events": endpoint.events},
+    )
+    Attempt.objects.filter(delivery__endpoint=endpoint).delete()
+    endpoint.deliveries.all().delete()
+    endpoint.delete()
+
+
+def endpoint_ping(*, endpoint, by, now=None):
+    """A `ping` event for this endpoint only, to check that it answers and verifies."""
+    if not endpoint.is_active:
+        raise ValidationError(_("Enable the endpoint before sending it a test event."))
+    event = emit(
+        tenant=endpoint.tenant,
+        type=PING,
+        data={"endpoint": endpoint.pk, "message": "Hello from Portage"},
+        endpoints=[endpoint],
+        now=now,
+    )
+    return event.deliveries.get()
+
+
+# Events
+
+
+def emit(*, tenant, type, data, endpoints=None, now=None):
+    """Writes the event and one delivery per active endpoint subscribed to `type`, in the
+    caller's transaction; they are sent once it commits (a rolled-back change or a dry run
+    sends nothing). `data` is a dict, or a function returning it, called only when some
+    endpoint listens. Returns the event, or None when nobody listens."""
+    if endpoints is None:
+        endpoints = list(Endpoint.objects.filter(is_active=True, events__contains=[type]))
+    if not endpoints:
+        return None
+    now = now or timezone.now()
+    data = data() if callable(data) else data
+    event = Event.objects.create(
+        tenant=tenant,
+        type=type,
+        data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
+        occurred_at=now,
+    )
+    deliveries = Delivery.objects.bulk_create(
+        [
+            Delivery(tenant=tenant, endpoint=endpoint, event=event, next_attempt_at=now)
+            for endpoint in endpoints
+        ]
+    )
+    _send_after_commit(tenant, [delivery.pk for delivery in deliveries])
+    return event
+
+
+def _send_after_commit(tenant, delivery_ids):
+    """A task per delivery once the transaction commits. A delivery whose task could not be
+    sent (the broker is down) is still due: the minute's sweep (`send_due`) sends it."""
+    if not delivery_ids:
+        return
+    from webhooks.tasks import deliver
+
+    tenant_id = tenant.pk
+
+    def send():
+        for delivery_id in delivery_ids:
+            try:
+                deliver.delay(tenant_id=tenant_id, delivery_id=delivery_id)
+            except Exception:
+                logger.warning("Could not enqueue webhook delivery %s", delivery_id, exc_info=True)
+
+    transaction.on_commit(send)
+
+
+def envelope(event):
+    """What the receiver gets: the same for every endpoint and every attempt."""
+    return {
+        "id": event.public_id,
+        "type": event.type,
+        "sequence": event.pk,
+        "created": event.occurred_at.isoformat(),
+        "data": event.data,
+    }
+
+
+def body_of(event):
+    return json.dumps(envelope(event), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+# Delivering
+
+
+def deliver(*, tenant, delivery_id, now=None):
+    """One attempt of a delivery whose time has come; returns its new status, or None when
+    it was not for sending (delivered already, taken by another worker, not due, endpoint
+    disabled). The row stays locked during the call, so two workers never send it at once."""
+    now = now or timezone.now()
+    with tenant_context(tenant):
+        delivery = (
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("endpoint", "event")
+            .filter(
+                pk=delivery_id,
+                status=Delivery.Status.PENDING,
+                next_attempt_at__lte=now,
+                endpoint__is_active=True,
+            )
+            .first()
+        )
+        if delivery is None:
+            return None
+        attempt = _post(delivery, now)
+        _record(delivery, attempt, now)
+        return delivery.status
+
+
+def _post(delivery, now):
+    endpoint = delivery.endpoint
+    body = body_of(delivery.event)
+    # The signature's time is the real time of sending, which receivers compare with theirs.
+    timestamp = int(time.time())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "Portage-Event": delivery.event.public_id,
+        "Portage-Event-Type": delivery.event.type,
+        "Portage-Delivery": delivery.public_id,
+        SIGNATURE_HEADER: signature_header(endpoint.secret, body, timestamp=timestamp),
+    }
+    status_code, error, excerpt = None, "", ""
+    started = time.monotonic()
+    try:
+        # Checked again at each attempt: the host's address may have changed.
+        check_url(endpoint.url)
+        with requests.post(
+            endpoint.url,
+            data=body,
+            headers=headers,
+            timeout=TIMEOUT,
+            allow_redirects=False,
+            stream=True,
+        ) as response:
+            status_code = response.status_code
+            raw = response.raw.read(EXCERPT_CHARS * 4, decode_content=True) or b""
+            excerpt = raw.decode("utf-8", "replace")[:EXCERPT_CHARS]
+        if not 200 <= status_code < 300:
+            error = f"HTTP {status_code}"
+    except ValidationError as refusal:
+        error = " ".join(refusal.messages)
+    except requests.RequestException as failure:
+        error = f"{type(failure).__name__}: {failure}"
+    return Attempt(
+        tenant_id=delivery.tenant_id,
+        delivery=delivery,
+        at=now,
+        status_code=status_code,
+        error=error[:500],
+        duration_ms=int((time.monotonic() - started) * 1000),
+        response_excerpt=excerpt,
+    )
+
+
+def _record(delivery, attempt, now):
+    attempt.save()
+    endpoint = Endpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
+    delivery.attempts += 1
+    delivery.last_attempt_at = now
+    delivery.last_status_code = attempt.status_code
+    delivery.last_error = attempt.error
+    delivery.last_response_excerpt = attempt.response_excerpt
+    if attempt.succeeded:
+        delivery.status = Delivery.Status.SUCCEEDED
+        delivery.next_attempt_at = None
+        endpoint.consecutive_failures = 0
+        endpoint.failing_since = None
+    else:
+        endpoint.consecutive_failures += 1
+        endpoint.failing_since = endpoint.failing_since or now
+        if delivery.attempts >= MAX_ATTEMPTS:
+            delivery.status = Delivery.Status.DEAD
+            delivery.next_attempt_at = None
+        else:
+            delivery.next_attempt_at = now + RETRY_DELAYS[delivery.attempts - 1]
+    delivery.save()
+    endpoint.save(update_fields=["consecutive_failures", "failing_since", "updated_at"])
+    if (
+        delivery.status == Delivery.Status.DEAD
+        and endpoint.is_active
+        and endpoint.failing_since <= now - DISABLE_AFTER
+    ):
+        _disable_dead(endpoint, now)
+
+
+def _disable_dead(endpoint, now):
+    reason = _(
+        "%(count)s failed attempts in a row since %(since)s; the last event was given up."
+    ) % {
+        "count": endpoint.consecutive_failures,
+        "since": timezone.localtime(endpoint.failing_since).strftime("%d/%m/%Y %H:%M"),
+    }
+    endpoint_disable(endpoint=endpoint, by=None, reason=reason, now=now)
+    admins = list(
+        Membership.objects.filter(role=Role.ADMIN, is_active=True).values_list(
+            "user__email", flat=True
+        )
+    )
+    if not admins:
+        return
+    from dunning.services.mail import sender_of
+
+    tenant = endpoint.tenant
+    subject = _("[%(company)s] Webhook endpoint disabled") % {"company": tenant.legal_name}
+    body = _(
+        "Hello,\n\nThe webhook endpoint %(url)s stopped answering and has been disabled: "
+        "%(reason)s\n\nEvents are no longer sent to it. Once the receiver works again, enable "
+        "it on the webhooks page; the events still waiting will then be sent, and those given "
+        "up can be sent again by hand.\n\n%(page)s\n"
+    ) % {
+        "url": endpoint.url,
+        "reason": reason,
+        "page": f"{settings.SITE_URL}/societe/webhooks/{endpoint.pk}/",
+    }
+    transaction.on_commit(
+        lambda: send_mail(subject, body, sender_of(tenant), admins, fail_silently=True)
+    )
+
+
+@transaction.atomic
+def delivery_replay(*, delivery, by, now=None):
+    """Sends a delivery again now, whatever became of it, with a fresh set of attempts;
+    the log keeps the earlier ones."""
+    if not delivery.endpoint.is_active:
+        raise ValidationError(_("Enable the endpoint before sending to it again."))
+    now = now or timezone.now()
+    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
+    before = delivery.status
+    delivery.status = Delivery.Status.PENDING
+    delivery.attempts = 0
+    delivery.next_attempt_at = now
+    delivery.save(update_fields=["status", "attempts", "next_attempt_at", "updated_at"])
+    audit_record(
+        tenant=delivery.tenant,
+        actor=by,
+        action="webhooks.delivery_replayed",
+        obj=delivery,
+        before={"status": before},
+        after={"event": delivery.event.public_id},
+    )
+    _send_after_commit(delivery.tenant, [delivery.pk])
+    return delivery
+
+
+def due_deliveries(*, now=None, limit=1000):
+    """(tenant id, delivery id) of every delivery due, for every company: those whose task
+    was lost, and the retries."""
+    now = now or timezone.now()
+    return list(
+        all_tenants(Delivery)
+        .filter(
+            status=Delivery.Status.PENDING,
+            next_attempt_at__lte=now,
+            endpoint__is_active=True,
+        )
+        .order_by("next_attempt_at", "id")
+        .values_list("tenant_id", "pk")[:limit]
+    )
+
+
+def deliver_due(*, now=None):
+    """Sends every due delivery here, one after the other (tests; the beat fans out)."""
+    outcome = {}
+    tenants = {}
+    for tenant_id, delivery_id in due_deliveries(now=now):
+        tenant = tenants.setdefault(tenant_id, Tenant.objects.get(pk=tenant_id))
+        status = deliver(tenant=tenant, delivery_id=delivery_id, now=now)
+        outcome[status] = outcome.get(status, 0) + 1
+    return outcome
