@@ -1,1 +1,6 @@
-routes = []
+from insurance import api
+
+routes = [
+    ("credit-limits", api.CreditLimitViewSet, "api-credit-limit"),
+    ("claims", api.ClaimViewSet, "api-claim"),
+]

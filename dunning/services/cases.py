@@ -132,6 +132,18 @@ def pause_end(*, tenant, pause, actor, today, reason):
 
 
 @transaction.atomic
+def case_resume(*, tenant, invoice, actor, today, reason=""):
+    """Puts the invoice back on the ladder: every pause still open on it ends today."""
+    pauses = list(Pause.objects.filter(case__invoice=invoice, ended_on__isnull=True))
+    if not pauses:
+        raise ValidationError(_("This invoice is not paused."))
+    return [
+        pause_end(tenant=tenant, pause=pause, actor=actor, today=today, reason=reason)
+        for pause in pauses
+    ]
+
+
+@transaction.atomic
 def contact_log(
     *,
     tenant,
