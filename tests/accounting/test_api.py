@@ -1,0 +1,100 @@
+"""The accounting export through the API: entries as JSON, page by page, and the FEC file;
+bad periods answer 400 in the house's error shape; each company sees its own entries."""
+
+from datetime import date
+
+import pytest
+
+from portage.permissions import Role
+from portage.tenancy import PLATFORM_DB
+from tests.factories import make_client, make_invoice, make_member
+from tests.portage.test_api import api, key_for
+
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
+
+MARCH = "date_from=2026-03-01&date_to=2026-03-31"
+
+
+def test_the_entries_of_a_period_come_page_by_page(tenant_a):
+    client = make_client(tenant_a)
+    first = make_invoice(tenant_a, client=client, issued_on=date(2026, 3, 2))
+    second = make_invoice(tenant_a, client=client, issued_on=date(2026, 3, 3))
+    _key, full = key_for(tenant_a)
+    page = api(full).get(f"/api/v1/accounting/entries/?{MARCH}&page_size=1").json()
+    (entry,) = page["results"]
+    assert (entry["number"], entry["piece_ref"], entry["date"]) == (
+        "VT000001",
+        first.number,
+        "2026-03-02",
+    )
+    assert [(line["account"], line["debit"], line["credit"]) for line in entry["lines"]] == [
+        ("411000", "7200.00", "0.00"),
+        ("706000", "0.00", "6000.00"),
+        ("445710", "0.00", "1200.00"),
+    ]
+    assert entry["lines"][0]["aux_account"] == f"C{client.pk:06d}"
+    assert page["previous"] is None
+    following = api(full).get(page["next"]).json()
+    assert [e["piece_ref"] for e in following["results"]] == [second.number]
+    assert following["next"] is None
+    assert api(full).get(following["previous"]).json()["results"] == page["results"]
+
+
+def test_the_fec_comes_as_an_attachment_named_after_the_siren_and_the_closing_date(tenant_a):
+    make_invoice(tenant_a, issued_on=date(2026, 3, 2))
+    _key, full = key_for(tenant_a)
+    response = api(full).get(f"/api/v1/accounting/fec/?{MARCH}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=iso-8859-15"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{tenant_a.siren}FEC20260331.txt"'
+    )
+    lines = response.content.decode("iso8859_15").split("\r\n")
+    assert lines[0].startswith("JournalCode\tJournalLib\tEcritureNum")
+    assert [len(line.split("\t")) for line in lines[1:-1]] == [18, 18, 18]
+
+
+BAD_PERIODS = [
+    ("date_to=2026-03-31", "date_from"),
+    ("date_from=2026-03-01", "date_to"),
+    ("date_from=2026-13-01&date_to=2026-03-31", "date_from"),
+    ("date_from=2026-03-31&date_to=2026-03-01", "date_to"),
+    ("date_from=2020-01-01&date_to=2026-03-01", "date_to"),
+]
+
+
+def test_a_missing_invalid_inverted_or_too_long_period_answers_400(tenant_a):
+    _key, full = key_for(tenant_a)
+    for route in ("entries", "fec"):
+        for query, field in BAD_PERIODS:
+            response = api(full).get(f"/api/v1/accounting/{route}/?{query}")
+            assert response.status_code == 400, (route, query)
+            error = response.json()["error"]
+            assert error["code"] == "invalid" and field in error["fields"], (route, query)
+
+
+def test_a_cursor_that_was_not_given_answers_400(tenant_a):
+    _key, full = key_for(tenant_a)
+    response = api(full).get(f"/api/v1/accounting/entries/?{MARCH}&cursor=nonsense")
+    assert response.status_code == 400
+    assert "cursor" in response.json()["error"]["fields"]
+
+
+def test_each_company_s_key_exports_its_own_entries(tenant_a, tenant_b):
+    mine = make_invoice(tenant_a, issued_on=date(2026, 3, 2))
+    theirs = make_invoice(tenant_b, issued_on=date(2026, 3, 2))
+    _key, full_a = key_for(tenant_a)
+    _key, full_b = key_for(tenant_b)
+    a = api(full_a).get(f"/api/v1/accounting/entries/?{MARCH}").json()["results"]
+    b = api(full_b).get(f"/api/v1/accounting/entries/?{MARCH}").json()["results"]
+    assert [e["piece_ref"] for e in a] == [mine.number]
+    assert [e["piece_ref"] for e in b] == [theirs.number]
+    fec_a = api(full_a).get(f"/api/v1/accounting/fec/?{MARCH}").content
+    assert f"C{theirs.client_id:06d}".encode() not in fec_a
+
+
+def test_a_consultant_signed_in_cannot_read_the_entries(tenant_a, client):
+    client.force_login(make_member(tenant_a, Role.CONSULTANT).user)
+    response = client.get(f"/api/v1/accounting/entries/?{MARCH}")
+    assert response.status_code == 403
+    assert client.get(f"/api/v1/accounting/fec/?{MARCH}").status_code == 403
