@@ -15,9 +15,9 @@ DUE = ISSUED + timedelta(days=30)  # 1 April 2026
 LADDER_DAYS = [DUE + timedelta(days=1), DUE + timedelta(days=15), DUE + timedelta(days=30)]
 
 
-def late_invoice(tenant, *, days=LADDER_DAYS, **invoice_fields):
-    """An invoice due on 1 April 2026 and the ladder run on `days`."""
-    invoice = make_invoice(tenant, issued_on=ISSUED, **invoice_fields)
+def late_invoice(tenant, *, issued_on=ISSUED, days=LADDER_DAYS, **invoice_fields):
+    """An invoice issued on `issued_on` (due 30 days later) and the ladder run on `days`."""
+    invoice = make_invoice(tenant, issued_on=issued_on, **invoice_fields)
     for day in days:
         run_job_for_tenant("dunning", tenant=tenant, today=day)
     return invoice
