@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("consultants.urls")),
     path("", include("invoices.urls")),
     path("", include("dunning.urls")),
+    path("", include("webhooks.urls")),
     path("", include("insurance.urls")),
     path("", include("accounting.urls")),
     path("api/v1/", include("portage.api_urls")),
