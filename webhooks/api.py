@@ -166,13 +166,14 @@ class EndpointViewSet(
         data = EndpointInput(data=request.data, partial=partial)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        endpoint = services.endpoint_update(
-            endpoint=endpoint,
-            by=request.user,
-            url=values.get("url", endpoint.url),
-            events=values.get("events", endpoint.events),
-            description=values.get("description", endpoint.description),
-        )
+        if {"url", "events", "description"} & set(values):
+            endpoint = services.endpoint_update(
+                endpoint=endpoint,
+                by=request.user,
+                url=values.get("url", endpoint.url),
+                events=values.get("events", endpoint.events),
+                description=values.get("description", endpoint.description),
+            )
         if values.get("is_active") is True:
             services.endpoint_enable(endpoint=endpoint, by=request.user)
         elif values.get("is_active") is False:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from invoices.services.payments import payment_record
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import make_client, make_invoice
-from webhooks import services
+from webhooks import services, tasks
 from webhooks.models import Attempt, Delivery, Endpoint, Event, EventType
 from webhooks.signing import signature_header, verify
 
@@ -276,3 +276,16 @@ def test_the_sweep_sends_what_no_task_sent(tenant_a, tenant_b, receiver, subscri
     assert [d.status for d in deliveries(tenant_a)] == ["succeeded"]
     assert [d.status for d in deliveries(tenant_b)] == ["pending"]
     assert services.deliver_due(now=timezone.now() + timedelta(seconds=1)) == {}
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
+def test_the_beat_s_sweep_goes_through_the_delivery_task(
+    tenant_a, receiver, subscribe, monkeypatch
+):
+    subscribe(tenant_a, receiver, [ISSUED])
+    # Committed for real: its task went to the broker, where no worker runs here.
+    make_invoice(tenant_a, issued_on=date(2026, 3, 2))
+    monkeypatch.setattr(tasks.deliver, "delay", lambda **kwargs: tasks.deliver(**kwargs))
+    assert tasks.send_due() == {"enqueued": 1}
+    assert receiver.types == [ISSUED] and receiver.requests[0].signed
+    assert tasks.send_due() == {"enqueued": 0}
