@@ -55,6 +55,10 @@ class LineSerializer(serializers.Serializer):
     label = serializers.CharField(help_text="EcritureLib")
     debit = serializers.DecimalField(max_digits=14, decimal_places=2)
     credit = serializers.DecimalField(max_digits=14, decimal_places=2)
+    lettering = serializers.CharField(
+        help_text="EcritureLet: the same code on the client's lines that cancel out"
+    )
+    lettering_date = serializers.DateField(allow_null=True, help_text="DateLet")
 
 
 class EntrySerializer(serializers.Serializer):
@@ -139,6 +143,8 @@ class EntryViewSet(TenantViewSet):
                                     "label": "Facture FA-2026-000001 Durand Industrie",
                                     "debit": "7200.00",
                                     "credit": "0.00",
+                                    "lettering": "",
+                                    "lettering_date": None,
                                 },
                                 {
                                     "account": "706000",
@@ -148,6 +154,8 @@ class EntryViewSet(TenantViewSet):
                                     "label": "Facture FA-2026-000001 Durand Industrie",
                                     "debit": "0.00",
                                     "credit": "6000.00",
+                                    "lettering": "",
+                                    "lettering_date": None,
                                 },
                                 {
                                     "account": "445710",
@@ -157,6 +165,8 @@ class EntryViewSet(TenantViewSet):
                                     "label": "Facture FA-2026-000001 Durand Industrie",
                                     "debit": "0.00",
                                     "credit": "1200.00",
+                                    "lettering": "",
+                                    "lettering_date": None,
                                 },
                             ],
                         }

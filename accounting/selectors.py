@@ -17,7 +17,7 @@ Entries are numbered in each journal in date order, from 1 in each export (Ecrit
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from accounting.models import ChartOfAccounts
 from insurance.models import Claim
-from invoices.models import Invoice, InvoiceLine, Payment
+from invoices.models import Allocation, Invoice, InvoiceLine, Payment
 from portage.money import ZERO, to_cents
 
 # The longest period one export covers: a fiscal year, or a first one of up to 24 months.
@@ -54,6 +54,8 @@ class Line:
     label: str
     aux_account: str = ""
     aux_label: str = ""
+    lettering: str = ""
+    lettering_date: date | None = None
 
 
 @dataclass
@@ -69,6 +71,7 @@ class Entry:
     lines: list = field(default_factory=list)
     number: str = ""
     order: tuple = ()
+    source: tuple = ()  # ("invoice" | "payment" | "reversal", pk): what the entry records
 
     @property
     def debit(self):
@@ -194,6 +197,7 @@ def _sales_entries(chart, date_from, date_to):
                 label=label,
                 lines=[line for line in lines if line.debit or line.credit],
                 order=(invoice.issue_date, invoice.number),
+                source=("invoice", invoice.pk),
             )
         )
     return entries
@@ -242,6 +246,7 @@ def _bank_entries(chart, date_from, date_to):
                     chart, client=payment.client, amount=payment.amount, label=label, to_bank=True
                 ),
                 order=(payment.received_on, 0, payment.pk),
+                source=("payment", payment.pk),
             )
         )
     reversed_payments = Payment.objects.filter(
@@ -264,6 +269,7 @@ def _bank_entries(chart, date_from, date_to):
                     chart, client=payment.client, amount=payment.amount, label=label, to_bank=False
                 ),
                 order=(day, 1, payment.pk),
+                source=("reversal", payment.pk),
             )
         )
     return entries
@@ -327,8 +333,97 @@ def journal_entries(*, tenant, date_from, date_to):
         for position, entry in enumerate(journal, start=1):
             entry.number = f"{entry.journal}{position:06d}"
         entries.extend(journal)
+    letters = lettering(date_to=date_to)
+    for entry in entries:
+        if entry.source in letters:
+            code, day = letters[entry.source]
+            entry.lines = [
+                replace(line, lettering=code, lettering_date=day)
+                if line.account == chart.client_account
+                else line
+                for line in entry.lines
+            ]
     entries.sort(key=lambda entry: (entry.date, entry.journal, entry.number))
     return entries
+
+
+def _letter_code(index):
+    """0 → A, 25 → Z, 26 → AA, …: the lettering codes of the clients' account, in order."""
+    code = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        code = chr(ord("A") + rest) + code
+    return code
+
+
+def lettering(*, date_to):
+    """The lettering (lettrage) of the clients' account as of `date_to`:
+    {("invoice" | "payment" | "reversal", pk): (code, date)}.
+
+    Invoices, their credit notes and the payments allocated to them are linked; a reversed
+    payment with its reversal. A group is lettered when its lines on the clients' account,
+    all dated by `date_to`, cancel out (typically: its invoices paid or credited in full by
+    payments wholly allocated to them). The date is the group's last; codes follow the
+    dates across the company's history, so an export of a later period keeps them.
+    """
+    parent = {}
+
+    def find(node):
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    def union(a, b):
+        if a in parent and b in parent:
+            parent[find(a)] = find(b)
+
+    net, day = {}, {}
+    invoices = (
+        Invoice.objects.exclude(status=Invoice.Status.DRAFT)
+        .filter(issue_date__lte=date_to)
+        .values_list("pk", "kind", "credited_invoice_id", "total_ttc", "issue_date")
+    )
+    notes = []
+    for pk, kind, credited_pk, total, issued in invoices:
+        node = ("invoice", pk)
+        parent[node] = node
+        net[node] = -total if kind == Invoice.Kind.CREDIT_NOTE else total
+        day[node] = issued
+        if credited_pk:
+            notes.append((node, ("invoice", credited_pk)))
+    payments = Payment.objects.filter(received_on__lte=date_to).values_list(
+        "pk", "amount", "received_on", "reversed_at"
+    )
+    for pk, amount, received, reversed_at in payments:
+        node = ("payment", pk)
+        parent[node], net[node], day[node] = node, -amount, received
+        if reversed_at and timezone.localdate(reversed_at) <= date_to:
+            back = ("reversal", pk)
+            parent[back], net[back], day[back] = back, amount, timezone.localdate(reversed_at)
+            union(node, back)
+    for note, invoice in notes:
+        union(note, invoice)
+    for payment_pk, invoice_pk in Allocation.objects.filter(is_active=True).values_list(
+        "payment_id", "invoice_id"
+    ):
+        union(("payment", payment_pk), ("invoice", invoice_pk))
+    groups = defaultdict(list)
+    for node in parent:
+        groups[find(node)].append(node)
+    settled = [
+        members
+        for members in groups.values()
+        if len(members) > 1 and sum((net[node] for node in members), ZERO) == 0
+    ]
+    settled.sort(key=lambda members: (max(day[n] for n in members), min(members)))
+    letters = {}
+    for index, members in enumerate(settled):
+        last = max(day[node] for node in members)
+        for node in members:
+            letters[node] = (_letter_code(index), last)
+    return letters
 
 
 def account_balances(entries):

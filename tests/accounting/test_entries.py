@@ -163,6 +163,55 @@ def test_an_invoice_a_partial_payment_a_credit_note_and_a_bounced_cheque(
     assert balances[("411000", aux)] == invoice.balance == D("5310.00")
 
 
+def letters(entries):
+    return [
+        (entry.piece_ref, line.lettering, line.lettering_date)
+        for entry in entries
+        for line in entry.lines
+        if line.account == "411000"
+    ]
+
+
+def test_lines_that_cancel_out_on_the_client_s_account_share_a_lettering_code(
+    tenant_a, in_tenant, billed
+):
+    """The bounced cheque and its reversal cancel out: lettered A on 2 April, not in an
+    export closed before. The invoice, its credit note and the transfer are lettered once
+    the rest (5 310) is paid on 10 April."""
+    invoice, note, client = billed
+    spring = (date(2026, 3, 1), date(2026, 4, 30))
+    with in_tenant(tenant_a):
+        march = journal_entries(tenant=tenant_a, date_from=MARCH[0], date_to=MARCH[1])
+        before = journal_entries(tenant=tenant_a, date_from=spring[0], date_to=spring[1])
+        payment_record(
+            client=client,
+            amount=D("5310.00"),
+            received_on=date(2026, 4, 10),
+            by=None,
+            reference="VIR 456",
+            allocations=[(invoice, D("5310.00"))],
+        )
+        after = journal_entries(tenant=tenant_a, date_from=spring[0], date_to=spring[1])
+    assert {code for _ref, code, _day in letters(march)} == {""}
+    cheque = ("A", date(2026, 4, 2))
+    assert letters(before) == [
+        (invoice.number, "", None),
+        ("VIR 123", "", None),
+        (note.number, "", None),
+        ("CHQ 9", *cheque),
+        ("CHQ 9", *cheque),
+    ]
+    paid = ("B", date(2026, 4, 10))
+    assert letters(after) == [
+        (invoice.number, *paid),
+        ("VIR 123", *paid),
+        (note.number, *paid),
+        ("CHQ 9", *cheque),
+        ("CHQ 9", *cheque),
+        ("VIR 456", *paid),
+    ]
+
+
 def test_each_vat_rate_goes_to_its_account_once_the_admin_sets_it(tenant_a, in_tenant, billed):
     with in_tenant(tenant_a):
         chart_update(tenant=tenant_a, by=None, vat_account_10="445711", bank_journal="BAN")
