@@ -1,6 +1,7 @@
 """Reads for consultants and their activity account."""
 
-from django.db.models import Sum
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from consultants.models import Consultant, LedgerEntry
 from portage.money import ZERO
@@ -37,4 +38,25 @@ def invoice_ledger_sums(*, consultant, invoice_pks):
 def consultants_of(*, tenant):
     return (
         Consultant.objects.filter(tenant=tenant).select_related("user").order_by("user__full_name")
+    )
+
+
+def consultants_with_balance(*, tenant):
+    """The consultants with their activity account's balance (`balance`, the sum of the
+    entries, as `account_balance` gives it for one), in one query."""
+    balances = (
+        LedgerEntry.objects.filter(consultant=OuterRef("pk"))
+        .values("consultant")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    money = DecimalField(max_digits=14, decimal_places=2)
+    return (
+        Consultant.objects.filter(tenant=tenant)
+        .select_related("user")
+        .annotate(
+            balance=Coalesce(
+                Subquery(balances, output_field=money), Value(ZERO), output_field=money
+            )
+        )
     )

@@ -1,41 +1,23 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from consultants import services
 from consultants.forms import AdjustmentForm, ConsultantCreateForm, ConsultantEditForm, PayOutForm
-from consultants.models import Consultant, LedgerEntry
-from consultants.selectors import consultant_of, ledger_of
+from consultants.models import Consultant
+from consultants.selectors import consultant_of, consultants_with_balance, ledger_of
 from invoices.models import Invoice
 from invoices.selectors import pay_status
 from portage.batch import paris_today
-from portage.money import ZERO
 from portage.permissions import Perm, has_perm, permission_required
-
-MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
 @permission_required(Perm.VIEW_CONSULTANTS)
 def consultant_list(request):
-    balances = (
-        LedgerEntry.objects.filter(consultant=OuterRef("pk"))
-        .values("consultant")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    consultants = (
-        Consultant.objects.filter(tenant=request.tenant)
-        .select_related("user")
-        .annotate(
-            balance=Coalesce(
-                Subquery(balances, output_field=MONEY), Value(ZERO), output_field=MONEY
-            )
-        )
-        .order_by("status", "user__full_name")
+    consultants = consultants_with_balance(tenant=request.tenant).order_by(
+        "status", "user__full_name"
     )
     return render(
         request,

@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 
 from consultants.models import LedgerEntry
 from consultants.selectors import account_balance, invoice_ledger_sums
-from invoices.models import Client, Invoice, Payment
+from invoices.models import BankLine, BankStatement, Client, Invoice, Payment
 from portage.money import ZERO, to_cents
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -171,3 +171,14 @@ def overdue_summary(*, tenant, today):
         .aggregate(count=Count("pk"), amount=Sum(BALANCE))
     )
     return {"count": totals["count"], "amount": totals["amount"] or ZERO}
+
+
+def statements_with_line_counts():
+    """Bank statements, each with how many of its credit lines are still to match
+    (`lines_unmatched`), matched and waiting for a collector to confirm (`lines_suggested`),
+    recorded as payments (`lines_confirmed`) or dismissed (`lines_dismissed`)."""
+    counts = {
+        f"lines_{status}": Count("lines", filter=Q(lines__status=status))
+        for status in BankLine.Status.values
+    }
+    return BankStatement.objects.annotate(lines_total=Count("lines"), **counts)

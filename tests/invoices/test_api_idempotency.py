@@ -110,6 +110,7 @@ def test_two_identical_issue_requests_at_the_same_moment_issue_once(tenant_a, ke
     assert len(numbers) == 1 and numbers != {""}
     with tenant_context(tenant_a):
         assert Invoice.objects.get(pk=draft.pk).status == "issued"
-    # Without the header, issuing an issued invoice is a clear 400, not a 500.
+    # Without the header, issuing an issued invoice is a clear 409 (its state), not a 500.
     response = caller(key).post(f"/api/v1/invoices/{draft.pk}/issue/", format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "not_a_draft"

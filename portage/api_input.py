@@ -1,0 +1,66 @@
+"""What the API accepts from a caller, refused with a 400 rather than silently ignored: a
+body field the endpoint does not know, an ordering it does not offer."""
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+from rest_framework.filters import OrderingFilter
+
+
+class StrictInput(serializers.Serializer):
+    """An input serializer that refuses fields it does not take (unknown or read-only): a
+    caller sending `status` or `total_ttc` to change them is told they cannot, instead of
+    believing it worked."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(data.keys()) - writable)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [_("Unknown field: it cannot be set here.")] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class Ordering(OrderingFilter):
+    """`?ordering=field` (ascending) or `-field` (descending), several separated by commas,
+    among the view's `ordering_fields`; an unknown field is a 400.
+
+    Lists are cursor-paginated and the cursor follows this ordering; ties are broken by id so
+    that pages neither skip nor repeat a row. Without `ordering`, newest (highest id) first.
+    """
+
+    def get_ordering(self, request, queryset, view):
+        param = request.query_params.get(self.ordering_param, "")
+        terms = [term.strip() for term in param.split(",") if term.strip()]
+        if not terms:
+            return None
+        allowed = list(view.ordering_fields)
+        wrong = [term for term in terms if term.removeprefix("-") not in allowed]
+        if wrong:
+            raise serializers.ValidationError(
+                {
+                    self.ordering_param: [
+                        _("Cannot order by %(wrong)s; choose among %(allowed)s.")
+                        % {"wrong": ", ".join(wrong), "allowed": ", ".join(allowed)}
+                    ]
+                }
+            )
+        if not any(term.removeprefix("-") in ("id", "pk") for term in terms):
+            terms.append("-id" if terms[0].startswith("-") else "id")
+        return tuple(terms)
+
+    def get_schema_operation_parameters(self, view):
+        fields = ", ".join(f"`{name}`" for name in view.ordering_fields)
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": (
+                    f"Order by {fields}; prefix with `-` for descending, several separated by "
+                    "commas. Default: newest first. The cursor of the next page keeps it."
+                ),
+                "schema": {"type": "string"},
+            }
+        ]
