@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions, permissions, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -77,13 +78,10 @@ def idempotent(request, principal, key, handle):
         first = IdempotencyRecord.objects.get(principal=principal, key=key[:200])
         if first.body_sha256 != digest or first.path != request.path[:300]:
             return JsonResponse(
-                {
-                    "error": {
-                        "code": "idempotency_key_reused",
-                        "message": _("This Idempotency-Key was already used for another request."),
-                        "fields": {},
-                    }
-                },
+                error_body(
+                    "idempotency_key_reused",
+                    _("This Idempotency-Key was already used for another request."),
+                ),
                 status=409,
             )
         replay = JsonResponse(first.response_body, status=first.status_code, safe=False)
@@ -96,6 +94,27 @@ def idempotent(request, principal, key, handle):
         record.response_body = json.loads(response.content or b"null")
         record.save(update_fields=["status_code", "response_body"])
     return response
+
+
+def error_body(code, message, fields=None):
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def not_found(request, exception):
+    """Django's 404 for a path no route matches: the error shape under /api/, else the page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", _("Not found.")), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """A 500 under /api/ still answers in the error shape (and is logged as one)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            error_body("server_error", _("An error on our side; it has been logged.")),
+            status=500,
+        )
+    return defaults.server_error(request)
 
 
 CODES = {
@@ -135,8 +154,9 @@ def handle_exception(exc, context):
     else:
         message = str(detail.get("detail", "")) if isinstance(detail, dict) else str(detail)
         code = getattr(getattr(exc, "detail", None), "code", None) or code
-    body = {"error": {"code": code, "message": message, "fields": fields}}
-    return Response(body, status=response.status_code, headers=_headers(response))
+    return Response(
+        error_body(code, message, fields), status=response.status_code, headers=_headers(response)
+    )
 
 
 def _headers(response):

@@ -7,6 +7,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from portage.selectors import memberships_of, needs_mfa_setup
 from portage.tenancy import tenant_context, user_context
@@ -18,15 +19,32 @@ class LanguageMiddleware(LocaleMiddleware):
     """French first: the language the user chose (language cookie), otherwise French.
 
     The browser's Accept-Language is not consulted, so a French back office does not turn
-    English because of a workstation's settings.
+    English because of a workstation's settings. The API is the exception: a program says
+    which language its error messages should be in with Accept-Language (French or
+    English, French when it says nothing we speak).
     """
 
     def process_request(self, request):
-        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if request.path.startswith("/api/"):
+            language = api_language(request.headers.get("Accept-Language", ""))
+        else:
+            language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if language not in dict(settings.LANGUAGES):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+def api_language(accept_language):
+    """The first language of an Accept-Language header that we speak, by its q order."""
+    for code, _quality in parse_accept_lang_header(accept_language[:500]):
+        if code == "*":
+            break
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
 
 
 class TenantMiddleware:

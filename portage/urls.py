@@ -6,6 +6,9 @@ from rest_framework.permissions import AllowAny
 
 from portage import views
 
+handler404 = "portage.api.not_found"
+handler500 = "portage.api.server_error"
+
 # Operators reach the Django admin through the same sign-in (and second factor) as everyone.
 admin.site.login = login_required(admin.site.login)
 

@@ -161,3 +161,23 @@ def test_every_detail_endpoint_answers_404_for_the_other_company_s_ids(tenant_a,
             assert response.status_code in (404, 405), (method, path, response.status_code)
         walked += 1
     assert walked >= 4
+
+
+def test_error_messages_follow_accept_language_french_by_default(tenant_a):
+    _key, full = key_for(tenant_a)
+    french = api(full).get("/api/v1/invoices/999999/")
+    english = api(full).get("/api/v1/invoices/999999/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.8")
+    assert french.status_code == english.status_code == 404
+    assert french.json()["error"]["code"] == english.json()["error"]["code"] == "not_found"
+    assert french.json()["error"]["message"] != english.json()["error"]["message"]
+    assert english.json()["error"]["message"] == "Not found."
+    assert english["Content-Language"] == "en" and french["Content-Language"] == "fr"
+
+
+def test_a_path_no_route_matches_answers_in_the_error_shape(tenant_a):
+    _key, full = key_for(tenant_a)
+    for path in ("/api/v1/invoices/0.5/", "/api/v1/nothing-here/", "/api/v2/"):
+        response = api(full).get(path)
+        assert response.status_code == 404, path
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["error"]["code"] == "not_found"
