@@ -11,7 +11,14 @@ from rest_framework import renderers, serializers
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from accounting.selectors import check_balanced, check_period, journal_entries
+from accounting.models import ChartOfAccounts
+from accounting.selectors import (
+    chart_of_accounts,
+    check_balanced,
+    check_period,
+    journal_entries,
+)
+from accounting.services import CHART_FIELDS, chart_update
 from accounting.views import fec_attachment
 from portage.api import TenantViewSet
 from portage.permissions import Perm
@@ -230,3 +237,43 @@ class FecViewSet(TenantViewSet):
         date_from, date_to = _period(request)
         entries = journal_entries(tenant=request.tenant, date_from=date_from, date_to=date_to)
         return fec_attachment(tenant=request.tenant, date_to=date_to, entries=entries)
+
+
+class ChartSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChartOfAccounts
+        fields = CHART_FIELDS
+
+
+class ChartViewSet(TenantViewSet):
+    """The company's chart of accounts for the export (plan comptable)."""
+
+    read_perm = Perm.VIEW_INVOICES
+    write_perm = Perm.MANAGE_COMPANY
+    serializer_class = ChartSerializer
+    queryset = ChartOfAccounts.objects.none()
+    pagination_class = None
+    filter_backends = []
+
+    @extend_schema(summary="The chart of accounts of the export")
+    def retrieve(self, request):
+        return Response(ChartSerializer(chart_of_accounts(tenant=request.tenant)).data)
+
+    @extend_schema(
+        summary="Change the chart of accounts",
+        description="The fields sent are changed, the others keep their value. Account "
+        "numbers are digits (3 to 20), in their class of the French chart of accounts; each "
+        "journal has its own code.",
+        examples=[
+            OpenApiExample(
+                "One VAT account per rate",
+                value={"vat_account_20": "445712", "vat_account_10": "445711"},
+                request_only=True,
+            )
+        ],
+    )
+    def update(self, request):
+        changes = ChartSerializer(data=request.data, partial=True)
+        changes.is_valid(raise_exception=True)
+        chart = chart_update(tenant=request.tenant, by=request.user, **changes.validated_data)
+        return Response(ChartSerializer(chart).data)

@@ -98,3 +98,31 @@ def test_a_consultant_signed_in_cannot_read_the_entries(tenant_a, client):
     response = client.get(f"/api/v1/accounting/entries/?{MARCH}")
     assert response.status_code == 403
     assert client.get(f"/api/v1/accounting/fec/?{MARCH}").status_code == 403
+
+
+def test_the_chart_is_read_and_changed_by_a_read_write_key_only(tenant_a, tenant_b):
+    _key, read = key_for(tenant_a, "read")
+    _key, write = key_for(tenant_a, "write")
+    _key, other = key_for(tenant_b, "read")
+    assert api(read).get("/api/v1/accounting/chart/").json()["client_account"] == "411000"
+    change = {"client_account": "411100", "vat_account_10": "445711"}
+    assert api(read).put("/api/v1/accounting/chart/", change, format="json").status_code == 403
+    response = api(write).put("/api/v1/accounting/chart/", change, format="json")
+    assert response.status_code == 200
+    assert (response.json()["client_account"], response.json()["sales_account"]) == (
+        "411100",
+        "706000",
+    )
+    assert api(other).get("/api/v1/accounting/chart/").json()["client_account"] == "411000"
+    refused = api(write).put(
+        "/api/v1/accounting/chart/",
+        {"sales_account": "411000", "bank_account": "5x"},
+        format="json",
+    )
+    assert refused.status_code == 400
+    assert set(refused.json()["error"]["fields"]) == {"bank_account"}
+    refused = api(write).put(
+        "/api/v1/accounting/chart/", {"sales_account": "411000"}, format="json"
+    )
+    assert refused.status_code == 400
+    assert set(refused.json()["error"]["fields"]) == {"sales_account"}
