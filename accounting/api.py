@@ -182,7 +182,7 @@ class EntryViewSet(TenantViewSet):
             )
         ],
     )
-    def list(self, request):
+    def retrieve(self, request):
         date_from, date_to = _period(request)
         page = PageQuery(data=request.query_params)
         page.is_valid(raise_exception=True)

@@ -17,6 +17,7 @@ from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import exceptions, permissions, viewsets
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -50,6 +51,14 @@ class TenantViewSet(viewsets.GenericViewSet):
             key,
             lambda: super(TenantViewSet, self).dispatch(request, *args, **kwargs),
         )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # An error is JSON in the error shape, whatever the endpoint renders when it works
+        # (a PDF, a FEC text file, `?format=txt`).
+        if isinstance(response, Response) and response.status_code >= 400:
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
 
 
 def _principal(request):

@@ -8,7 +8,15 @@ from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_PACKAGES = {"portage", "consultants", "invoices", "dunning", "insurance"}
+PROJECT_PACKAGES = {
+    "portage",
+    "consultants",
+    "invoices",
+    "dunning",
+    "insurance",
+    "webhooks",
+    "accounting",
+}
 
 
 def project_views(patterns=None, prefix=""):
