@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -429,7 +430,7 @@ def _disable_dead(endpoint, now):
     ) % {
         "url": endpoint.url,
         "reason": reason,
-        "page": f"{settings.SITE_URL}/societe/webhooks/{endpoint.pk}/",
+        "page": settings.SITE_URL + reverse("webhook_endpoint", args=[endpoint.pk]),
     }
     transaction.on_commit(
         lambda: send_mail(subject, body, sender_of(tenant), admins, fail_silently=True)
