@@ -223,6 +223,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task taken by a worker that died (SIGKILL, lost machine) is handed out again after this
+# many seconds; longer than any task runs (acks_late: a task is acknowledged when done).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600)}
 # The dunning batch splits a company's day into tasks of this many clients each.
 DUNNING_CHUNK_CLIENTS = envint("DUNNING_CHUNK_CLIENTS", 200)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
