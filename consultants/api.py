@@ -21,7 +21,7 @@ from consultants.models import Consultant, LedgerEntry
 from consultants.selectors import consultants_with_balance, ledger_of
 from invoices.selectors import pay_status
 from portage.api import TenantViewSet
-from portage.api_input import Ordering, StrictInput
+from portage.api_input import Ordering, SinceFilter, StrictInput
 from portage.permissions import Perm
 
 FILTERS = [DjangoFilterBackend, Ordering]
@@ -187,7 +187,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
 class EntryFilter(django_filters.FilterSet):
     booked_after = django_filters.DateFilter(field_name="booked_on", lookup_expr="gte")
     booked_before = django_filters.DateFilter(field_name="booked_on", lookup_expr="lte")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    updated_since = SinceFilter(field_name="created_at")
 
     class Meta:
         model = LedgerEntry

@@ -18,7 +18,13 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, renderers, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
@@ -42,7 +48,7 @@ from invoices.services import bank, billing, payments
 from invoices.services.billing import CLIENT_FIELDS, MISSION_FIELDS
 from invoices.terms import PaymentTerms
 from portage.api import TenantViewSet
-from portage.api_input import Ordering, StrictInput
+from portage.api_input import Ordering, SinceFilter, StrictInput
 from portage.permissions import Perm
 from portage.validators import compact_siren, compact_vat_number
 
@@ -52,6 +58,24 @@ IF_MATCH = (
     "since, the answer is 412 `precondition_failed` and nothing changes. Without `If-Match` "
     "the change is applied whatever happened in between."
 )
+
+
+IF_MATCH_HEADER = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The `ETag` of the invoice as you read it; 412 if it changed since.",
+)
+
+
+def etag_header(status_code):
+    return OpenApiParameter(
+        "ETag",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[status_code],
+        description="The invoice's version, to send back in `If-Match` when changing it.",
+    )
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -113,9 +137,8 @@ class ClientSerializer(serializers.ModelSerializer, StrictInput):
 
 
 class ClientFilter(django_filters.FilterSet):
-    created_since = django_filters.IsoDateTimeFilter(
+    created_since = SinceFilter(
         field_name="created_at",
-        lookup_expr="gte",
         label="Clients created since this ISO date-time (a client carries no time of change).",
     )
 
@@ -221,8 +244,8 @@ class MissionInput(StrictInput):
 class MissionFilter(django_filters.FilterSet):
     consultant = django_filters.NumberFilter(field_name="consultant_id")
     client = django_filters.NumberFilter(field_name="client_id")
-    created_since = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="gte", label="Missions created since (ISO date-time)."
+    created_since = SinceFilter(
+        field_name="created_at", label="Missions created since (ISO date-time)."
     )
 
     class Meta:
@@ -397,7 +420,7 @@ class InvoiceFilter(django_filters.FilterSet):
     consultant = django_filters.NumberFilter(field_name="consultant_id")
     due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = SinceFilter(field_name="updated_at")
 
     class Meta:
         model = Invoice
@@ -559,6 +582,7 @@ DRAFT_EXAMPLE = {
     retrieve=extend_schema(
         summary="An invoice with its lines",
         description="Answered with an `ETag` to send back in `If-Match` when changing it.",
+        parameters=[etag_header(200)],
     ),
     create=extend_schema(
         summary="Create a draft invoice with its lines",
@@ -567,6 +591,7 @@ DRAFT_EXAMPLE = {
         "`POST /invoices/{id}/issue/`.",
         request=DraftInput,
         responses={201: InvoiceSerializer},
+        parameters=[etag_header(201)],
         examples=[OpenApiExample("A month of consulting", value=DRAFT_EXAMPLE, request_only=True)],
     ),
     partial_update=extend_schema(
@@ -575,11 +600,13 @@ DRAFT_EXAMPLE = {
         "An issued invoice cannot change (409): cancel it by a credit note. " + IF_MATCH,
         request=DraftChangeInput,
         responses=InvoiceSerializer,
+        parameters=[IF_MATCH_HEADER, etag_header(200)],
     ),
     destroy=extend_schema(
         summary="Delete a draft invoice",
         description="A draft has no number, so no gap is left in the series. An issued invoice "
         "is never deleted (409). " + IF_MATCH,
+        parameters=[IF_MATCH_HEADER],
     ),
 )
 class InvoiceViewSet(
@@ -702,7 +729,7 @@ class PaymentFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Payment.Status.choices)
     received_after = django_filters.DateFilter(field_name="received_on", lookup_expr="gte")
     received_before = django_filters.DateFilter(field_name="received_on", lookup_expr="lte")
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = SinceFilter(
         method="changed_since",
         label="Payments recorded or reversed since this ISO date-time, for incremental sync.",
     )
@@ -884,7 +911,7 @@ class StatementUpload(StrictInput):
 
 
 class StatementFilter(django_filters.FilterSet):
-    imported_since = django_filters.IsoDateTimeFilter(field_name="imported_at", lookup_expr="gte")
+    imported_since = SinceFilter(field_name="imported_at")
 
     class Meta:
         model = BankStatement

@@ -1,7 +1,13 @@
-"""What the API accepts from a caller, refused with a 400 rather than silently ignored: a
-body field the endpoint does not know, an ordering it does not offer."""
+"""What the API accepts from a caller, refused with a 400 rather than silently ignored or
+left to fail in the database: a body field the endpoint does not know, an ordering it does
+not offer, a date-time PostgreSQL cannot hold."""
 
+from datetime import UTC
+
+import django_filters
+from django import forms
 from django.utils.translation import gettext as _
+from django_filters.fields import IsoDateTimeField
 from rest_framework import serializers
 from rest_framework.filters import OrderingFilter
 
@@ -64,3 +70,27 @@ class Ordering(OrderingFilter):
                 "schema": {"type": "string"},
             }
         ]
+
+
+class _UtcDateTimeField(IsoDateTimeField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            # In UTC: PostgreSQL refuses offsets beyond ±15:59, which ISO 8601 allows.
+            return value.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError(
+                _("This date-time is out of range."), code="invalid"
+            ) from None
+
+
+class SinceFilter(django_filters.IsoDateTimeFilter):
+    """`…_since=<ISO date-time>` for incremental sync: rows at or after that moment."""
+
+    field_class = _UtcDateTimeField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("lookup_expr", "gte")
+        super().__init__(*args, **kwargs)

@@ -59,3 +59,8 @@ def test_payments_are_listed_by_status_and_change_since(tenant_a, tenant_b):
     since = writer.get("/api/v1/payments/", {"updated_since": stamp}).json()["results"]
     assert {row["id"] for row in since} == {first["id"], second["id"]}
     assert writer.get("/api/v1/payments/", {"updated_since": "yesterday"}).status_code == 400
+    # Offsets ISO 8601 allows and PostgreSQL does not; moments before year 1 in UTC.
+    far_offset = writer.get("/api/v1/payments/", {"updated_since": "2026-01-01T00:00:00+16:08"})
+    assert far_offset.status_code == 200
+    before_time = writer.get("/api/v1/payments/", {"updated_since": "0001-01-01T00:00:00+01:00"})
+    assert before_time.status_code == 400
