@@ -9,6 +9,7 @@ import pytest
 from invoices.models import Invoice
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import make_client, make_consultant, make_invoice
+from tests.invoices.test_api_idempotency import twins
 from tests.portage.test_api import api, key_for
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
@@ -57,7 +58,8 @@ def test_a_draft_is_created_issued_and_its_pdf_downloaded(tenant_a, writer, part
         "7200.00",
     )
     assert created["ETag"]
-    assert writer.get(f"/api/v1/invoices/{draft['id']}/pdf/").status_code == 404
+    no_pdf = writer.get(f"/api/v1/invoices/{draft['id']}/pdf/", HTTP_ACCEPT="application/pdf")
+    assert no_pdf.status_code == 404 and "issue it first" in no_pdf.json()["error"]["message"]
     issued = writer.post(f"/api/v1/invoices/{draft['id']}/issue/")
     assert issued.status_code == 200 and issued.json()["number"]
     pdf = writer.get(f"/api/v1/invoices/{draft['id']}/pdf/", HTTP_ACCEPT="application/pdf")
@@ -86,6 +88,17 @@ def test_of_two_callers_editing_one_draft_the_second_gets_412_and_the_first_chan
         path, {"purchase_order": "BC-B"}, format="json", HTTP_IF_MATCH=first["ETag"]
     )
     assert again.status_code == 200 and again.json()["purchase_order"] == "BC-B"
+
+
+def test_two_changes_sent_at_the_same_moment_with_one_etag_apply_once(tenant_a, writer, parties):
+    invoice_id = writer.post("/api/v1/invoices/", draft_body(parties), format="json").json()["id"]
+    path = f"/api/v1/invoices/{invoice_id}/"
+    etag = writer.get(path)["ETag"]
+    key = key_for(tenant_a, "write")[1]
+    responses = twins(
+        lambda: api(key).patch(path, {"purchase_order": "BC-1"}, format="json", HTTP_IF_MATCH=etag)
+    )
+    assert sorted(response.status_code for response in responses) == [200, 412]
 
 
 def test_a_patch_with_lines_replaces_them_and_recomputes_the_totals(tenant_a, writer, parties):
