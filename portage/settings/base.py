@@ -144,11 +144,17 @@ DATABASE_ROUTERS = ["portage.db.PlatformRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+# The cache holds rate limits and used sign-in codes. Redis down, a read finds nothing and a
+# write is lost, each logged: sign-in and the API keep working without rate limits (see
+# portage/cache.py and docs/reliability.md).
+CACHE_OPTIONS = {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "portage.cache.FailOpenRedisCache",
         "LOCATION": env("CACHE_URL", "redis://127.0.0.1:6379/1"),
         "KEY_PREFIX": "portage",
+        "OPTIONS": CACHE_OPTIONS,
     }
 }
 
@@ -223,6 +229,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis down: a request that enqueues a task gives up within a second or two (the work is
+# kept in the database, where a sweep or the next run finds it) instead of hanging for the
+# 20 s of Celery's default retries, after which the result backend asks for a restart.
+_QUICK_RETRIES = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = _QUICK_RETRIES
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": _QUICK_RETRIES}
 # A task taken by a worker that died (SIGKILL, lost machine) is handed out again after this
 # many seconds; longer than any task runs (acks_late: a task is acknowledged when done).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600)}

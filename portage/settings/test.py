@@ -9,9 +9,10 @@ CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "portage.cache.FailOpenRedisCache",
         "LOCATION": env("TEST_CACHE_URL", "redis://127.0.0.1:6379/15"),
         "KEY_PREFIX": "portage-test",
+        "OPTIONS": CACHE_OPTIONS,  # noqa: F405
     }
 }
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
