@@ -1,0 +1,238 @@
+"""The permission matrix: every route of the URL conf (pages and API), opened by every role
+of the company and by a stranger, with the ids of the company's own objects and of another
+company's. The expected answer comes from the permission the view declares and
+`ROLE_PERMISSIONS`; a route whose path names an object needs an entry in `PATH_OBJECTS`
+(or, for the API, its basename in the app's `api_world`), so a new view cannot slip by.
+
+- own company: 200 (or a redirect) when the role grants the permission, 403 when not;
+- another company's object: 404 for a role that may open the page; a role that may not
+  gets the same 403 as for its own company, so the answer never tells the id exists;
+- a stranger (not signed in): the sign-in page for pages, 401/403 for the API;
+- a POST-only route answers 405 to a GET, whoever asks.
+POSTs are sent only where they must be refused (a role without the permission, another
+company's object): the matrix never performs a real write.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from portage.permissions import ROLE_PERMISSIONS, Perm, Role
+from portage.tenancy import PLATFORM_DB
+from tests.factories import TenantFactory
+from tests.security import world
+
+# The batches the world runs see its rows through the platform connection, committed.
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
+
+PROJECT_PACKAGES = {
+    "portage",
+    "consultants",
+    "invoices",
+    "dunning",
+    "insurance",
+    "webhooks",
+    "accounting",
+}
+# Routes of libraries, with who they are for. Any other route outside the project fails.
+THIRD_PARTY = {
+    "admin/": "Django admin: staff users of the platform only (checked below)",
+    "accounts/": "allauth: sign-in, password reset, MFA; open to anyone by design",
+    "i18n/": "the language switch; open to anyone by design",
+    "api/v1/schema/": "the OpenAPI schema, public documentation",
+    "api/v1/docs/": "the API documentation page, public",
+}
+ROLES = [Role.CONSULTANT, Role.COLLECTOR, Role.ACCOUNTANT, Role.ADMIN]
+ANONYMOUS = "anonymous"
+
+# Page route name → the kind of object (a key of world.build's ids) each path kwarg names.
+PATH_OBJECTS = {
+    "member_detail": {"pk": "membership"},
+    "member_deactivate": {"pk": "membership"},
+    "member_reactivate": {"pk": "membership"},
+    "audit_entry": {"pk": "audit-entry"},
+    "api_key_revoke": {"pk": "api-key"},
+    "webhook_endpoint": {"pk": "webhook-endpoint"},
+    "webhook_edit": {"pk": "webhook-endpoint"},
+    "webhook_disable": {"pk": "webhook-endpoint"},
+    "webhook_enable": {"pk": "webhook-endpoint"},
+    "webhook_delete": {"pk": "webhook-endpoint"},
+    "webhook_ping": {"pk": "webhook-endpoint"},
+    "webhook_delivery": {"pk": "webhook-delivery"},
+    "webhook_replay": {"pk": "webhook-delivery"},
+    "consultant_detail": {"pk": "consultant"},
+    "client_detail": {"pk": "client"},
+    "client_edit": {"pk": "client"},
+    "mission_create": {"pk": "client"},
+    "invoice_detail": {"pk": "invoice"},
+    "invoice_edit": {"pk": "invoice"},
+    "invoice_delete": {"pk": "invoice"},
+    "invoice_issue": {"pk": "invoice"},
+    "credit_note_create": {"pk": "invoice"},
+    "invoice_pdf": {"pk": "invoice"},
+    "payment_detail": {"pk": "payment"},
+    "payment_allocate": {"pk": "payment"},
+    "payment_reverse": {"pk": "payment"},
+    "bank_line_detail": {"pk": "bank-line"},
+    "bank_line_dismiss": {"pk": "bank-line"},
+    "portal_invoice": {"pk": "own-invoice"},
+    "portal_invoice_pdf": {"pk": "own-invoice"},
+    "dunning_client": {"pk": "client"},
+    "dunning_case_action": {"pk": "late-invoice", "action": "pause"},
+    "dunning_contact_log": {"pk": "client"},
+    "dunning_policy_edit": {"pk": "dunning-policy"},
+    "dunning_client_settings": {"pk": "client"},
+    "dunning_letter_pdf": {"pk": "letter"},
+    "dunning_letter_posted": {"pk": "letter"},
+    "dunning_message": {"pk": "message"},
+    "dunning_message_retry": {"pk": "message"},
+    "dunning_litigation": {"pk": "litigation"},
+    "dunning_litigation_document": {"pk": "litigation", "document": "litigation-document"},
+    "dunning_portal_log": {"pk": "own-invoice"},
+    "insurance_insurer_edit": {"pk": "insurer"},
+    "insurance_policy_detail": {"pk": "insurance-policy"},
+    "insurance_policy_edit": {"pk": "insurance-policy"},
+    "insurance_client_limits": {"pk": "client"},
+    "insurance_limit_request": {"pk": "client"},
+    "insurance_limit_decide": {"pk": "client"},
+    "insurance_claim": {"pk": "claim"},
+    "insurance_claim_csv": {"pk": "claim"},
+    "insurance_claim_pdf": {"pk": "claim"},
+    "insurance_declaration_sent": {"pk": "declaration"},
+    "insurance_declaration_csv": {"pk": "declaration"},
+    "insurance_declaration_pdf": {"pk": "declaration"},
+    "insurance_premiums": {"pk": "insurance-policy"},
+    "insurance_blank_test": {"pk": "blank-test"},
+    "insurance_blank_test_csv": {"pk": "blank-test"},
+    "insurance_prospect_reply": {"pk": "prospect"},
+}
+# Literal path values that name no object.
+LITERAL_KWARGS = {"action"}
+# Routes that need a query string to answer (the period of the accounting exports).
+QUERIES = {
+    "api-accounting-entries": "?date_from=2026-01-01&date_to=2026-12-31",
+    "api-accounting-fec-list": "?date_from=2026-01-01&date_to=2026-12-31",
+}
+
+
+def routes(patterns=None, prefix=""):
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from routes(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+def project_routes():
+    """(route name, path kwargs' kinds, read permission, write permission) for every route
+    the project serves; fails on a route nobody accounted for."""
+    found, unaccounted = [], []
+    for path, entry in routes():
+        module = (getattr(entry.callback, "__module__", "") or "").split(".")[0]
+        if module not in PROJECT_PACKAGES:
+            if not any(path.startswith(prefix) for prefix in THIRD_PARTY):
+                unaccounted.append(f"{path}: a library's route; say who it is for in THIRD_PARTY")
+            continue
+        declared = entry.callback.required_permission
+        kwargs = sorted(entry.pattern.regex.groupindex)
+        if isinstance(declared, str) and declared.startswith("api:"):
+            read, write = (Perm(value) for value in declared.removeprefix("api:").split("/"))
+            kinds = {}
+            if kwargs:
+                kinds = {"pk": entry.callback.initkwargs["basename"].removeprefix("api-")}
+        else:
+            read = write = declared
+            kinds = PATH_OBJECTS.get(entry.name)
+            if kinds is None and kwargs:
+                unaccounted.append(f"{path} ({entry.name}): add its objects to PATH_OBJECTS")
+                continue
+            kinds = kinds or {}
+        found.append((entry.name, kinds, read, write))
+    assert unaccounted == [], "\n".join(unaccounted)
+    return found
+
+
+def url(name, kinds, ids):
+    kwargs = {
+        key: kind if key in LITERAL_KWARGS else ids[kind] for key, kind in (kinds or {}).items()
+    }
+    return reverse(name, kwargs=kwargs) + QUERIES.get(name, "")
+
+
+def may(role, perm):
+    if perm == "public":
+        return True
+    if role == ANONYMOUS:
+        return False
+    return perm == "signed_in" or perm in ROLE_PERMISSIONS[role]
+
+
+def refused(role, is_api):
+    """How a role without the permission is turned away."""
+    if role == ANONYMOUS:
+        return {401, 403} if is_api else {302}
+    return {403}
+
+
+@pytest.fixture
+def worlds(db):
+    own_tenant, other_tenant = TenantFactory(), TenantFactory()
+    own, members = world.build(own_tenant)
+    other, _ = world.build(other_tenant)
+    return own, other, members
+
+
+def sessions(client, members):
+    """(role, a function signing the test client in as that role) for every column."""
+    yield ANONYMOUS, client.logout
+    for role in ROLES:
+        yield role, lambda user=members[role].user: client.force_login(user)
+
+
+def test_every_route_answers_each_role_as_its_permission_says(client, worlds):
+    own, other, members = worlds
+    table = project_routes()
+    assert len(table) >= 100
+    wrong = []
+    for role, sign_in in sessions(client, members):
+        sign_in()
+        for name, kinds, read, _write in table:
+            is_api = name.startswith("api-")
+            allowed = may(role, read)
+            expected = {200, 302, 405} if allowed else refused(role, is_api) | {405}
+            status = client.get(url(name, kinds, own)).status_code
+            if status not in expected:
+                wrong.append(f"{role} GET {name} (own company): {status}, expected {expected}")
+            if kinds and role != ANONYMOUS:
+                expected = {404, 405} if allowed else {403, 405}
+                status = client.get(url(name, kinds, other)).status_code
+                if status not in expected:
+                    wrong.append(f"{role} GET {name} (other company): {status}, not {expected}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_every_write_is_refused_to_a_role_without_it_and_to_another_company(client, worlds):
+    own, other, members = worlds
+    wrong = []
+    for role, sign_in in sessions(client, members):
+        sign_in()
+        for name, kinds, _read, write in project_routes():
+            is_api = name.startswith("api-")
+            if write == "public":
+                continue
+            if not may(role, write):
+                expected = refused(role, is_api) | {405}
+                status = client.post(url(name, kinds, own), {}).status_code
+                if status not in expected:
+                    wrong.append(f"{role} POST {name} (own company): {status}, not {expected}")
+            elif kinds:
+                status = client.post(url(name, kinds, other), {}).status_code
+                if status not in {404, 405}:
+                    wrong.append(f"{role} POST {name} (other company): {status}, not 404")
+    assert wrong == [], "\n".join(wrong)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_company_role_opens_the_django_admin(client, tenant_a, member, role):
+    client.force_login(member(tenant_a, role).user)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302 and reverse("admin:login") in response["Location"]
