@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -81,7 +82,7 @@ def etag_header(status_code):
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_code = "precondition_failed"
-    default_detail = _(
+    default_detail = gettext_lazy(
         "This invoice was changed since you read it (its ETag is not the one in If-Match). "
         "Read it again, then apply your change to what it is now."
     )
@@ -683,12 +684,12 @@ class PaymentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AllocationInput(serializers.Serializer):
+class AllocationInput(StrictInput):
     invoice = serializers.IntegerField()
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
 
 
-class PaymentInput(serializers.Serializer):
+class PaymentInput(StrictInput):
     client = serializers.IntegerField()
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     received_on = serializers.DateField()
