@@ -1,0 +1,112 @@
+"""Browser journeys: Playwright drives Debian's chromium, headless, against the live server.
+
+Nothing is downloaded at run time: the browser is the system's `chromium`. Each journey
+saves its screenshots under the test's `tmp_path` (the folder is printed).
+"""
+
+import os
+import shutil
+import time
+from datetime import timedelta
+
+import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+from insurance import demo as insurance_demo
+from invoices import demo as billing_demo
+from portage import demo
+from portage.batch import paris_today, run_job_for_tenant
+from portage.models import Tenant, User
+from portage.tenancy import PLATFORM_DB
+from tests.factories import totp_secret_for
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PASSWORD = "portage-browser-2026"
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+# between two clicks are still plain synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(
+                pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
+            )
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("chromium is not installed (scripts/lib.sh prepare installs it)")
+    with sync_api.sync_playwright() as playwright:
+        # --lang: date inputs show dd/mm/yyyy, as in a French user's browser.
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--lang=fr-FR"]
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="fr-FR",
+        timezone_id="Europe/Paris",
+        viewport={"width": 1280, "height": 900},
+        accept_downloads=True,
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def shots(page, tmp_path, request):
+    """`shots("name")` saves a full-page screenshot of where the journey is."""
+    folder = tmp_path / "screenshots"
+    folder.mkdir()
+    count = 0
+
+    def shot(name):
+        nonlocal count
+        count += 1
+        page.screenshot(path=folder / f"{count:02d}-{name}.png", full_page=True)
+        # Wide tables scroll inside their card; the page itself never scrolls sideways.
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{name}: the page is {overflow} px wider than the window"
+
+    yield shot
+    print(f"\n{request.node.name}: screenshots in {folder}")
+
+
+def totp_code(secret):
+    """The code an authenticator app shows now (each journey signs in once per secret, so a
+    code is never given twice)."""
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+@pytest.fixture
+def world(live_server):
+    """One demo company as `seed_demo` builds it (users of each role, consultants, clients,
+    invoices at every stage, a credit insurance policy with limits, a bank statement
+    waiting), with the daily batches run on four days of the last 45 instead of the
+    205-day replay: the overdue invoices stand at several steps of the ladder."""
+    today = paris_today()
+    demo.seed(password=PASSWORD)
+    tenant = Tenant.objects.get(slug="horizon")
+    billing_demo.seed(tenant=tenant, today=today, password=PASSWORD)
+    insurance_demo.seed(tenant=tenant, today=today)
+    for back in (45, 30, 15, 0):
+        for job in ("dunning", "insurance"):
+            run_job_for_tenant(job, tenant=tenant, today=today - timedelta(days=back))
+    secrets = {
+        role: totp_secret_for(User.objects.get(email=f"{role}@horizon.example"))
+        for role in ("admin", "recouvrement")
+    }
+    return {"tenant": tenant, "today": today, "totp": secrets}
