@@ -84,6 +84,15 @@ ensure_database() {
   fi
 }
 
+ensure_browser() {
+  # The browser journeys (tests/browser) drive the distribution's chromium through
+  # Playwright, which downloads nothing; DejaVu draws the accents in their screenshots.
+  # Where no chromium package exists (Ubuntu ships it as a snap), they are skipped.
+  command -v dpkg >/dev/null 2>&1 || return 0
+  apt_install fonts-dejavu-core
+  apt_install chromium || say "No chromium package: the browser journeys will be skipped"
+}
+
 compile_translations() {
   .venv/bin/python manage.py compilemessages -v0 --ignore=.venv
 }
@@ -94,5 +103,6 @@ prepare() {
   ensure_postgres
   ensure_redis
   ensure_database
+  ensure_browser
   compile_translations
 }

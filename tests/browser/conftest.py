@@ -20,7 +20,8 @@ from portage.models import Tenant, User
 from portage.tenancy import PLATFORM_DB
 from tests.factories import totp_secret_for
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Another chromium build (e.g. Ubuntu's snap) can be named with CHROMIUM=/path/to/chromium.
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "portage-browser-2026"
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
