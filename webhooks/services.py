@@ -66,13 +66,10 @@ USER_AGENT = "Portage-Webhooks/1"
 
 def allow_private():
     """Private, loopback and link-local addresses and plain http are refused unless allowed:
-    a webhook must not become a way into the platform's own network (SSRF). Allowed in
-    development and in the tests, where receivers run on 127.0.0.1; `WEBHOOKS_ALLOW_PRIVATE`
-    decides when set."""
-    explicit = getattr(settings, "WEBHOOKS_ALLOW_PRIVATE", None)
-    if explicit is not None:
-        return bool(explicit)
-    return settings.DEBUG or settings.SETTINGS_MODULE.endswith(".test")
+    a webhook must not become a way into the platform's own network (SSRF).
+    `WEBHOOKS_ALLOW_PRIVATE` allows them (the test settings do: receivers run on 127.0.0.1);
+    when it is not set, they are allowed with DEBUG only."""
+    return bool(getattr(settings, "WEBHOOKS_ALLOW_PRIVATE", settings.DEBUG))
 
 
 def check_url(url):
