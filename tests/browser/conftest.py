@@ -44,10 +44,7 @@ def browser():
     if not os.path.exists(CHROMIUM):
         pytest.skip("chromium is not installed (scripts/lib.sh prepare installs it)")
     with sync_api.sync_playwright() as playwright:
-        # --lang: date inputs show dd/mm/yyyy, as in a French user's browser.
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--lang=fr-FR"]
-        )
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
         yield browser
         browser.close()
 
