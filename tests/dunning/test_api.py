@@ -134,7 +134,7 @@ def test_reminders_and_formal_notices_are_read_with_their_pdf_each_company_its_o
     tenant_a, tenant_b
 ):
     ids = build(tenant_a)
-    build(tenant_b)
+    other = build(tenant_b)
     client = api(key_for(tenant_a, "read")[1])
     cases = client.get("/api/v1/dunning-cases/").json()["results"]
     assert [row["id"] for row in cases] == [ids["dunning-case"]]
@@ -149,5 +149,9 @@ def test_reminders_and_formal_notices_are_read_with_their_pdf_each_company_its_o
     pdf = client.get(f"/api/v1/letters/{ids['letter']}/pdf/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+    # Another company's letter, asked for as a PDF: a 404 in the one JSON error shape.
+    missing = client.get(f"/api/v1/letters/{other['letter']}/pdf/", HTTP_ACCEPT="application/pdf")
+    assert missing.status_code == 404 and missing["Content-Type"] == "application/json"
+    assert missing.json()["error"]["code"] == "not_found"
     assert client.get("/api/v1/messages/?created_after=yesterday").status_code == 400
     assert client.get("/api/v1/dunning-cases/?ordering=created_at").status_code == 200
