@@ -15,7 +15,8 @@ from django.test import Client
 from django.urls import reverse
 
 from portage.permissions import Role
-from tests.factories import PASSWORD
+from portage.tenancy import tenant_context
+from tests.factories import PASSWORD, make_member
 from tests.portage.test_settings import PRODUCTION_ENV
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +120,19 @@ def test_production_sends_hsts_and_secure_cookies_only_over_https():
     assert values["SECURE_SSL_REDIRECT"] and values["SESSION_COOKIE_SECURE"]
     assert values["CSRF_COOKIE_SECURE"] and values["SESSION_COOKIE_HTTPONLY"]
     assert values["DEBUG"] is False
+
+
+def test_an_email_shown_as_sent_keeps_its_inline_styles_but_runs_no_script(signed_in, tenant_a):
+    from dunning.models import Message
+    from tests.dunning.api_world import late_invoice
+
+    late_invoice(tenant_a)
+    with tenant_context(tenant_a):
+        message = Message.objects.first()
+    response = signed_in(make_member(tenant_a, Role.COLLECTOR)).get(
+        reverse("dunning_message", args=[message.pk])
+    )
+    assert response.status_code == 200
+    directives = policy(response)
+    assert "'unsafe-inline'" in directives["style-src"]
+    assert directives["script-src"] == {"'self'"}
