@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from playwright.sync_api import sync_playwright
 
 from insurance import demo as insurance_demo
 from invoices import demo as billing_demo
@@ -24,29 +25,30 @@ from tests.factories import totp_secret_for
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "portage-browser-2026"
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-# between two clicks are still plain synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/browser/" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
-            item.add_marker(
-                pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
-            )
+# The live server serves the pages from another thread: it must see the journey's data
+# committed, and the API keys are found through the platform connection.
+journey = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB]),
+]
 
 
 @pytest.fixture(scope="session")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
     if not os.path.exists(CHROMIUM):
         pytest.skip("chromium is not installed (scripts/lib.sh prepare installs it)")
-    with sync_api.sync_playwright() as playwright:
+    # Playwright's sync API keeps an event loop running in the test's thread; the ORM
+    # calls the journeys make between two clicks are still plain synchronous calls.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
         yield browser
         browser.close()
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

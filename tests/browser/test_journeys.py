@@ -8,10 +8,15 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from dunning.models import Action, Case
+from dunning.models import Policy as DunningPolicy
+from insurance.models import InsurancePolicy
 from invoices.models import Invoice
+from portage.models import ApiKey
 from portage.tenancy import tenant_context
-from tests.browser.conftest import PASSWORD, totp_code
+from tests.browser.conftest import PASSWORD, journey, totp_code
+from webhooks.models import Endpoint
 
+pytestmark = journey
 NAV = "nav.sidenav"
 
 
@@ -188,11 +193,6 @@ def test_a_collector_signs_in_with_totp_and_works_the_worklist_the_timeline_agin
 def test_an_admin_edits_the_dunning_and_insurance_policies_creates_an_api_key_and_a_webhook(
     world, page, shots
 ):
-    from dunning.models import Policy as DunningPolicy
-    from insurance.models import InsurancePolicy
-    from portage.models import ApiKey
-    from webhooks.models import Endpoint
-
     tenant = world["tenant"]
     sign_in(page, "admin@horizon.example")
     page.get_by_label("Code").fill(totp_code(world["totp"]["admin"]))
