@@ -33,6 +33,14 @@ journey = [
 ]
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps each phase's report on the test, for `shots` to see whether the journey failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
@@ -82,6 +90,9 @@ def shots(page, tmp_path, request):
         assert overflow <= 0, f"{name}: the page is {overflow} px wider than the window"
 
     yield shot
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed:
+        page.screenshot(path=folder / "failure.png", full_page=True)
     print(f"\n{request.node.name}: screenshots in {folder}")
 
 
