@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from stdnum import bic, iban
 from stdnum.eu import vat
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
+from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siren, siret
 
 
@@ -40,21 +41,33 @@ def validate_bic(value):
     _check(bic, value, _("The BIC"))
 
 
+def _compact(module, value):
+    """The identifier without spaces or dots, or as typed when it cannot be read at all
+    (empty, or no country prefix): the field's validator then says what is wrong, rather
+    than the page failing."""
+    if not value:
+        return value
+    try:
+        return module.compact(value)
+    except StdnumError:
+        return value.strip()
+
+
 def compact_siren(value):
-    return siren.compact(value)
+    return _compact(siren, value)
 
 
 def compact_siret(value):
-    return siret.compact(value)
+    return _compact(siret, value)
 
 
 def compact_vat_number(value):
-    return vat.compact(value)
+    return _compact(vat, value)
 
 
 def compact_iban(value):
-    return iban.compact(value)
+    return _compact(iban, value)
 
 
 def compact_bic(value):
-    return bic.compact(value)
+    return _compact(bic, value)
