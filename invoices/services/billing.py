@@ -155,6 +155,9 @@ def _check_parties(*, client, consultant, mission):
         raise ValidationError(_("This mission is not the consultant's mission for this client."))
 
 
+DESCRIPTION_MAX_LENGTH = InvoiceLine._meta.get_field("description").max_length
+
+
 def _write_lines(invoice, lines):
     """Replace the draft's lines and recompute its totals."""
     if not lines:
@@ -174,12 +177,18 @@ def _write_lines(invoice, lines):
                 _("Line %(n)s: %(rate)s %% is not a French VAT rate."),
                 params={"n": position, "rate": vat_rate},
             )
+        description = line["description"]
+        if not description or len(description) > DESCRIPTION_MAX_LENGTH:
+            raise ValidationError(
+                _("Line %(n)s: the description must have 1 to %(max)s characters."),
+                params={"n": position, "max": DESCRIPTION_MAX_LENGTH},
+            )
         objects.append(
             InvoiceLine(
                 tenant=invoice.tenant,
                 invoice=invoice,
                 position=position,
-                description=line["description"],
+                description=description,
                 quantity=quantity,
                 unit=line.get("unit", InvoiceLine.Unit.DAY),
                 unit_price=unit_price,
