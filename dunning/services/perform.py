@@ -15,9 +15,13 @@ from portage.services import audit_record
 
 
 def perform_groups(tenant, plans, today, result, *, actor=None):
-    for plan in plans:
-        for step, reason in plan.skipped:
-            _record_skip(tenant, plan, step, reason, today, result, actor)
+    _record_skips(
+        tenant,
+        [(plan, step, reason) for plan in plans for step, reason in plan.skipped],
+        today,
+        result,
+        actor,
+    )
     groups = defaultdict(list)
     for plan in plans:
         if plan.step is None:
@@ -41,23 +45,51 @@ def group_key(plan):
     return (plan.case.client_id, step.pk)
 
 
+def _skip_action(tenant, plan, step, reason, today, actor):
+    return Action(
+        tenant=tenant,
+        case=plan.case,
+        invoice=plan.case.invoice,
+        step=step,
+        kind=step.kind,
+        status=Action.Status.SKIPPED,
+        performed_on=today,
+        reason=reason,
+        balance=plan.balance,
+        performed_by=actor,
+    )
+
+
+def _record_skips(tenant, skips, today, result, actor):
+    """The steps caught up over, in one INSERT (a company's first day on the ladder skips
+    thousands). Should another run have written one of them, the database refuses the lot
+    and each is written on its own, the existing ones left as they are."""
+    if not skips:
+        return
+    try:
+        with transaction.atomic():
+            Action.objects.bulk_create(
+                _skip_action(tenant, plan, step, reason, today, actor)
+                for plan, step, reason in skips
+            )
+    except IntegrityError:
+        for plan, step, reason in skips:
+            _record_skip(tenant, plan, step, reason, today, result, actor)
+        return
+    for plan, step, _reason in skips:
+        _count_skip(plan, step, result)
+
+
 def _record_skip(tenant, plan, step, reason, today, result, actor):
     try:
         with transaction.atomic():
-            Action.objects.create(
-                tenant=tenant,
-                case=plan.case,
-                invoice=plan.case.invoice,
-                step=step,
-                kind=step.kind,
-                status=Action.Status.SKIPPED,
-                performed_on=today,
-                reason=reason,
-                balance=plan.balance,
-                performed_by=actor,
-            )
+            _skip_action(tenant, plan, step, reason, today, actor).save()
     except IntegrityError:
         return
+    _count_skip(plan, step, result)
+
+
+def _count_skip(plan, step, result):
     result.skipped += 1
     result.lines.append(f"{plan.case.invoice.number}: {step.get_kind_display()} skipped")
 
