@@ -3,7 +3,7 @@ as the API shows it (the API's serializers), or a small dict with ids and amount
 strings where the API has no such object yet."""
 
 from invoices.models import Invoice
-from webhooks.models import EventType
+from webhooks.models import Endpoint, EventType
 from webhooks.services import emit
 
 
@@ -34,11 +34,18 @@ def on_payment_recorded(sender, payment, **kwargs):
 
 
 def on_step_performed(sender, actions, step, client, status, day, **kwargs):
-    """One event per invoice and step, as the ladder records them."""
+    """One event per invoice and step, as the ladder records them. The endpoints are read
+    once per group: the daily batch performs thousands of steps."""
+    endpoints = list(
+        Endpoint.objects.filter(is_active=True, events__contains=[EventType.DUNNING_STEP_PERFORMED])
+    )
+    if not endpoints:
+        return
     for action in actions:
         emit(
             tenant=action.tenant,
             type=EventType.DUNNING_STEP_PERFORMED,
+            endpoints=endpoints,
             data={
                 "id": action.pk,
                 "invoice": action.invoice_id,
