@@ -41,6 +41,25 @@ def audit_record(*, tenant, actor, action, obj, before=None, after=None, actor_l
     )
 
 
+def audit_record_many(*, tenant, actor, action, entries, actor_label=None):
+    """The same action on many objects, in one INSERT (a daily batch's thousands of rows):
+    `entries` are (object, after) pairs, written as `audit_record` writes each."""
+    label = actor_label or (actor.get_full_name() if actor else _("Platform"))
+    return AuditEntry.objects.bulk_create(
+        AuditEntry(
+            tenant=tenant,
+            actor=actor,
+            actor_label=label,
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            object_repr=str(obj)[:200],
+            after=after,
+        )
+        for obj, after in entries
+    )
+
+
 def snapshot(obj, fields):
     """The values of `fields` on `obj`, as the audit log stores them (files by name)."""
     values = {}

@@ -22,7 +22,7 @@ from invoices.models import Invoice
 from portage.models import Membership
 from portage.money import ZERO
 from portage.permissions import Role
-from portage.services import audit_record
+from portage.services import audit_record, audit_record_many
 
 OPEN = [Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID]
 
@@ -153,11 +153,15 @@ def alert_admins(tenant, today, result):
 
 
 def declare(tenant, today, covers, result):
+    """Declares each covered overdue once its deadline comes within the policy's margin: all
+    of the day's declarations in one INSERT. Should another run have declared one of them,
+    the database refuses the lot and each is tried on its own."""
     declared = set(
         Declaration.objects.filter(invoice__in=[c.invoice for c in covers]).values_list(
             "invoice_id", flat=True
         )
     )
+    due = []
     for cover in covers:
         invoice, policy = cover.invoice, cover.policy
         if invoice.pk in declared:
@@ -165,34 +169,58 @@ def declare(tenant, today, covers, result):
         deadline = declaration_deadline(policy, invoice.due_date)
         if today < deadline - timedelta(days=policy.declaration_margin_days):
             continue
-        late = today > deadline
-        try:
-            with transaction.atomic():
-                declaration = Declaration.objects.create(
-                    tenant=tenant,
-                    invoice=invoice,
-                    policy=policy,
-                    deadline=deadline,
-                    prepared_on=today,
-                    status=Declaration.Status.LATE if late else Declaration.Status.TO_SEND,
-                    unpaid_amount=invoice.total_ttc - invoice.paid_amount - invoice.credited_amount,
-                )
-        except IntegrityError:
-            continue  # another run declared it
-        if late:
+        due.append(
+            Declaration(
+                tenant=tenant,
+                invoice=invoice,
+                policy=policy,
+                deadline=deadline,
+                prepared_on=today,
+                status=Declaration.Status.LATE if today > deadline else Declaration.Status.TO_SEND,
+                unpaid_amount=invoice.total_ttc - invoice.paid_amount - invoice.credited_amount,
+            )
+        )
+    if not due:
+        return
+    try:
+        with transaction.atomic():
+            created = Declaration.objects.bulk_create(due)
+    except IntegrityError:
+        created = [declaration for declaration in due if _create_alone(declaration)]
+    for declaration in created:
+        if declaration.status == Declaration.Status.LATE:
             result.late += 1
-            result.lines.append(f"{invoice.number}: deadline {deadline} missed")
+            result.lines.append(
+                f"{declaration.invoice.number}: deadline {declaration.deadline} missed"
+            )
         else:
             result.declared += 1
-            result.lines.append(f"{invoice.number}: overdue declared")
-        audit_record(
-            tenant=tenant,
-            actor=None,
-            actor_label=_("Insurance batch"),
-            action="insurance.overdue_declared",
-            obj=declaration,
-            after={"invoice": invoice.number, "deadline": deadline.isoformat()},
-        )
+            result.lines.append(f"{declaration.invoice.number}: overdue declared")
+    audit_record_many(
+        tenant=tenant,
+        actor=None,
+        actor_label=_("Insurance batch"),
+        action="insurance.overdue_declared",
+        entries=[
+            (
+                declaration,
+                {
+                    "invoice": declaration.invoice.number,
+                    "deadline": declaration.deadline.isoformat(),
+                },
+            )
+            for declaration in created
+        ],
+    )
+
+
+def _create_alone(declaration):
+    try:
+        with transaction.atomic():
+            declaration.save()
+    except IntegrityError:
+        return False  # another run declared it
+    return True
 
 
 def _disputed(invoices):
