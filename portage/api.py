@@ -11,6 +11,7 @@ import hashlib
 import json
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404, JsonResponse
@@ -72,7 +73,10 @@ def _principal(request):
 def idempotent(request, principal, key, handle):
     """Does the work once per (caller, key): the first request inserts its record, a twin
     waits on the unique constraint until the first commits, then gets the stored answer."""
-    digest = hashlib.sha256(request.body).hexdigest()
+    try:
+        digest = hashlib.sha256(request.body).hexdigest()
+    except RequestDataTooBig:
+        return JsonResponse(error_body("too_large", _("The request is too large.")), status=413)
     try:
         with transaction.atomic():
             record = IdempotencyRecord.objects.create(
@@ -97,7 +101,9 @@ def idempotent(request, principal, key, handle):
         replay["Idempotent-Replayed"] = "true"
         return replay
     response = handle()
-    if response.status_code < 500:
+    # A refused request rolls the request's transaction back, its record with it: the same
+    # key may be sent again, corrected or not, and is judged again.
+    if response.status_code < 500 and not transaction.get_rollback():
         response.render()
         record.status_code = response.status_code
         record.response_body = json.loads(response.content or b"null")

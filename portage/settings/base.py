@@ -269,6 +269,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILI
 DUNNING_CHUNK_CLIENTS = envint("DUNNING_CHUNK_CLIENTS", 200)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# A POST with an Idempotency-Key is hashed whole, uploads included: room for the largest
+# bank statement (invoices.forms.STATEMENT_MAX_BYTES, 5 MB) and its multipart envelope.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 6_000_000
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -181,3 +181,22 @@ def test_a_path_no_route_matches_answers_in_the_error_shape(tenant_a):
         assert response.status_code == 404, path
         assert response["Content-Type"] == "application/json"
         assert response.json()["error"]["code"] == "not_found"
+
+
+def test_an_idempotent_post_holds_a_large_upload_and_refuses_a_huge_one(tenant_a):
+    _key, full = key_for(tenant_a, "write")
+    # Over Django's default 2.5 MB but within a bank statement's 5 MB: read and judged.
+    large = api(full).post(
+        "/api/v1/clients/",
+        {"legal_name": "x" * 3_000_000},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="large-1",
+    )
+    assert large.status_code == 400 and "legal_name" in large.json()["error"]["fields"]
+    huge = api(full).post(
+        "/api/v1/clients/",
+        {"legal_name": "x" * 7_000_000},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="huge-1",
+    )
+    assert huge.status_code == 413 and huge.json()["error"]["code"] == "too_large"
