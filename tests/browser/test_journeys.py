@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from playwright.sync_api import expect
 
-from dunning.models import Action, Case
+from dunning.models import Action, Case, Pause
 from dunning.models import Policy as DunningPolicy
 from insurance.models import InsurancePolicy
 from invoices.models import Invoice
@@ -71,6 +71,9 @@ def test_a_consultant_follows_invoices_and_pay_logs_a_promise_and_asks_about_a_p
     expect(flash(page)).to_be_visible()
     expect(page.get_by_text("Le DAF confirme le virement sous dix jours.")).to_be_visible()
     shots("promise-logged")
+    with tenant_context(world["tenant"]):
+        promise = Pause.objects.get(kind=Pause.Kind.PROMISE)
+        assert promise.until == promised  # the company's reminders wait until then
 
     nav(page, "Vérification d'un prospect")
     page.get_by_label("SIREN").fill("552100554")
