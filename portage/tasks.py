@@ -5,6 +5,8 @@ from datetime import date
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
+from celery.exceptions import Retry
+from celery.utils.time import get_exponential_backoff_interval
 from django.contrib.sessions.models import Session
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
@@ -48,11 +50,42 @@ class TenantTask(DjangoTask):
     typing = False
 
     def __call__(self, *args, tenant_id, **kwargs):
-        tenant = Tenant.objects.get(pk=tenant_id)
-        if not self.atomic:
-            return super().__call__(*args, tenant=tenant, **kwargs)
-        with tenant_context(tenant):
-            return super().__call__(*args, tenant=tenant, **kwargs)
+        try:
+            tenant = Tenant.objects.get(pk=tenant_id)
+            if not self.atomic:
+                return super().__call__(*args, tenant=tenant, **kwargs)
+            with tenant_context(tenant):
+                return super().__call__(*args, tenant=tenant, **kwargs)
+        except (OperationalError, InterfaceError) as error:
+            # The database went away while the tenant was looked up, its context set, or
+            # its transaction committed: outside the body, where `autoretry_for` does not
+            # reach (a PostgreSQL restart lost every chunk task that started meanwhile).
+            # Retried as the body's own errors are.
+            if not isinstance(error, tuple(getattr(self, "autoretry_for", ()))):
+                raise
+            retry_sent = _retry_being_raised(error)
+            if retry_sent is not None:  # the body's own retry, then the rollback failed too
+                raise retry_sent from error
+            raise self._database_retry(error) from error
+
+    def _database_retry(self, error):
+        options = {}
+        if getattr(self, "retry_backoff", False):
+            options["countdown"] = get_exponential_backoff_interval(
+                factor=int(max(1.0, float(self.retry_backoff))),
+                retries=self.request.retries,
+                maximum=int(getattr(self, "retry_backoff_max", 600)),
+                full_jitter=getattr(self, "retry_jitter", True),
+            )
+        logger.warning("%s: database unavailable, retried: %s", self.name, error)
+        return self.retry(exc=error, **options)
+
+
+def _retry_being_raised(error):
+    context = error.__context__
+    while context is not None and not isinstance(context, Retry):
+        context = context.__context__
+    return context
 
 
 @shared_task
