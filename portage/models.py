@@ -1,7 +1,7 @@
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.functions import Lower
@@ -281,6 +281,15 @@ class AuditEntry(TenantOwned):
 
     def __str__(self):
         return f"{self.actor_label}: {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        # The database refuses it too; refusing here names the mistake before the query.
+        if not self._state.adding:
+            raise PermissionDenied("The audit log is append-only: an entry is never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("The audit log is append-only: an entry is never deleted.")
 
     @property
     def action_label(self):
