@@ -53,7 +53,7 @@ def test_a_consultant_follows_invoices_and_pay_logs_a_promise_and_asks_about_a_p
         assert pdf.read(4) == b"%PDF"
 
     nav(page, "Ma rémunération")
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Ma rémunération")).to_be_visible()
     expect(page.locator("table").first).to_contain_text("FA-")
     shots("pay-status")
 
