@@ -110,7 +110,7 @@ class LimitDecisionInput(serializers.Serializer):
         allow_null=True,
         help_text="Empty for a refused or cancelled limit.",
     )
-    decided_on = serializers.DateField(required=False, allow_null=True)
+    decided_on = serializers.DateField(required=False, allow_null=True, help_text="Default: today.")
     valid_until = serializers.DateField(required=False, allow_null=True)
     grade = serializers.CharField(max_length=10, required=False, allow_blank=True, default="")
     grade_scale = named_choices(
@@ -194,12 +194,14 @@ class CreditLimitViewSet(
         row = self.get_object()
         data = LimitDecisionInput(data=request.data)
         data.is_valid(raise_exception=True)
+        values = {**data.validated_data}
+        values["decided_on"] = values.get("decided_on") or paris_today()
         decision = limit_services.limit_decide(
             tenant=request.tenant,
             client=row.client,
             policy=row.policy,
             actor=request.user,
-            **data.validated_data,
+            **values,
         )
         return Response(CreditLimitSerializer(decision).data, status=status.HTTP_201_CREATED)
 
@@ -293,7 +295,7 @@ class ReferenceInput(serializers.Serializer):
 
 
 class FileInput(ReferenceInput):
-    filed_on = serializers.DateField(required=False, allow_null=True)
+    filed_on = serializers.DateField(required=False, allow_null=True, help_text="Default: today.")
 
 
 class IndemnifyInput(serializers.Serializer):
@@ -348,7 +350,8 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     @action(detail=True, methods=["post"], url_path="file")
     def file_claim(self, request, pk=None):
         claim = self.get_object()
-        data = self._input(FileInput)
+        data = {**self._input(FileInput)}
+        data["filed_on"] = data.get("filed_on") or paris_today()
         return self._answer(
             claim_services.claim_file(claim=claim, actor=request.user, today=paris_today(), **data)
         )

@@ -158,3 +158,14 @@ def test_each_company_lists_only_its_own_claims_and_limits(tenant_a, tenant_b, w
     assert client_a.get(f"/api/v1/credit-limits/{limit_b.pk}/").status_code == 404
     assert client_a.get("/api/v1/claims/?state=nonsense").status_code == 400
     assert client_a.get("/api/v1/claims/?ordering=opened_on").status_code == 200
+
+
+def test_dates_left_out_are_today_as_on_the_pages(world, write):
+    from portage.batch import paris_today
+
+    claim, limit = world["claim"], world["limit"]
+    filed = post(write, f"/api/v1/claims/{claim.pk}/file/")
+    assert filed.status_code == 200 and filed.json()["filed_on"] == paris_today().isoformat()
+    decided = post(write, f"/api/v1/credit-limits/{limit.pk}/decide/", {"status": "refused"})
+    assert decided.status_code == 201
+    assert decided.json()["decided_on"] == paris_today().isoformat()
