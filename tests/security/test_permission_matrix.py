@@ -224,6 +224,7 @@ def test_every_route_answers_each_role_as_its_permission_says(client, worlds):
     assert wrong == [], "\n".join(wrong)
 
 
+@pytest.mark.django_db  # no batch here: a plain transaction, faster to undo
 @pytest.mark.parametrize("role", ROLES)
 def test_no_company_role_opens_the_django_admin(client, tenant_a, member, role):
     client.force_login(member(tenant_a, role).user)
