@@ -255,6 +255,10 @@ class ChartViewSet(TenantViewSet):
     pagination_class = None
     filter_backends = []
 
+    def get_object(self):
+        # One chart per company, at a fixed address: no id in the URL.
+        return chart_of_accounts(tenant=self.request.tenant)
+
     @extend_schema(summary="The chart of accounts of the export")
     def retrieve(self, request):
         return Response(ChartSerializer(chart_of_accounts(tenant=request.tenant)).data)

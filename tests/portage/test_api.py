@@ -200,3 +200,24 @@ def test_an_idempotent_post_holds_a_large_upload_and_refuses_a_huge_one(tenant_a
         HTTP_IDEMPOTENCY_KEY="huge-1",
     )
     assert huge.status_code == 413 and huge.json()["error"]["code"] == "too_large"
+
+
+def test_every_route_answers_options_without_error(tenant_a):
+    """OPTIONS (what a browser's preflight or a client library asks) on every API route,
+    as the company's own write key: never a 5xx."""
+    import re
+
+    from django.urls import get_resolver
+
+    _key, full = key_for(tenant_a, "write")
+    api_patterns = next(
+        entry for entry in get_resolver().url_patterns if str(entry.pattern) == "api/v1/"
+    ).url_patterns
+    answers = {}
+    for entry in api_patterns:
+        route = re.sub(r"\(\?P<\w+>[^)]*\)", "1", str(entry.pattern)).strip("^$")
+        if "format" in route:
+            continue
+        answers[route] = api(full).options(f"/api/v1/{route.replace(chr(92), '')}").status_code
+    assert len(answers) >= 20
+    assert all(status < 500 for status in answers.values()), answers
