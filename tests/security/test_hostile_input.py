@@ -8,11 +8,12 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from dunning.models import Message, Step, StepKind
+from dunning.models import Letter, Message, Step, StepKind
+from dunning.services.letters import render_letter_pdf
 from dunning.services.mail import message_compose
 from invoices.pdf import render_invoice_pdf
 from portage.permissions import Role
-from portage.tenancy import tenant_context
+from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.dunning.api_world import late_invoice
 from tests.factories import day_line, make_client, make_consultant, make_member
 
@@ -112,6 +113,19 @@ def test_the_invoice_pdf_prints_the_names_as_text(tenant_a, hostile):
     flat = " ".join(text.split())
     assert SCRIPT in flat
     assert "onerror=alert(1)>" in flat
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
+def test_the_formal_notice_pdf_prints_the_client_s_name_as_text(tenant_a):
+    client = make_client(tenant_a, legal_name=f"{SCRIPT} {ATTRIBUTE}")
+    late_invoice(tenant_a, client=client)
+    with tenant_context(tenant_a):
+        letter = Letter.objects.get()
+        pdf = render_letter_pdf(letter)
+    text = " ".join(
+        "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split()
+    )
+    assert SCRIPT in text
 
 
 @pytest.mark.parametrize(
