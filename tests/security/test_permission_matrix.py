@@ -8,7 +8,9 @@ company's. The expected answer comes from the permission the view declares and
 - another company's object: 404 for a role that may open the page; a role that may not
   gets the same 403 as for its own company, so the answer never tells the id exists;
 - a stranger (not signed in): the sign-in page for pages, 401/403 for the API;
-- a POST-only route answers 405 to a GET, whoever asks.
+- a POST-only route answers 405 to a GET, whoever asks;
+- API keys stand for roles on the API: a read key reads (webhooks excepted) and may not
+  write, a read-write key writes, and neither sees another company's objects.
 POSTs are sent only where they must be refused (a role without the permission, another
 company's object): the matrix never performs a real write.
 """
@@ -16,8 +18,9 @@ company's object): the matrix never performs a real write.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from portage.api_keys import api_key_create
 from portage.permissions import ROLE_PERMISSIONS, Perm, Role
-from portage.tenancy import PLATFORM_DB
+from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import TenantFactory
 from tests.security import world
 
@@ -105,6 +108,9 @@ PATH_OBJECTS = {
     "insurance_blank_test_csv": {"pk": "blank-test"},
     "insurance_prospect_reply": {"pk": "prospect"},
 }
+# API routes a read-only key may not even read: webhooks show their signing secrets
+# (webhooks/api.py, ReadWriteKeyOnly).
+WRITE_KEY_ONLY = ("api-webhook-",)
 # Literal path values that name no object.
 LITERAL_KWARGS = {"action"}
 # Routes that need a query string to answer (the period of the accounting exports).
@@ -200,8 +206,8 @@ def test_every_route_answers_each_role_as_its_permission_says(client, worlds):
     assert len(table) >= 100
     wrong = []
 
-    def check(method, role, name, path, expected):
-        status = getattr(client, method)(path, {}).status_code
+    def check(method, role, name, path, expected, headers=None):
+        status = getattr(client, method)(path, {}, headers=headers).status_code
         if status not in expected:
             wrong.append(f"{role} {method.upper()} {name} {path}: {status}, expected {expected}")
 
@@ -221,6 +227,31 @@ def test_every_route_answers_each_role_as_its_permission_says(client, worlds):
                 check("get", role, name, url(name, kinds, other), {404, 405})
             if kinds and role == first_allowed(write):
                 check("post", role, name, url(name, kinds, other), {404, 405})
+
+    # The API's other principal: a key, whose scope (read, or read-write) stands for a role.
+    client.logout()
+    admin = members[Role.ADMIN]
+    for scope in ("read", "write"):
+        with tenant_context(admin.tenant):
+            _key, secret = api_key_create(
+                tenant=admin.tenant, name=scope, scope=scope, by=admin.user
+            )
+        headers = {"Authorization": f"Bearer {secret}"}
+        principal = f"{scope} key"
+        for name, kinds, _read, _write in table:
+            if not name.startswith("api-"):
+                continue
+            own_path = url(name, kinds, own)
+            if scope == "read" and name.startswith(WRITE_KEY_ONLY):
+                check("get", principal, name, own_path, {403, 405}, headers)
+                continue
+            check("get", principal, name, own_path, {200, 405}, headers)
+            if scope == "read":
+                check("post", principal, name, own_path, {403, 405}, headers)
+            if kinds:
+                check("get", principal, name, url(name, kinds, other), {404, 405}, headers)
+                if scope == "write":
+                    check("post", principal, name, url(name, kinds, other), {404, 405}, headers)
     assert wrong == [], "\n".join(wrong)
 
 
