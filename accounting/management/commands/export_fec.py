@@ -24,7 +24,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--output",
             default=".",
-            help="Directory to write the file into (default: here), or a file name.",
+            help="Directory to write the file into (default: here; created when the name ends "
+            "with /), or a file name.",
         )
 
     def handle(self, *args, **options):
@@ -39,6 +40,8 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         target = Path(options["output"])
+        if options["output"].endswith("/"):
+            target.mkdir(parents=True, exist_ok=True)
         if target.is_dir():
             target = target / name
         target.write_bytes(content)
