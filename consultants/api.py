@@ -4,7 +4,6 @@ and selectors as the pages."""
 from decimal import Decimal
 
 import django_filters
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -21,10 +20,9 @@ from consultants.models import Consultant, LedgerEntry
 from consultants.selectors import consultants_with_balance, ledger_of
 from invoices.selectors import pay_status
 from portage.api import TenantViewSet
-from portage.api_input import Ordering, SinceFilter, StrictInput
+from portage.api_input import FILTERS, SinceFilter, StrictInput
 from portage.permissions import Perm
 
-FILTERS = [DjangoFilterBackend, Ordering]
 MONEY = {"max_digits": 14, "decimal_places": 2, "read_only": True}
 
 

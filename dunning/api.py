@@ -15,46 +15,14 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, renderers, serializers
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from dunning.models import Case, Letter, Message, Pause, StepKind
 from dunning.services import cases as case_services
-from portage.api import TenantViewSet
+from portage.api import PDFRenderer, TenantViewSet
+from portage.api_input import FILTERS, SinceFilter, named_choices
 from portage.batch import paris_today
 from portage.permissions import Perm
-
-
-class StableOrdering(OrderingFilter):
-    """`?ordering=` from the view's whitelist, with the id as a tie-breaker: the cursor
-    pagination needs one order that never changes between two pages."""
-
-    def get_ordering(self, request, queryset, view):
-        ordering = super().get_ordering(request, queryset, view)
-        if not ordering:
-            return ordering
-        ordering = list(ordering)
-        if not {"id", "-id"} & set(ordering):
-            ordering.append("-id" if ordering[0].startswith("-") else "id")
-        return ordering
-
-
-FILTERS = [django_filters.rest_framework.DjangoFilterBackend, StableOrdering]
-
-_CHOICE_FIELDS = {}
-
-
-def named_choices(component, choices, **kwargs):
-    """A choice field whose choice set is one named component of the schema: the same set
-    keeps its name wherever it appears, and two sets of one field name ("state" of a case,
-    "state" of a claim) never collide."""
-    if component not in _CHOICE_FIELDS:
-        values = [value for value, _label in choices]
-        _CHOICE_FIELDS[component] = extend_schema_field(
-            {"type": "string", "enum": values}, component_name=component
-        )(type(component, (serializers.ChoiceField,), {}))
-    return _CHOICE_FIELDS[component](choices=choices, **kwargs)
-
 
 # Cases
 
@@ -118,7 +86,7 @@ class CaseFilter(django_filters.FilterSet):
     client = django_filters.NumberFilter(field_name="client_id")
     consultant = django_filters.NumberFilter(field_name="invoice__consultant_id")
     invoice = django_filters.NumberFilter(field_name="invoice_id")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = SinceFilter(field_name="updated_at")
 
     class Meta:
         model = Case
@@ -397,16 +365,6 @@ class LetterFilter(django_filters.FilterSet):
         fields = []
 
 
-class PDFRenderer(renderers.BaseRenderer):
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="List formal notices",
@@ -447,10 +405,3 @@ class LetterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
             content_type="application/pdf",
             filename=f"mise-en-demeure-{name}-{letter.letter_date.isoformat()}.pdf",
         )
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        # An error is JSON in the one error shape, whatever the caller accepts.
-        if isinstance(response, Response) and response.status_code >= 400:
-            request.accepted_renderer = renderers.JSONRenderer()
-            request.accepted_media_type = "application/json"
-        return super().finalize_response(request, response, *args, **kwargs)

@@ -16,12 +16,12 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from dunning.api import FILTERS, named_choices
 from insurance.models import Claim, ClaimInvoice, CreditLimit, InsurancePolicy
 from insurance.services import claims as claim_services
 from insurance.services import limits as limit_services
 from invoices.models import Client
 from portage.api import TenantViewSet
+from portage.api_input import FILTERS, named_choices
 from portage.batch import paris_today
 from portage.permissions import Perm
 

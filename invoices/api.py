@@ -17,7 +17,6 @@ from django.db.models import Q
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -48,12 +47,11 @@ from invoices.selectors import statements_with_line_counts
 from invoices.services import bank, billing, payments
 from invoices.services.billing import CLIENT_FIELDS, MISSION_FIELDS
 from invoices.terms import PaymentTerms
-from portage.api import TenantViewSet
-from portage.api_input import Ordering, SinceFilter, StrictInput
+from portage.api import PDFRenderer, TenantViewSet
+from portage.api_input import FILTERS, SinceFilter, StrictInput
 from portage.permissions import Perm
 from portage.validators import compact_siren, compact_vat_number
 
-FILTERS = [DjangoFilterBackend, Ordering]
 IF_MATCH = (
     "Send the `ETag` of the invoice you read in `If-Match`: if someone changed the invoice "
     "since, the answer is 412 `precondition_failed` and nothing changes. Without `If-Match` "
@@ -456,16 +454,6 @@ def _with_etag(response, invoice):
     return response
 
 
-class PDFRenderer(renderers.BaseRenderer):
-    media_type = "application/pdf"
-    format = "pdf"
-    charset = None
-    render_style = "binary"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data
-
-
 class InvoiceActionsMixin:
     @extend_schema(
         summary="Issue a draft invoice",
@@ -546,15 +534,6 @@ class InvoiceActionsMixin:
             content_type="application/pdf",
             filename=f"{stored.number}.pdf",
         )
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        # An error is JSON, even to a caller that accepts only PDF.
-        if isinstance(response, Response) and isinstance(
-            getattr(request, "accepted_renderer", None), PDFRenderer
-        ):
-            request.accepted_renderer = renderers.JSONRenderer()
-            request.accepted_media_type = "application/json"
-        return super().finalize_response(request, response, *args, **kwargs)
 
 
 DRAFT_EXAMPLE = {

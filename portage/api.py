@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
-from rest_framework import exceptions, permissions, viewsets
+from rest_framework import exceptions, permissions, renderers, viewsets
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -60,6 +60,18 @@ class TenantViewSet(viewsets.GenericViewSet):
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+class PDFRenderer(renderers.BaseRenderer):
+    """For the actions that answer a PDF file (invoices, formal notices)."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
 
 
 def _principal(request):

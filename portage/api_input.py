@@ -8,6 +8,8 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext as _
 from django_filters.fields import IsoDateTimeField
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.filters import OrderingFilter
 
@@ -94,3 +96,21 @@ class SinceFilter(django_filters.IsoDateTimeFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("lookup_expr", "gte")
         super().__init__(*args, **kwargs)
+
+
+# What every list filters and orders with.
+FILTERS = [DjangoFilterBackend, Ordering]
+
+_CHOICE_FIELDS = {}
+
+
+def named_choices(component, choices, **kwargs):
+    """A choice field whose choice set is one named component of the schema: the same set
+    keeps its name wherever it appears, and two sets of one field name ("state" of a case,
+    "state" of a claim) never collide."""
+    if component not in _CHOICE_FIELDS:
+        values = [value for value, _label in choices]
+        _CHOICE_FIELDS[component] = extend_schema_field(
+            {"type": "string", "enum": values}, component_name=component
+        )(type(component, (serializers.ChoiceField,), {}))
+    return _CHOICE_FIELDS[component](choices=choices, **kwargs)
