@@ -38,6 +38,9 @@ ensure_system_packages() {
   # WeasyPrint draws with Pango; gettext compiles the translations.
   apt_install libpango-1.0-0 libpangoft2-1.0-0
   command -v msgfmt >/dev/null 2>&1 || apt_install gettext
+  # tests/reliability stop and start a Redis of their own, even when the shared one is
+  # elsewhere.
+  command -v redis-server >/dev/null 2>&1 || apt_install redis-server
 }
 
 ensure_venv() {

@@ -6,6 +6,7 @@ webhook the outage held back: nothing lost."""
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from webhooks.models import Delivery
 
 pytestmark = [
     pytest.mark.worker,
+    pytest.mark.skipif(not shutil.which("redis-server"), reason="needs redis-server (prepare)"),
     pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB]),
 ]
 
