@@ -36,7 +36,7 @@ def test_an_inverted_period_is_shown_on_the_form(signed_in, tenant_a):
         reverse("accounting_fec_export"), {"date_from": "2026-03-31", "date_to": "2026-03-01"}
     )
     assert response.status_code == 200
-    assert response.context["form"].errors["date_to"] == ["The period ends before it starts."]
+    assert response.context["form"].errors["date_to"] == ["La fin de la période précède son début."]
     download = page.get(
         reverse("accounting_fec_export"),
         {"date_from": "2026-03-31", "date_to": "2026-03-01", "download": "1"},
@@ -76,7 +76,7 @@ def test_the_chart_refuses_letters_and_a_collector_cannot_open_it(signed_in, ten
     response = page.post(reverse("accounting_chart"), data)
     assert response.status_code == 200
     assert response.context["form"].errors["bank_account"] == [
-        "An account number has 3 to 20 digits, nothing else."
+        "Un numéro de compte comporte de 3 à 20 chiffres, et rien d'autre."
     ]
     with in_tenant(tenant_a):
         assert not ChartOfAccounts.objects.exists()
