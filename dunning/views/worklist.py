@@ -160,17 +160,13 @@ def _perform(request, invoice, action, today):
     if action == "resume":
         form = ResumeForm(request.POST)
         form.is_valid()
-        pauses = Pause.objects.filter(case__invoice=invoice, ended_on__isnull=True)
-        if not pauses:
-            raise ValidationError(_("This invoice is not paused."))
-        for pause in pauses:
-            case_services.pause_end(
-                tenant=tenant,
-                pause=pause,
-                actor=user,
-                today=today,
-                reason=form.cleaned_data.get("reason", ""),
-            )
+        case_services.case_resume(
+            tenant=tenant,
+            invoice=invoice,
+            actor=user,
+            today=today,
+            reason=form.cleaned_data.get("reason", ""),
+        )
         return _("%(invoice)s is back on the ladder.") % {"invoice": invoice.number}
     if action == "send-now":
         if not ConfirmForm(request.POST).is_valid():
