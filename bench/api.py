@@ -109,7 +109,7 @@ def world_for_api(today):
 def query_counts(secret, detail_id, payment):
     from django.test import Client
 
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {secret}")
     counts = {}
     for label, call in (
         ("list, 10 per page", lambda: client.get("/api/v1/invoices/?page_size=10")),

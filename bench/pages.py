@@ -70,8 +70,8 @@ def main():
                 "consultant": f"consultant0@{tenant.slug}.example",
                 "collector": f"recouvrement@{tenant.slug}.example",
             }[who]
-            client = Client()
-            client.force_login(User.objects.get(email=email))
+            client = Client(HTTP_HOST="127.0.0.1")
+            client.force_login(signed_up(User.objects.get(email=email)))
             typical, slowest, queries = measure(client, url)
             scope = (
                 f"{count_invoices(tenant, consultant__user__email=email):,} invoices "
@@ -82,6 +82,21 @@ def main():
             )
             met = "met" if slowest < 300 else "missed"
             row(label, scope, f"{typical:.0f}", f"{slowest:.0f}", queries, f"< 300 ms: {met}")
+
+
+def signed_up(user):
+    """A verified email, and for a collector the TOTP the product asks of them first."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"primary": True, "verified": True}
+    )
+    has_totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    if user.email.startswith("recouvrement@") and not has_totp:
+        TOTP.activate(user, generate_totp_secret())
+    return user
 
 
 def count_invoices(tenant, **filters):
