@@ -12,11 +12,18 @@ PRODUCTION_ENV = {
     "DJANGO_ALLOWED_HOSTS": "portage.example.com",
 }
 
+TEST_ONLY_ENV = {"DJANGO_ALLOW_ASYNC_UNSAFE"}
+
 
 def manage(*args, env):
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        env={**os.environ, **env},
+        # As a deployment would run: without what the test session set for itself (the
+        # browser journeys allow the ORM inside Playwright's event loop).
+        env={
+            **{name: value for name, value in os.environ.items() if name not in TEST_ONLY_ENV},
+            **env,
+        },
         cwd=settings.BASE_DIR,
         capture_output=True,
         text=True,
