@@ -36,6 +36,7 @@ pytestmark = [
 ISSUED = date(2026, 3, 2)
 DAY = ISSUED + timedelta(days=31)  # a day after the due date: three steps per invoice
 CLIENTS, PER_CLIENT = 6, 2
+VISIBILITY_TIMEOUT = 2  # seconds; an hour in production
 
 
 def start_worker(name, mail_dir, **extra_env):
@@ -47,7 +48,7 @@ def start_worker(name, mail_dir, **extra_env):
         "TEST_REDIS_URL": settings.CELERY_BROKER_URL,
         "RELIABILITY_MAIL_DIR": str(mail_dir),
         "DUNNING_CHUNK_CLIENTS": "1",  # one task per client: six chunks
-        "CELERY_VISIBILITY_TIMEOUT": "2",
+        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
         **extra_env,
     }
     process = subprocess.Popen(
@@ -101,6 +102,9 @@ def test_a_worker_killed_in_the_middle_of_a_chunk_then_a_new_worker_do_each_step
         assert Action.objects.values("invoice__client").distinct().count() == 2
         assert Action.objects.count() == 2 * PER_CLIENT * 3
 
+    # A starting worker hands out again the tasks unacknowledged for longer than the
+    # visibility timeout; it sweeps next only 100 s later. Redis's clock, not the ladder's.
+    time.sleep(VISIBILITY_TIMEOUT + 0.5)
     successor = start_worker("successor", tmp_path)
     try:
         steps = [current_app.AsyncResult(i).get(timeout=60)["steps"] for i in chunk_ids]
