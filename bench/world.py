@@ -121,7 +121,7 @@ def _company(index, *, invoices_per_tenant, clients, consultants, today, rng, pa
     )
     with tenant_context(tenant):
         people = _people(tenant, index, consultants, password)
-        client_rows = _clients(tenant, index, clients, rng)
+        client_rows = _clients(tenant, index, clients)
         missions = _missions(tenant, client_rows, people["consultants"], today, rng)
         invoices = _invoices(tenant, missions, invoices_per_tenant, today, rng)
         _payments(tenant, invoices, people["admin"])
@@ -166,7 +166,7 @@ def _people(tenant, index, consultants, password):
     return {"admin": users[0], "collector": users[1], "consultants": rows}
 
 
-def _clients(tenant, index, count, rng):
+def _clients(tenant, index, count):
     rows = []
     for number in range(count):
         siren = luhn_siren(30_000_000 + index * 10_000 + number)
