@@ -9,7 +9,7 @@ from consultants.forms import AdjustmentForm, ConsultantCreateForm, ConsultantEd
 from consultants.models import Consultant
 from consultants.selectors import consultant_of, consultants_with_balance, ledger_of
 from invoices.models import Invoice
-from invoices.selectors import pay_status
+from invoices.selectors import pay_status, pay_totals
 from portage.batch import paris_today
 from portage.permissions import Perm, has_perm, permission_required
 
@@ -122,7 +122,7 @@ def portal_home_context(request):
     )
     return {
         "consultant": consultant,
-        "status": pay_status(consultant=consultant),
+        "status": pay_totals(consultant=consultant),
         "page": Paginator(invoices, 25).get_page(request.GET.get("page")),
         "today": paris_today(),
     }

@@ -14,7 +14,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 
 from consultants.models import LedgerEntry
 from consultants.selectors import account_balance, invoice_ledger_sums
@@ -122,26 +122,32 @@ ACQUIRED_KINDS = (
 )
 
 
-def pay_status(*, consultant):
-    """Per issued invoice of the consultant: billed excl. VAT (after credit notes), the
-    management fee, the net, what the activity account already holds for it (acquired),
-    what the insurer paid, what is lost, and what waits for the client; and the balance."""
+def _pay_invoices(consultant):
+    """The consultant's issued invoices, each with what its credit notes took off excl. VAT
+    (`credited_ht`)."""
     credited_ht = (
         Invoice.objects.filter(credited_invoice=OuterRef("pk"), kind=Invoice.Kind.CREDIT_NOTE)
         .values("credited_invoice")
         .annotate(total=Sum("total_ht"))
         .values("total")
     )
-    invoices = list(
+    return (
         Invoice.objects.filter(consultant=consultant, kind=Invoice.Kind.INVOICE)
         .exclude(status=Invoice.Status.DRAFT)
-        .select_related("client")
         .annotate(
             credited_ht=Coalesce(
                 Subquery(credited_ht, output_field=MONEY), Value(ZERO), output_field=MONEY
             )
         )
-        .order_by("-issue_date", "-id")
+    )
+
+
+def pay_status(*, consultant):
+    """Per issued invoice of the consultant: billed excl. VAT (after credit notes), the
+    management fee, the net, what the activity account already holds for it (acquired),
+    what the insurer paid, what is lost, and what waits for the client; and the balance."""
+    invoices = list(
+        _pay_invoices(consultant).select_related("client").order_by("-issue_date", "-id")
     )
     sums = invoice_ledger_sums(consultant=consultant, invoice_pks=[i.pk for i in invoices])
     rows = []
@@ -161,6 +167,71 @@ def pay_status(*, consultant):
             )
         )
     return PayStatus(rows=rows, balance=account_balance(consultant=consultant))
+
+
+@dataclass(frozen=True)
+class PayTotals:
+    """The totals of a consultant's pay status, as `PayStatus.total` gives them, without
+    its rows: what a page that shows a few invoices needs."""
+
+    billed_ht: Decimal
+    fee: Decimal
+    net: Decimal
+    acquired: Decimal
+    indemnified: Decimal
+    lost: Decimal
+    balance: Decimal
+
+    @property
+    def waiting(self):
+        return self.net - self.acquired - self.indemnified - self.lost
+
+    def total(self, name):
+        return getattr(self, name)
+
+
+def pay_totals(*, consultant):
+    """`pay_status(consultant=…)`'s totals and balance, summed by PostgreSQL in two queries
+    whatever the number of invoices. The fee is rounded per invoice, half away from zero
+    to the cent, as `to_cents` rounds it (PostgreSQL's `round(numeric, 2)`)."""
+    billed = ExpressionWrapper(F("total_ht") - F("credited_ht"), output_field=MONEY)
+    fee = Round(
+        ExpressionWrapper(billed * F("fee_rate") / Value(100), output_field=MONEY),
+        precision=2,
+        output_field=MONEY,
+    )
+    invoices = _pay_invoices(consultant).annotate(pay_billed=billed, pay_fee=fee)
+    money = invoices.aggregate(
+        billed_ht=Coalesce(Sum("pay_billed"), Value(ZERO), output_field=MONEY),
+        fee=Coalesce(Sum("pay_fee"), Value(ZERO), output_field=MONEY),
+    )
+    invoice_pks = _pay_invoices(consultant).values("pk")
+    born_of_invoices = Q(invoice_pk__in=invoice_pks)
+    entries = LedgerEntry.objects.filter(consultant=consultant).aggregate(
+        balance=Coalesce(Sum("amount"), Value(ZERO), output_field=MONEY),
+        acquired=Coalesce(
+            Sum("amount", filter=born_of_invoices & Q(kind__in=ACQUIRED_KINDS)),
+            Value(ZERO),
+            output_field=MONEY,
+        ),
+        indemnified=Coalesce(
+            Sum(
+                "amount",
+                filter=born_of_invoices & Q(kind=LedgerEntry.Kind.INDEMNITY_RECEIVED),
+            ),
+            Value(ZERO),
+            output_field=MONEY,
+        ),
+    )
+    return PayTotals(
+        billed_ht=money["billed_ht"],
+        fee=money["fee"],
+        net=money["billed_ht"] - money["fee"],
+        acquired=entries["acquired"],
+        indemnified=entries["indemnified"],
+        lost=ZERO,
+        balance=entries["balance"],
+    )
 
 
 def overdue_summary(*, tenant, today):
