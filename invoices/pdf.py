@@ -6,12 +6,14 @@ from what was frozen at issue; stored with its SHA-256 and never rendered again.
 
 import base64
 import hashlib
+from functools import cache
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 
 from invoices.facturx import facturx_pdf, facturx_xml
 from invoices.models import Invoice
@@ -103,6 +105,13 @@ def _logo_data_uri(tenant):
     return f"data:image/{kind};base64,{base64.b64encode(content).decode()}"
 
 
+@cache
+def pdf_stylesheet(name):
+    """The static stylesheet of a PDF template (`templates/<name>`), parsed once per
+    process: parsing it again for every document cost a fifth of an invoice's render."""
+    return CSS(filename=str(settings.BASE_DIR / "templates" / name))
+
+
 def render_invoice_pdf(invoice):
     """The Factur-X PDF of an issued invoice or credit note, as bytes: always in French, the
     language of the legal mentions, whoever asks for it."""
@@ -131,7 +140,9 @@ def _render(invoice):
             "logo": _logo_data_uri(invoice.tenant),
         },
     )
-    pdf = HTML(string=html).write_pdf(pdf_variant="pdf/a-3b")
+    pdf = HTML(string=html).write_pdf(
+        stylesheets=[pdf_stylesheet("invoices/pdf/invoice.css")], pdf_variant="pdf/a-3b"
+    )
     return facturx_pdf(pdf, facturx_xml(facturx_document(invoice)))
 
 

@@ -11,7 +11,7 @@ from weasyprint import HTML
 
 from dunning import penalties
 from dunning.models import Letter, RateSemester
-from invoices.pdf import _logo_data_uri
+from invoices.pdf import _logo_data_uri, pdf_stylesheet
 from portage.money import ZERO
 
 
@@ -124,4 +124,6 @@ def render_letter_pdf(letter):
                 "logo": _logo_data_uri(tenant),
             },
         )
-        return HTML(string=html).write_pdf()
+        return HTML(string=html).write_pdf(
+            stylesheets=[pdf_stylesheet("dunning/pdf/formal_notice.css")]
+        )

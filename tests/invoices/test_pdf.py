@@ -102,3 +102,28 @@ def test_the_pdf_is_rendered_once_and_kept(tenant_a, in_tenant):
     assert (again.pdf.name, again.pdf_sha256) == (first.pdf.name, first.pdf_sha256)
     assert content_again == content
     assert Decimal(len(content)) > 0
+
+
+def positions(pdf):
+    """{text: (x, y)} of the first page's text runs, y growing upwards."""
+    found = {}
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            found.setdefault(text.strip(), (tm[4], tm[5]))
+
+    PdfReader(io.BytesIO(pdf)).pages[0].extract_text(visitor_text=visit)
+    return found
+
+
+@pytest.mark.parametrize("legal_name", ["Alpha Portage", "Société Coopérative " * 4 + "SAS"])
+def test_the_head_keeps_the_seller_and_the_title_side_by_side(tenant_a, in_tenant, legal_name):
+    tenant_a.legal_name = legal_name
+    tenant_a.save()
+    invoice = make_invoice(tenant_a, issued_on=date(2026, 3, 2))
+    _, pdf = pdf_of(invoice, in_tenant)
+    found = positions(pdf)
+    seller = next(xy for text, xy in found.items() if text.startswith(legal_name.split()[0]))
+    title, number = found["Facture"], found[invoice.number]
+    assert abs(seller[1] - title[1]) < 10  # same band at the top of the page
+    assert title[0] > seller[0] + 200 and number[0] > 300  # the title and number on the right
