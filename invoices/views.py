@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from consultants.selectors import consultant_of
 from invoices import selectors
@@ -479,10 +480,12 @@ def bank_queue(request):
             else:
                 messages.success(
                     request,
-                    _(
-                        "%(imported)s credit(s) imported, %(matched)s matched to invoices; "
-                        "%(debits)s debit(s) and %(duplicates)s line(s) already imported were left "
-                        "aside."
+                    ngettext(
+                        "%(imported)s credit imported (matched to an invoice: %(matched)s). "
+                        "Left aside: debits, %(debits)s; lines already imported, %(duplicates)s.",
+                        "%(imported)s credits imported (matched to invoices: %(matched)s). "
+                        "Left aside: debits, %(debits)s; lines already imported, %(duplicates)s.",
+                        result.imported,
                     )
                     % {
                         "imported": result.imported,

@@ -5,9 +5,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from invoices.models import BankLine, BankStatement, Invoice, Payment
 from invoices.services.bank import bank_line_confirm, bank_line_dismiss, statement_import
+from portage.permissions import Role
 from tests.factories import make_client, make_consultant, make_invoice
 
 pytestmark = pytest.mark.django_db
@@ -189,3 +192,28 @@ def test_each_company_imports_its_own_statements(tenant_a, tenant_b, invoices, i
     with in_tenant(tenant_b):
         assert BankLine.objects.count() == 1
         assert not BankLine.objects.filter(statement__tenant=tenant_a).exists()
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        (
+            ["01/04/2026;VIREMENT;ACME;100,00;EUR;R1", "02/04/2026;PRLV;URSSAF;-3,00;EUR;R2"],
+            "1 crédit importé (rapproché d'une facture : 0). "
+            "Laissés de côté : débits, 1 ; lignes déjà importées, 0.",
+        ),
+        (
+            ["01/04/2026;VIREMENT;ACME;100,00;EUR;R1", "02/04/2026;VIREMENT;ACME;50,00;EUR;R2"],
+            "2 crédits importés (rapprochés de factures : 0). "
+            "Laissés de côté : débits, 0 ; lignes déjà importées, 0.",
+        ),
+    ],
+    ids=["one credit", "two credits"],
+)
+def test_the_import_message_counts_the_credits_in_proper_french(
+    signed_in, tenant_a, member, rows, expected
+):
+    browser = signed_in(member(tenant_a, Role.COLLECTOR))
+    upload = SimpleUploadedFile("releve.csv", csv_statement(*rows))
+    response = browser.post(reverse("bank_queue"), {"file": upload}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [expected]
