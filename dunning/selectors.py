@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, F, Min, Prefetch, Q, Sum
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import Count, F, Min, Prefetch, Q, Sum, Window
+from django.db.models.functions import Coalesce, Lower, RowNumber
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -58,10 +58,18 @@ def overdue_invoices(today):
     )
 
 
+# A client's rows on the worklist: its most overdue invoices; the others are on its timeline.
+INVOICES_SHOWN = 5
+
+
 @dataclass
 class ClientRow:
+    """A client on the worklist: its totals over all its overdue invoices, and the first
+    `INVOICES_SHOWN` of them (the most overdue first)."""
+
     client: object
     invoices: list = field(default_factory=list)
+    invoice_count: int = 0
     total: Decimal = ZERO
     oldest_days: int = 0
     next_on: date | None = None
@@ -70,6 +78,11 @@ class ClientRow:
     @property
     def consultants(self):
         return sorted({str(invoice.consultant) for invoice in self.invoices})
+
+    @property
+    def more(self):
+        """How many of its overdue invoices are not shown (listed on its timeline)."""
+        return self.invoice_count - len(self.invoices)
 
 
 # Sort key: (the ORDER BY of the clients' rows, label).
@@ -146,22 +159,42 @@ class Worklist:
         )
 
     def rows(self, groups):
-        client_ids = [group["client_id"] for group in groups]
-        rows = {}
-        for invoice in self.invoices.filter(client_id__in=client_ids).order_by("due_date", "id"):
+        """The rows of these client groups: their totals from the groups (over all their
+        overdue invoices), and only their first `INVOICES_SHOWN` invoices read, ranked by
+        PostgreSQL within each client."""
+        groups = list(groups)
+        rows = {
+            group["client_id"]: ClientRow(
+                client=None,
+                invoice_count=group["invoice_count"],
+                total=group["total"],
+                oldest_days=(self.today - group["oldest_due"]).days,
+                next_on=group["next_on"],
+            )
+            for group in groups
+        }
+        shown = (
+            self.invoices.filter(client_id__in=list(rows))
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[F("client_id")],
+                    order_by=[F("due_date").asc(), F("id").asc()],
+                )
+            )
+            .filter(rank__lte=INVOICES_SHOWN)
+            .order_by("due_date", "id")
+        )
+        for invoice in shown:
             invoice.case = invoice.cases[0] if invoice.cases else None
             invoice.days_late = (self.today - invoice.due_date).days
-            row = rows.setdefault(invoice.client_id, ClientRow(client=invoice.client))
+            row = rows[invoice.client_id]
+            row.client = invoice.client
             row.invoices.append(invoice)
-            row.total += invoice.balance_due
-            row.oldest_days = max(row.oldest_days, invoice.days_late)
             if invoice.case:
                 row.states.add(invoice.case.state)
-                if invoice.case.next_step_on and (
-                    row.next_on is None or invoice.case.next_step_on < row.next_on
-                ):
-                    row.next_on = invoice.case.next_step_on
-        ordered = [rows[client_id] for client_id in client_ids if client_id in rows]
+        ordered = [rows[group["client_id"]] for group in groups]
+        ordered = [row for row in ordered if row.client is not None]
         annotate([invoice for row in ordered for invoice in row.invoices])
         return ordered
 

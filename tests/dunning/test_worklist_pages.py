@@ -44,6 +44,30 @@ def test_the_worklist_groups_overdue_invoices_by_client(signed_in, collector, la
     assert "Première relance" in page  # the step reached, in French
 
 
+def test_a_client_with_eight_overdue_invoices_shows_five_and_links_to_the_other_three(
+    signed_in, collector, tenant_a
+):
+    client = make_client(tenant_a, legal_name="Huit Factures SA")
+    invoices = [
+        make_invoice(tenant_a, client=client, issued_on=TODAY - timedelta(days=90 - 5 * n))
+        for n in range(8)
+    ]
+    response = signed_in(collector).get(reverse("dunning_worklist"))
+    assert response.status_code == 200
+    (row,) = response.context["page"].object_list
+    assert row.invoice_count == 8 and row.more == 3
+    assert row.invoices == invoices[:5]  # the most overdue first
+    assert row.total == sum(invoice.total_ttc for invoice in invoices)
+    assert row.oldest_days == (TODAY - invoices[0].due_date).days
+    page = response.content.decode()
+    assert all(invoice.number in page for invoice in invoices[:5])
+    assert not any(invoice.number in page for invoice in invoices[5:])
+    assert "8 factures" in page
+    timeline = reverse("dunning_client", args=[client.pk])
+    assert f'<a href="{timeline}">+ 3 autres factures — ouvrir la chronologie du client</a>' in page
+    assert response.context["totals"]["invoices"] == 8
+
+
 def test_worklist_filters_and_sorts_without_error(signed_in, collector, late):
     browser = signed_in(collector)
     for query in ["?sort=late", "?sort=next&state=active", "?minimum=abc", "?step=first_reminder"]:
