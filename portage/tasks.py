@@ -72,7 +72,7 @@ class TenantTask(DjangoTask):
         options = {}
         if getattr(self, "retry_backoff", False):
             options["countdown"] = get_exponential_backoff_interval(
-                factor=int(max(1.0, float(self.retry_backoff))),
+                factor=max(1, int(self.retry_backoff)),  # True means 1, as in Celery
                 retries=self.request.retries,
                 maximum=int(getattr(self, "retry_backoff_max", 600)),
                 full_jitter=getattr(self, "retry_jitter", True),
