@@ -156,11 +156,6 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSe
     def _answer(self, case):
         return Response(DunningCaseSerializer(self.get_queryset().get(pk=case.pk)).data)
 
-    def _input(self, serializer_class):
-        data = serializer_class(data=self.request.data)
-        data.is_valid(raise_exception=True)
-        return data.validated_data
-
     @extend_schema(
         summary="Pause the reminders of a case",
         description="Takes the invoice off the ladder until `until`: by hand (`manual`) or "
@@ -179,7 +174,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSe
     @action(detail=True, methods=["post"])
     def pause(self, request, pk=None):
         case = self.get_object()
-        data = self._input(PauseInput)
+        data = self.input(PauseInput)
         case_services.pause_create(
             tenant=request.tenant,
             invoice=case.invoice,
@@ -208,7 +203,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSe
     @action(detail=True, methods=["post"])
     def dispute(self, request, pk=None):
         case = self.get_object()
-        data = self._input(DisputeInput)
+        data = self.input(DisputeInput)
         case_services.pause_create(
             tenant=request.tenant,
             invoice=case.invoice,
@@ -229,7 +224,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSe
     @action(detail=True, methods=["post"])
     def resume(self, request, pk=None):
         case = self.get_object()
-        data = self._input(ResumeInput)
+        data = self.input(ResumeInput)
         case_services.case_resume(
             tenant=request.tenant,
             invoice=case.invoice,

@@ -333,11 +333,6 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     def get_queryset(self):
         return Claim.objects.prefetch_related("lines__invoice")
 
-    def _input(self, serializer_class):
-        data = serializer_class(data=self.request.data)
-        data.is_valid(raise_exception=True)
-        return data.validated_data
-
     def _answer(self, claim):
         return Response(ClaimSerializer(self.get_queryset().get(pk=claim.pk)).data)
 
@@ -350,7 +345,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     @action(detail=True, methods=["post"], url_path="file")
     def file_claim(self, request, pk=None):
         claim = self.get_object()
-        data = {**self._input(FileInput)}
+        data = {**self.input(FileInput)}
         data["filed_on"] = data.get("filed_on") or paris_today()
         return self._answer(
             claim_services.claim_file(claim=claim, actor=request.user, today=paris_today(), **data)
@@ -365,7 +360,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         claim = self.get_object()
-        data = self._input(ReferenceInput)
+        data = self.input(ReferenceInput)
         return self._answer(
             claim_services.claim_acknowledge(claim=claim, actor=request.user, **data)
         )
@@ -389,7 +384,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     @action(detail=True, methods=["post"])
     def indemnify(self, request, pk=None):
         claim = self.get_object()
-        data = self._input(IndemnifyInput)
+        data = self.input(IndemnifyInput)
         return self._answer(
             claim_services.claim_indemnify(
                 claim=claim, actor=request.user, today=paris_today(), **data
@@ -405,7 +400,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         claim = self.get_object()
-        data = self._input(RejectInput)
+        data = self.input(RejectInput)
         return self._answer(
             claim_services.claim_reject(claim=claim, actor=request.user, reason=data["reason"])
         )

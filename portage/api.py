@@ -53,6 +53,12 @@ class TenantViewSet(viewsets.GenericViewSet):
             lambda: super(TenantViewSet, self).dispatch(request, *args, **kwargs),
         )
 
+    def input(self, serializer_class):
+        """The request's body checked by an input serializer: its data, or a 400."""
+        data = serializer_class(data=self.request.data)
+        data.is_valid(raise_exception=True)
+        return data.validated_data
+
     def finalize_response(self, request, response, *args, **kwargs):
         # An error is JSON in the error shape, whatever the endpoint renders when it works
         # (a PDF, a FEC text file, `?format=txt`).
