@@ -54,6 +54,14 @@ class Client(TenantOwned):
         default=PaymentTerms.NET,
     )
     payment_days = models.PositiveSmallIntegerField(_("days"), default=30)
+    # The e-invoicing directory (annuaire) entry for the client's SIREN, as last looked up.
+    einvoicing_address = models.CharField(
+        _("electronic invoicing address"), max_length=100, blank=True
+    )
+    einvoicing_scheme = models.CharField(_("address scheme"), max_length=4, blank=True)
+    einvoicing_platform = models.CharField(_("receiving platform"), max_length=200, blank=True)
+    einvoicing_routing_code = models.CharField(_("routing code"), max_length=100, blank=True)
+    directory_checked_on = models.DateField(_("directory checked on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -220,6 +228,8 @@ class Invoice(TenantOwned):
     )
     issue_date = models.DateField(_("issue date"), null=True, blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
+    period_start = models.DateField(_("service period from"), null=True, blank=True)
+    period_end = models.DateField(_("service period to"), null=True, blank=True)
     payment_terms = models.CharField(
         _("payment terms"), max_length=10, choices=PaymentTerms.choices, default=PaymentTerms.NET
     )

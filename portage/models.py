@@ -160,6 +160,23 @@ class Tenant(models.Model):
         blank=True,
         help_text=_("Reminders and formal notices are sent from this address."),
     )
+    # E-invoicing (facturation électronique): printed on every invoice as the French rules ask.
+    vat_on_debits = models.BooleanField(
+        _("VAT on debits"),
+        default=False,
+        help_text=_(
+            "The company opted to pay VAT when invoicing rather than when paid (CGI art. 269): "
+            'invoices then read "Option pour le paiement de la taxe d\'après les débits".'
+        ),
+    )
+    einvoicing_address = models.CharField(
+        _("electronic invoicing address"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "The company's address in the e-invoicing directory (BT-34), usually its SIREN."
+        ),
+    )
     pay_model = models.CharField(
         _("consultant pay model"),
         max_length=20,

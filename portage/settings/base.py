@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "portage",
     "consultants",
     "invoices",
+    "einvoicing",
     "dunning",
     "insurance",
     "webhooks",

@@ -22,3 +22,5 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # Webhook receivers in the tests listen on 127.0.0.1 over plain http.
 WEBHOOKS_ALLOW_PRIVATE = True
+# A session running the suite beside another names its own test database.
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", "test_portage")}  # noqa: F405
