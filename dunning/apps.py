@@ -32,6 +32,11 @@ class DunningConfig(AppConfig):
         home_for(Role.COLLECTOR)(worklist.collections_home)
 
         post_save.connect(_tenant_created, sender=Tenant, dispatch_uid="dunning_defaults")
+        # The buyer's statuses through the e-invoicing platform pause or hold the ladder.
+        from dunning.services.platform_statuses import on_status_received
+        from einvoicing.signals import status_received
+
+        status_received.connect(on_status_received, dispatch_uid="dunning_platform_statuses")
         register_actions(ACTION_LABELS)
 
 

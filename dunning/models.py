@@ -183,6 +183,7 @@ class Case(TenantOwned):
         FAILED = "failed", _("Sending failed")
         CLOSED = "closed", _("Closed (paid or credited)")
         INSURER = "insurer", _("With the insurer")
+        NOT_ISSUED = "not_issued", _("Not issued on the e-invoicing platform")
 
     invoice = models.ForeignKey(
         Invoice, on_delete=models.PROTECT, related_name="dunning_cases", verbose_name=_("invoice")
@@ -430,6 +431,7 @@ class Pause(TenantOwned):
         PROMISE = "promise", _("Promise to pay")
         PLAN = "plan", _("Payment plan")
         MANUAL = "manual", _("Manual pause")
+        SUSPENDED = "suspended", _("Suspended by the buyer")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="pauses")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)

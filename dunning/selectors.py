@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import Count, F, Min, Prefetch, Q, Sum, Window
 from django.db.models.functions import Coalesce, Lower, RowNumber
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dunning.models import (
@@ -21,6 +22,7 @@ from dunning.models import (
     Pause,
     Step,
 )
+from einvoicing import selectors as einvoicing
 from invoices.models import Invoice, Payment
 from invoices.selectors import BALANCE, open_invoices
 from portage.money import ZERO
@@ -405,10 +407,46 @@ def client_timeline(client, *, limit=300):
                 actor=_actor(ack.recorded_by),
             )
         )
+    events.extend(_lifecycle_events(client))
     for source in timeline_sources:
         events.extend(source(client))
     events.sort(key=lambda event: event.sort_key, reverse=True)
     return events[:limit]
+
+
+# E-invoicing statuses and how they read on the timeline: what stops the ladder is "bad".
+LIFECYCLE_TONES = {
+    "213": "bad",
+    "210": "bad",
+    "207": "bad",
+    "208": "warn",
+    "211": "ok",
+    "212": "ok",
+}
+
+
+def _lifecycle_events(client):
+    """The e-invoicing platform's statuses of the client's invoices, with the reason the
+    buyer or the platform gives: why the ladder waits."""
+    events = []
+    for status in einvoicing.client_statuses(client):
+        reason = " — ".join(part for part in (status.reason_code, status.reason_text) if part)
+        events.append(
+            Event(
+                day=timezone.localtime(status.issued_at).date(),
+                kind="einvoicing",
+                title=_("%(code)s %(label)s — %(invoice)s")
+                % {"code": status.code, "label": status.label, "invoice": status.invoice.number},
+                detail=" ".join(
+                    part for part in (status.get_sender_display() + " :", reason) if part
+                ).rstrip(" :"),
+                url=reverse("invoice_detail", args=[status.invoice_id]),
+                actor=_actor(status.entered_by) if status.entered_by else _("E-invoicing platform"),
+                tone=LIFECYCLE_TONES.get(status.code, "muted"),
+                at=status.received_at,
+            )
+        )
+    return events
 
 
 def _actor(user):

@@ -6,6 +6,8 @@ A portage company sells services: its VAT is due on collection (CGI art. 269, 2,
 payment collected is reported (CGI art. 290 A; XP Z12-012 status 212). Money is Decimal.
 """
 
+import secrets
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -14,6 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from einvoicing.connectors.base import STATUSES
 from invoices.models import Allocation, Invoice
 from portage.models import TenantOwned, User
+
+
+def new_token():
+    """The secret part of the address the platform posts its webhooks to."""
+    return secrets.token_urlsafe(32)
+
 
 STATUS_CHOICES = [(code, f"{code} {label}") for code, label in STATUSES.items()]
 
@@ -59,6 +67,7 @@ class PlatformAccount(TenantOwned):
         default=5,
         help_text=_("Status 211: the buyer says it paid; reminders wait for the money."),
     )
+    webhook_token = models.CharField(max_length=64, default=new_token, editable=False)
     statuses_read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -85,6 +94,7 @@ class Submission(TenantOwned):
         TO_SEND = "to_send", _("To send")
         BLOCKED = "blocked", _("Not sent: to fix")
         TO_UPLOAD = "to_upload", _("To upload on the platform's portal")
+        SENT = "sent", _("Sent, awaiting the platform's checks")
         DEPOSITED = "deposited", _("Deposited")
         REJECTED = "rejected", _("Rejected by the platform")
         FAILED = "failed", _("Sending failed")

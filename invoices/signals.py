@@ -7,6 +7,14 @@ from django.dispatch import Signal
 # note): credit insurance decides its cover then, as the policy asks.
 invoice_issued = Signal()
 
+# Sent inside the issuing transaction for every issued document, invoice or credit note
+# (`invoice`): e-invoicing deposits it with the company's plateforme agréée.
+document_issued = Signal()
+
+# Sent inside the transaction when a client is created (`client`): e-invoicing looks its
+# SIREN up in the directory once the client is committed.
+client_created = Signal()
+
 # Checks the apps above run on a draft before it is issued: callables
 # `check(invoice, day) -> list of str`, each a warning shown to the user (credit insurance
 # warns when the invoice takes the client over its limit). They never block the issue.

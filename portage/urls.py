@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("webhooks.urls")),
     path("", include("consultants.urls")),
     path("", include("invoices.urls")),
+    path("", include("einvoicing.urls")),
     path("", include("dunning.urls")),
     path("", include("insurance.urls")),
     path("", include("accounting.urls")),

@@ -13,6 +13,7 @@ from dunning.models import Acknowledgement, Action, Case, ContactLog, Pause, Pol
 from dunning.services.ladder import balance_of, blocked, refresh_case, steps_due
 from dunning.services.mail import send_after_commit
 from dunning.services.perform import perform_groups
+from einvoicing import selectors as einvoicing
 from portage.services import audit_record
 
 
@@ -255,6 +256,13 @@ def send_next_step_now(*, tenant, invoice, actor, today):
     from dunning.services.ladder import RunResult
 
     _check_open(invoice)
+    if einvoicing.not_issued([invoice.pk]):
+        raise ValidationError(
+            _(
+                "This invoice is not issued on the e-invoicing platform (not deposited yet, "
+                "or rejected): no reminder can be sent for it."
+            )
+        )
     case = case_for_invoice(invoice, tenant=tenant)
     case = (
         Case.objects.select_for_update(of=("self",))

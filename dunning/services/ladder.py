@@ -7,7 +7,8 @@
    worker running the same day for the same tenant skips them, and finds their actions
    already written once the first one commits;
 3. for each case: ends the pauses whose time is over, sets the case aside if it is
-   paused, disputed, time-barred or under the minimum balance, and otherwise works out the
+   paused, disputed, not issued on the e-invoicing platform (not deposited yet, or
+   rejected by it), time-barred or under the minimum balance, and otherwise works out the
    steps due today, in order, each after its minimum gap from the previous one;
 4. performs them grouped by client and step (one message or letter per group), writing an
    `Action` per (invoice, step): a unique constraint the database enforces;
@@ -36,6 +37,7 @@ from dunning.models import (
     Step,
     StepKind,
 )
+from einvoicing import selectors as einvoicing
 from invoices.models import Invoice
 from portage.money import ZERO
 
@@ -169,6 +171,7 @@ LIVE_STATES = [
     Case.State.TIME_BARRED,
     Case.State.BELOW_MINIMUM,
     Case.State.FAILED,
+    Case.State.NOT_ISSUED,
 ]
 
 
@@ -239,6 +242,7 @@ def decide(cases, today, policies, steps_by_policy):
         .order_by("invoice_id", "acknowledged_on")
         .values_list("invoice_id", "acknowledged_on")
     )
+    not_issued = einvoicing.not_issued(case.invoice_id for case in cases)
     plans = []
     for case in cases:
         policy = policies[case.policy_id]
@@ -247,6 +251,10 @@ def decide(cases, today, policies, steps_by_policy):
         balance = balance_of(invoice)
         if balance <= ZERO or invoice.status in (Invoice.Status.PAID, Invoice.Status.CREDITED):
             case.state = Case.State.CLOSED
+            continue
+        if invoice.pk in not_issued:
+            # Not deposited with the platform yet, or rejected by it: never legally issued.
+            case.state = Case.State.NOT_ISSUED
             continue
         open_pauses = end_expired_pauses(case, pauses[case.pk], today, balance)
         if open_pauses:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from dunning.models import Case, Pause
 from dunning.services.mail import sender_of
+from einvoicing import selectors as einvoicing
 from insurance import rules
 from insurance.models import Claim, ClaimInvoice, Cover, Declaration, InsurancePolicy
 from insurance.selectors import limit_in_force, policy_year_totals
@@ -59,13 +60,16 @@ def claim_opens_on(policy, due_date):
 
 
 def covered_open_covers(today):
-    """Covers of covered invoices still unpaid and past due, with their invoice and policy."""
+    """Covers of covered invoices still unpaid and past due, with their invoice and policy.
+    An invoice the e-invoicing platform has not deposited, or rejected, was never legally
+    issued: it is neither declared nor claimed."""
     return (
         Cover.objects.filter(
             covered_amount__gt=0,
             invoice__status__in=OPEN,
             invoice__due_date__lt=today,
         )
+        .exclude(einvoicing.not_issued_q("invoice__"))
         .select_related("invoice__client", "policy")
         .order_by("invoice__client_id", "invoice__due_date", "invoice_id")
     )

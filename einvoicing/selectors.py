@@ -1,0 +1,160 @@
+"""What e-invoicing knows, for the pages, the collections ladder and credit insurance."""
+
+from django.db.models import Exists, OuterRef, Q
+
+from einvoicing.connectors.base import STATUSES
+from einvoicing.models import (
+    CollectionReport,
+    LifecycleStatus,
+    Outgoing,
+    PaymentReport,
+    PlatformAccount,
+    Submission,
+)
+from invoices.models import Client, Invoice
+
+# An invoice deposited with the platform is legally issued once the platform took it (200)
+# and did not reject it (213); until then, and after a rejection, it was never issued.
+NOT_ISSUED = [
+    Submission.State.TO_SEND,
+    Submission.State.BLOCKED,
+    Submission.State.TO_UPLOAD,
+    Submission.State.SENT,
+    Submission.State.REJECTED,
+    Submission.State.FAILED,
+]
+TO_FIX = [Submission.State.BLOCKED, Submission.State.REJECTED, Submission.State.FAILED]
+# The buyer's statuses that stop the ladder: refused, disputed, suspended.
+BUYER_OBJECTIONS = ("210", "207", "208")
+
+
+def platform_account():
+    """The current company's account with its plateforme agréée, or None."""
+    return PlatformAccount.objects.first()
+
+
+def goes_through_platform(client):
+    """Whether the company's invoices to `client` are e-invoices (CGI art. 289 bis): a
+    French company (B2B) with a SIREN. Individuals (B2C) and foreign clients are reported
+    through the payment e-reporting instead (CGI art. 290 A); public entities receive
+    theirs on Chorus Pro, which the platform does not reach yet."""
+    return (
+        client.country == "FR"
+        and bool(client.siren)
+        and client.category in (Client.Category.PRIVATE, Client.Category.RELATED)
+    )
+
+
+def reported_by_ereporting(client):
+    """Whether payments from `client` go into the payment e-reporting: an individual, or a
+    client established abroad (CGI art. 290 A)."""
+    return client.category == Client.Category.INDIVIDUAL or client.country != "FR"
+
+
+def in_scope(invoice, account):
+    """Whether the invoice was issued while the company had to issue through its platform."""
+    return account is not None and invoice.issue_date >= account.in_scope_from
+
+
+def not_issued_q(prefix=""):
+    """A Q on Invoice (or on a model reaching it through `prefix`, e.g. "invoice__") for the
+    invoices the platform has not taken, or rejected: never legally issued."""
+    return Q(**{f"{prefix}submissions__state__in": NOT_ISSUED})
+
+
+def not_issued(invoice_ids):
+    """{invoice id: the submission} for the invoices among `invoice_ids` not legally issued."""
+    return {
+        submission.invoice_id: submission
+        for submission in Submission.objects.filter(
+            invoice_id__in=list(invoice_ids), state__in=NOT_ISSUED
+        )
+    }
+
+
+def submission_of(invoice):
+    return Submission.objects.filter(invoice=invoice).first()
+
+
+def status_history(invoice):
+    """The invoice's lifecycle statuses, oldest first."""
+    return list(
+        LifecycleStatus.objects.filter(invoice=invoice)
+        .select_related("entered_by")
+        .order_by("issued_at", "id")
+    )
+
+
+def client_statuses(client, *, limit=300):
+    return list(
+        LifecycleStatus.objects.filter(invoice__client=client)
+        .select_related("invoice", "entered_by")
+        .order_by("-issued_at", "-id")[:limit]
+    )
+
+
+def statuses_by_invoice(invoice_ids):
+    """{invoice id: [statuses, oldest first]}, for a page listing invoices."""
+    history = {}
+    for status in LifecycleStatus.objects.filter(invoice_id__in=list(invoice_ids)).order_by(
+        "issued_at", "id"
+    ):
+        history.setdefault(status.invoice_id, []).append(status)
+    return history
+
+
+def to_fix():
+    """Deposits to fix: not sent (no directory entry, a rule broken), rejected by the
+    platform, or failed."""
+    return (
+        Submission.objects.filter(state__in=TO_FIX)
+        .select_related("invoice__client")
+        .order_by("invoice__issue_date", "invoice__number")
+    )
+
+
+def to_upload():
+    return (
+        Submission.objects.filter(state=Submission.State.TO_UPLOAD)
+        .select_related("invoice__client")
+        .order_by("invoice__issue_date", "invoice__number")
+    )
+
+
+def buyer_objections():
+    """Open invoices whose last buyer status is a refusal, a dispute or a suspension."""
+    latest_buyer = (
+        LifecycleStatus.objects.filter(invoice=OuterRef("invoice"), sender="buyer")
+        .order_by("-issued_at", "-id")
+        .values("pk")[:1]
+    )
+    return (
+        LifecycleStatus.objects.filter(pk__in=latest_buyer, code__in=BUYER_OBJECTIONS)
+        .filter(
+            invoice__status__in=[Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID],
+        )
+        .select_related("invoice__client")
+        .order_by("-issued_at")
+        .distinct()
+    )
+
+
+def reports_pending():
+    """Statuses 212 not yet accepted by the platform."""
+    return (
+        CollectionReport.objects.exclude(state__in=[Outgoing.SENT, Outgoing.ACCEPTED])
+        .select_related("invoice__client")
+        .order_by("created_at")
+    )
+
+
+def payment_reports():
+    return PaymentReport.objects.order_by("-period_start")
+
+
+def label(code):
+    return STATUSES.get(code, code)
+
+
+def has_statuses_q():
+    return Exists(LifecycleStatus.objects.filter(invoice=OuterRef("pk")))
