@@ -8,6 +8,7 @@ into the rendered PDF. Amounts are Decimal with two places throughout, never flo
 
 import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from facturx import generate_cii_xml, generate_from_binary, xml_check_xsd
 from lxml import etree
@@ -27,14 +28,62 @@ SEPA_CREDIT_TRANSFER = "58"
 # BT-30, BT-46, BT-47 scheme identifiers, ISO/IEC 6523 ICD list.
 SIREN_SCHEME = "0002"
 SIRET_SCHEME = "0009"
-# BT-118, UNTDID 5305.
+# BT-23, the French billing frame (cadre de facturation, BR-FR-08): S1, an invoice for
+# services, to be paid. Our credit notes cancel such invoices and keep their frame.
+BILLING_FRAME = "S1"
+# BT-34, BT-49 scheme: an address of the French e-invoicing directory (annuaire), which
+# starts with the company's SIREN (BR-FR-21, BR-FR-22); EM, an e-mail address.
+DIRECTORY_SCHEME = "0225"
+EMAIL_SCHEME = "EM"
+# BT-21 subject codes of the notes (UNTDID 4451) the French rules look for: each legal
+# mention once (BR-FR-05, BR-FR-06).
+LATE_PENALTIES = "PMD"
+RECOVERY_INDEMNITY = "PMT"
+DISCOUNT_TERMS = "AAB"
+TAX_NOTE = "TXD"
+REGULATORY = "REG"
+GENERAL = "AAI"
+# The kind of exchange (BT-21 "BAR", BR-FR-20): domestic business, international
+# business, or an individual; the platform routes and reports on it.
+TREATMENT = "BAR"
+# BT-8 (factur-x library's names for UNTDID 2475 codes 5 and 72): VAT is due when invoiced
+# for a company that opted for VAT on debits, when paid otherwise (services, CGI art. 269).
+VAT_DUE_ON_INVOICE = "invoice"
+VAT_DUE_ON_PAYMENT = "payment"
+# BT-118 / BT-151, UNTDID 5305.
 STANDARD_RATE = "S"
 EXEMPT = "E"
-# BT-120: category E requires a reason (BR-E-10).
-EXEMPTION_REASON = "Exonération de TVA"
+REVERSE_CHARGE = "AE"
+NOT_SUBJECT = "O"
+# BT-120 / BT-121, each 0 % category's reason (BR-E-10, BR-AE-10, BR-O-10), printed on the
+# invoice as the mention the CGI asks (art. 242 nonies A, I-13°). An exempt service of a
+# portage company to a French client is a training one (formation professionnelle continue).
+EXEMPTION_REASONS = {
+    EXEMPT: (
+        "Exonération de TVA, article 261-4-4° du CGI (formation professionnelle continue)",
+        "VATEX-FR-CGI261-4",
+    ),
+    # Services to a business of another member state: the client pays the VAT (CGI art.
+    # 283-2, place of supply art. 259-1°); the invoice says "Autoliquidation".
+    REVERSE_CHARGE: ("Autoliquidation", "VATEX-EU-AE"),
+    # Services to a business outside the EU: supplied outside France (CGI art. 259-1°).
+    NOT_SUBJECT: ("TVA non applicable, article 259-1° du CGI", "VATEX-EU-O"),
+}
+# The VAT territory of France (Monaco is part of it) and the other member states.
+DOMESTIC_COUNTRIES = frozenset({"FR", "MC"})
+EU_COUNTRIES = frozenset(
+    "AT BE BG CY CZ DE DK EE ES FI GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+)
 # Quantities (BT-129) carry at most four decimals, the precision the factur-x library uses.
 QUANTITY_PLACES = 4
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
+
+
+class Note(NamedTuple):
+    """A note (BG-1): its subject code (BT-21, UNTDID 4451) and its text (BT-22)."""
+
+    subject: str
+    text: str
 
 
 class FacturxError(ValueError):
@@ -157,6 +206,18 @@ def _check(document):
         if not iban_number.is_valid(seller["iban"]):
             refuse(f"the seller's IBAN (BT-84) {seller['iban']} is not a valid IBAN.")
 
+    for position, note in enumerate(document.get("notes") or [], start=1):
+        if not (isinstance(note, tuple) and len(note) == 2 and all(note)):
+            refuse(f"note {position} must be a (subject code, text) pair, not {note!r}.")
+    for code in (LATE_PENALTIES, RECOVERY_INDEMNITY, DISCOUNT_TERMS, TAX_NOTE):
+        if sum(subject == code for subject, _ in document.get("notes") or []) > 1:
+            refuse(f"the notes have more than one {code} note (BR-FR-06).")
+    start, end = document.get("period_start"), document.get("period_end")
+    if (start is None) != (end is None):
+        refuse("the service period (BG-14) needs both its start (BT-73) and end (BT-74).")
+    if start is not None and start > end:
+        refuse(f"the service period ends ({end}) before it starts ({start}) (BR-29).")
+
     lines = document.get("lines") or []
     if not lines:
         refuse("an invoice has at least one line (BR-16).")
@@ -182,7 +243,15 @@ def _check(document):
                 f"({quantity} × {unit_price}) rounded to the cent."
             )
         bases[rate] = bases.get(rate, ZERO) + total
+        if vat_category(rate, buyer) is None:
+            refuse(
+                f"line {position} is at 0 % for a client in another member state without "
+                "its VAT number: reverse charge needs it (BR-AE-02), else French VAT applies."
+            )
 
+    categories = {vat_category(rate, buyer) for rate in bases}
+    if NOT_SUBJECT in categories and len(categories) > 1:
+        refuse("a client outside the EU is not subject to VAT: no line may carry VAT (BR-O-11).")
     breakdown = document.get("vat_breakdown") or []
     rates = [
         _decimal(entry.get("rate"), "VAT breakdown rate (BT-119)", number) for entry in breakdown
@@ -270,17 +339,27 @@ def _data_dict(document):
     """The factur-x library's data dict for a checked document, keyed by business term."""
     is_invoice = document["kind"] == "invoice"
     total_ttc, amount_due = document["total_ttc"], document["amount_due"]
+    buyer = document["buyer"]
+    categories = {vat_category(line["vat_rate"], buyer) for line in document["lines"]}
+    # An invoice not subject to VAT names no VAT number (BR-O-02); the PDF still prints the
+    # seller's, as French law asks of every invoice.
+    without_vat_numbers = NOT_SUBJECT in categories
     data = {
         "BT-1": document["number"],
         "BT-2": document["issue_date"],
         "BT-3": TYPE_CODES[document["kind"]],
         "BT-5": document["currency"],
-        "BG-1": [{"BT-22": note} for note in document.get("notes") or [] if note.strip()],
-        "BG-4": _seller(document["seller"]),
-        "BG-7": _buyer(document["buyer"]),
-        "BG-23": [_vat_breakdown(entry) for entry in document["vat_breakdown"]],
+        "BT-8": VAT_DUE_ON_INVOICE if document.get("vat_on_debits") else VAT_DUE_ON_PAYMENT,
+        "BT-23": BILLING_FRAME,
+        "BG-1": [
+            {"BT-21": subject, "BT-22": text}
+            for subject, text in [(TREATMENT, treatment(buyer)), *(document.get("notes") or [])]
+        ],
+        "BG-4": _seller(document["seller"], with_vat_number=not without_vat_numbers),
+        "BG-7": _buyer(buyer, with_vat_number=not without_vat_numbers),
+        "BG-23": [_vat_breakdown(entry, buyer) for entry in document["vat_breakdown"]],
         "BG-25": [
-            _line(line, position=position)
+            _line(line, buyer, position=position)
             for position, line in enumerate(document["lines"], start=1)
         ],
         # No document-level allowances or charges (BG-20, BG-21): BT-106 = BT-109.
@@ -300,6 +379,9 @@ def _data_dict(document):
         data["BT-13"] = document["purchase_order"]
     if document.get("payment_terms"):
         data["BT-20"] = document["payment_terms"]
+    if document.get("period_start"):
+        data["BT-73"] = document["period_start"]
+        data["BT-74"] = document["period_end"]
     if document.get("preceding_invoice"):
         preceding = document["preceding_invoice"]
         data["BG-3"] = [{"BT-25": preceding["number"], "BT-26": preceding["issue_date"]}]
@@ -312,6 +394,35 @@ def _data_dict(document):
         if seller.get("bic"):
             data["BT-86"] = seller["bic"].replace(" ", "").upper()
     return data
+
+
+def vat_category(rate, buyer):
+    """The VAT category (BT-151, BT-118) of a line at `rate` for the buyer (its snapshot:
+    country, VAT number): S above 0 %; at 0 %, E (exempt) for a client in France, AE
+    (reverse charge) for a business of another member state with its VAT number, O (not
+    subject) for a client outside the EU. None for a client of another member state without
+    a VAT number: no 0 % category fits it."""
+    if rate > ZERO:
+        return STANDARD_RATE
+    country = buyer.get("country")
+    if country in DOMESTIC_COUNTRIES:
+        return EXEMPT
+    if country in EU_COUNTRIES:
+        return REVERSE_CHARGE if buyer.get("vat_number") else None
+    return NOT_SUBJECT
+
+
+def exemption_reason(category):
+    """The mention (BT-120) of a 0 % category, '' for the standard rate."""
+    return EXEMPTION_REASONS.get(category, ("", ""))[0]
+
+
+def treatment(buyer):
+    """The kind of exchange (BT-22 of the BAR note, BR-FR-20): B2C for an individual, B2B
+    for a business in France, B2BINT for a foreign one."""
+    if buyer.get("category") == "individual":
+        return "B2C"
+    return "B2B" if buyer.get("country") in DOMESTIC_COUNTRIES else "B2BINT"
 
 
 def _address(party):
@@ -328,27 +439,40 @@ def _address(party):
     return address
 
 
-def _seller(seller):
+def _electronic_address(party):
+    """BT-34 / BT-49 and their scheme: where the platforms deliver the document (BR-FR-12,
+    BR-FR-13). Left out when the party has none: the French rules then refuse it."""
+    if not party.get("einvoicing_address"):
+        return {}
+    return {
+        "einvoicing_addr": party["einvoicing_address"],
+        "einvoicing_addr_schemeid": party.get("einvoicing_scheme") or DIRECTORY_SCHEME,
+    }
+
+
+def _seller(seller, *, with_vat_number=True):
     """BG-4: name (BT-27), SIREN as legal registration id (BT-30, scheme 0002), VAT number
-    (BT-31), address (BG-5) and contact e-mail (BT-43)."""
+    (BT-31), electronic address (BT-34), address (BG-5) and contact e-mail (BT-43)."""
     party = {
         "name": seller["name"],
         "legal_identifier": seller["siren"],
         "legal_identifier_schemeid": SIREN_SCHEME,
-        "vat_identifier": seller["vat_number"],
+        **_electronic_address(seller),
         **_address(seller),
     }
+    if with_vat_number:
+        party["vat_identifier"] = seller["vat_number"]
     if seller.get("email"):
         party["contacts"] = [{"email": seller["email"]}]
     return party
 
 
-def _buyer(buyer):
+def _buyer(buyer, *, with_vat_number=True):
     """BG-7: name (BT-44), legal registration id (BT-47: the SIREN, scheme 0002, or the
     SIRET, scheme 0009, if it is all we know), with the SIRET as buyer identifier (BT-46)
-    beside a SIREN; VAT number (BT-48), address (BG-8) and contact e-mail (BT-58).
-    A foreign buyer may have none of these identifiers."""
-    party = {"name": buyer["name"], **_address(buyer)}
+    beside a SIREN; VAT number (BT-48), electronic address (BT-49), address (BG-8) and
+    contact e-mail (BT-58). A foreign buyer may have none of these identifiers."""
+    party = {"name": buyer["name"], **_electronic_address(buyer), **_address(buyer)}
     if buyer.get("siren"):
         party["legal_identifier"] = buyer["siren"]
         party["legal_identifier_schemeid"] = SIREN_SCHEME
@@ -357,43 +481,45 @@ def _buyer(buyer):
     elif buyer.get("siret"):
         party["legal_identifier"] = buyer["siret"]
         party["legal_identifier_schemeid"] = SIRET_SCHEME
-    if buyer.get("vat_number"):
+    if with_vat_number and buyer.get("vat_number"):
         party["vat_identifier"] = buyer["vat_number"]
     if buyer.get("email"):
         party["contacts"] = [{"email": buyer["email"]}]
     return party
 
 
-def _category(rate):
-    """BT-118 / BT-151: standard rate (S) above 0 %, exempt (E) at 0 %."""
-    return STANDARD_RATE if rate > ZERO else EXEMPT
-
-
-def _vat_breakdown(entry):
-    """BG-23: base (BT-116), VAT (BT-117), category (BT-118), rate (BT-119), and for an
-    exempt category the exemption reason (BT-120, BR-E-10)."""
+def _vat_breakdown(entry, buyer):
+    """BG-23: base (BT-116), VAT (BT-117), category (BT-118), rate (BT-119, none when not
+    subject to VAT), and for a 0 % category the exemption reason and its code (BT-120,
+    BT-121: BR-E-10, BR-AE-10, BR-O-10)."""
     rate = entry["rate"]
+    category = vat_category(rate, buyer)
     breakdown = {
         "BT-116": _amount(entry["base"]),
         "BT-117": _amount(entry["amount"]),
-        "BT-118": _category(rate),
-        "BT-119": _amount(rate),
+        "BT-118": category,
     }
-    if _category(rate) == EXEMPT:
-        breakdown["BT-120"] = EXEMPTION_REASON
+    if category != NOT_SUBJECT:
+        breakdown["BT-119"] = _amount(rate)
+    if category in EXEMPTION_REASONS:
+        breakdown["BT-120"], breakdown["BT-121"] = EXEMPTION_REASONS[category]
     return breakdown
 
 
-def _line(line, *, position):
+def _line(line, buyer, *, position):
     """BG-25: id (BT-126), quantity and unit (BT-129, BT-130), net amount (BT-131), net price
-    (BT-146), VAT category and rate (BT-151, BT-152), item name (BT-153)."""
-    return {
+    (BT-146), VAT category and rate (BT-151, BT-152: none when not subject, BR-O-05), item
+    name (BT-153)."""
+    category = vat_category(line["vat_rate"], buyer)
+    data = {
         "BT-126": str(position),
         "BT-129": format(line["quantity"].normalize(), "f"),
         "BT-130": line["unit"],
         "BT-131": _amount(line["total_ht"]),
         "BT-146": _amount(line["unit_price"]),
-        "BT-151": _category(line["vat_rate"]),
-        "BT-152": _amount(line["vat_rate"]),
+        "BT-151": category,
         "BT-153": line["description"],
     }
+    if category != NOT_SUBJECT:
+        data["BT-152"] = _amount(line["vat_rate"])
+    return data

@@ -15,7 +15,19 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from weasyprint import CSS, HTML
 
-from invoices.facturx import facturx_pdf, facturx_xml
+from invoices.facturx import (
+    DISCOUNT_TERMS,
+    GENERAL,
+    LATE_PENALTIES,
+    RECOVERY_INDEMNITY,
+    REGULATORY,
+    TAX_NOTE,
+    Note,
+    exemption_reason,
+    facturx_pdf,
+    facturx_xml,
+    vat_category,
+)
 from invoices.models import Invoice
 from invoices.services.billing import compute_totals
 from invoices.terms import describe
@@ -25,28 +37,56 @@ LEGAL_RATE_TEXT = (
     "au taux d'intérêt appliqué par la Banque centrale européenne à son opération de "
     "refinancement la plus récente, majoré de 10 points"
 )
+# The mention CGI art. 242 nonies A asks since the e-invoicing reform of a company that
+# opted to pay VAT on its services when invoicing rather than when paid (CGI art. 269-2-c).
+VAT_ON_DEBITS = "Option pour le paiement de la taxe d'après les débits"
+# What the seller snapshot keeps for the PDF only: the XML does not know these.
+PDF_ONLY_SELLER_KEYS = frozenset({"late_penalty_rate", "vat_on_debits"})
 
 
 def mandatory_notes(invoice):
     """The mentions French law requires on an invoice (Code de commerce L441-9, L441-10,
-    D441-5): late penalties, the 40 EUR recovery indemnity, the absence of discount. A
-    credit note names the invoice it cancels."""
+    D441-5; CGI art. 242 nonies A), each with the subject code the e-invoicing rules find it
+    by (BR-FR-05): late penalties (PMD), the 40 EUR recovery indemnity (PMT), the absence of
+    discount (AAB); the option for VAT on debits (TXD, CGI art. 269-2-c) when the company
+    took it; the reason of each 0 % VAT category (REG: exemption, "Autoliquidation", not
+    subject). A credit note first names the invoice it cancels; the French rules ask the
+    same three payment mentions of it as of an invoice."""
+    notes = []
     if invoice.kind == Invoice.Kind.CREDIT_NOTE:
         credited = invoice.credited_invoice
-        return [
-            f"Avoir sur la facture n° {credited.number} du "
-            f"{credited.issue_date:%d/%m/%Y}, qu'il annule à hauteur de son montant."
-        ]
+        notes.append(
+            Note(
+                GENERAL,
+                f"Avoir sur la facture n° {credited.number} du "
+                f"{credited.issue_date:%d/%m/%Y}, qu'il annule à hauteur de son montant.",
+            )
+        )
     rate = invoice.seller.get("late_penalty_rate")
     rate_text = f"au taux de {percent(rate)} l'an" if rate else LEGAL_RATE_TEXT
-    return [
-        f"En cas de retard de paiement, des pénalités de retard sont exigibles dès le "
-        f"lendemain de la date d'échéance, sans qu'un rappel soit nécessaire, "
-        f"{rate_text} (Code de commerce, art. L441-10).",
-        "Tout retard de paiement entraîne de plein droit une indemnité forfaitaire pour frais "
-        "de recouvrement de 40 € (Code de commerce, art. D441-5).",
-        "Pas d'escompte pour paiement anticipé.",
+    notes += [
+        Note(
+            LATE_PENALTIES,
+            f"En cas de retard de paiement, des pénalités de retard sont exigibles dès le "
+            f"lendemain de la date d'échéance, sans qu'un rappel soit nécessaire, "
+            f"{rate_text} (Code de commerce, art. L441-10).",
+        ),
+        Note(
+            RECOVERY_INDEMNITY,
+            "Tout retard de paiement entraîne de plein droit une indemnité forfaitaire pour "
+            "frais de recouvrement de 40 € (Code de commerce, art. D441-5).",
+        ),
+        Note(DISCOUNT_TERMS, "Pas d'escompte pour paiement anticipé."),
     ]
+    if invoice.seller.get("vat_on_debits"):
+        notes.append(Note(TAX_NOTE, VAT_ON_DEBITS))
+    categories = {vat_category(line.vat_rate, invoice.buyer) for line in _lines(invoice)}
+    notes += [
+        Note(REGULATORY, exemption_reason(category))
+        for category in sorted(categories - {None})
+        if exemption_reason(category)
+    ]
+    return notes
 
 
 def _lines(invoice):
@@ -64,9 +104,14 @@ def facturx_document(invoice):
         "due_date": invoice.due_date,
         "currency": invoice.currency,
         "seller": {
-            key: value for key, value in invoice.seller.items() if key != "late_penalty_rate"
+            key: value
+            for key, value in invoice.seller.items()
+            if key not in PDF_ONLY_SELLER_KEYS
         },
         "buyer": invoice.buyer,
+        "vat_on_debits": bool(invoice.seller.get("vat_on_debits")),
+        "period_start": invoice.period_start,
+        "period_end": invoice.period_end,
         "purchase_order": invoice.purchase_order,
         "buyer_reference": invoice.purchase_order,
         "payment_terms": str(describe(invoice.payment_terms, invoice.payment_days)),

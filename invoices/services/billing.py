@@ -16,8 +16,15 @@ from django.utils.translation import gettext as _
 
 from consultants.models import LedgerEntry
 from consultants.services import ledger_post
+from invoices.facturx import (
+    DIRECTORY_SCHEME,
+    DOMESTIC_COUNTRIES,
+    EMAIL_SCHEME,
+    NOT_SUBJECT,
+    vat_category,
+)
 from invoices.models import Client, Invoice, InvoiceLine, Mission, NumberCounter
-from invoices.signals import invoice_issued
+from invoices.signals import client_created, document_issued, invoice_issued
 from invoices.terms import due_date, validate_terms
 from portage.batch import paris_today
 from portage.models import PayModel
@@ -68,6 +75,7 @@ def client_create(*, tenant, by, **fields):
         obj=client,
         after=snapshot(client, ["legal_name", "siren", "category"]),
     )
+    client_created.send(sender=Client, client=client)
     return client
 
 
@@ -150,6 +158,20 @@ def compute_totals(lines):
 # Drafts
 
 
+def _check_period(invoice):
+    """The service period (période de la prestation, BT-73 / BT-74): both dates or none, the
+    end on or after the start (EN 16931 BR-29)."""
+    start, end = invoice.period_start, invoice.period_end
+    if (start is None) != (end is None):
+        raise ValidationError(
+            _("The service period needs both its start and its end."), code="period_incomplete"
+        )
+    if start is not None and end < start:
+        raise ValidationError(
+            _("The service period cannot end before it starts."), code="period_reversed"
+        )
+
+
 def _check_parties(*, client, consultant, mission):
     if mission and (mission.client_id != client.pk or mission.consultant_id != consultant.pk):
         raise ValidationError(_("This mission is not the consultant's mission for this client."))
@@ -213,8 +235,11 @@ def invoice_draft_create(
     purchase_order="",
     payment_terms=None,
     payment_days=None,
+    period_start=None,
+    period_end=None,
 ):
-    """A draft invoice; its terms default to the mission's, else the client's."""
+    """A draft invoice; its terms default to the mission's, else the client's. The service
+    period is optional: printed and sent when given, never guessed."""
     _check_parties(client=client, consultant=consultant, mission=mission)
     terms_from = mission or client
     invoice = Invoice(
@@ -225,8 +250,11 @@ def invoice_draft_create(
         purchase_order=purchase_order or (mission.purchase_order if mission else ""),
         payment_terms=payment_terms or terms_from.payment_terms,
         payment_days=terms_from.payment_days if payment_days is None else payment_days,
+        period_start=period_start,
+        period_end=period_end,
     )
     validate_terms(invoice.payment_terms, invoice.payment_days)
+    _check_period(invoice)
     invoice.save()
     _write_lines(invoice, lines)
     invoice.save()
@@ -258,6 +286,7 @@ def invoice_draft_update(*, invoice, by, lines=None, **fields):
         setattr(stored, name, value)
     _check_parties(client=stored.client, consultant=stored.consultant, mission=stored.mission)
     validate_terms(stored.payment_terms, stored.payment_days)
+    _check_period(stored)
     if lines is not None:
         _write_lines(stored, lines)
     stored.save()
@@ -318,7 +347,31 @@ def _party(**fields):
     return {name: value or "" for name, value in fields.items()}
 
 
+def seller_electronic_address(tenant):
+    """The company's electronic invoicing address (BT-34) and its scheme: the one it gave,
+    else its SIREN, the address every company has in the French directory (annuaire,
+    scheme 0225), which the French rules accept (BR-FR-13, BR-FR-22)."""
+    return tenant.einvoicing_address or tenant.siren, DIRECTORY_SCHEME
+
+
+def buyer_electronic_address(client):
+    """The client's electronic invoicing address (BT-49) and its scheme, as frozen into the
+    invoice: its directory entry, as the e-invoicing app last looked it up; else, for a
+    client in France, its SIREN in the directory (scheme 0225: the address the French rules
+    want to start with the buyer's SIREN, BR-FR-21); else, for a foreign client, its first
+    billing e-mail (scheme EM). ("", "") when there is none: the platform would refuse the
+    invoice (BR-FR-12)."""
+    if client.einvoicing_address:
+        return client.einvoicing_address, client.einvoicing_scheme or DIRECTORY_SCHEME
+    if client.siren and client.country in DOMESTIC_COUNTRIES:
+        return client.siren, DIRECTORY_SCHEME
+    if client.billing_emails:
+        return client.billing_emails[0], EMAIL_SCHEME
+    return "", ""
+
+
 def _seller(tenant):
+    address, scheme = seller_electronic_address(tenant)
     return _party(
         name=tenant.legal_name,
         siren=tenant.siren,
@@ -331,12 +384,15 @@ def _seller(tenant):
         iban=tenant.iban,
         bic=tenant.bic,
         email="",
+        einvoicing_address=address,
+        einvoicing_scheme=scheme,
         # Printed on the invoice: the rate in force when it was issued.
         late_penalty_rate=str(tenant.late_penalty_rate or ""),
-    )
+    ) | {"vat_on_debits": tenant.vat_on_debits}
 
 
 def _buyer(client):
+    address, scheme = buyer_electronic_address(client)
     return _party(
         name=client.legal_name,
         siren=client.siren,
@@ -348,6 +404,10 @@ def _buyer(client):
         city=client.city,
         country=client.country,
         email=(client.billing_emails or [""])[0],
+        category=client.category,
+        einvoicing_address=address,
+        einvoicing_scheme=scheme,
+        einvoicing_routing_code=client.einvoicing_routing_code,
     )
 
 
@@ -367,6 +427,30 @@ def _check_mentions(tenant, client):
             _("Complete %(missing)s in the company settings before issuing."),
             params={"missing": ", ".join(missing)},
             code="missing_mentions",
+        )
+
+
+def _check_vat_categories(invoice, buyer):
+    """A 0 % line must fit a VAT category for this client (see invoices.facturx.vat_category):
+    a business of another member state is billed under reverse charge only with its VAT
+    number (EN 16931 BR-AE-02); a client outside the EU is not subject to French VAT, and an
+    invoice not subject to VAT has no line with VAT (BR-O-11)."""
+    categories = {vat_category(line.vat_rate, buyer) for line in invoice.lines.all()}
+    if None in categories:
+        raise ValidationError(
+            _(
+                "A line without VAT for a client in another EU country needs the client's "
+                "VAT number (reverse charge); otherwise French VAT applies."
+            ),
+            code="reverse_charge_without_vat_number",
+        )
+    if NOT_SUBJECT in categories and len(categories) > 1:
+        raise ValidationError(
+            _(
+                "A client outside the EU is not subject to French VAT: either no line or "
+                "every line carries VAT."
+            ),
+            code="not_subject_mixed",
         )
 
 
@@ -400,13 +484,15 @@ def _issue(invoice, *, by, issued_on):
     _check_mentions(tenant, invoice.client)
     if invoice.total_ttc <= 0 and invoice.kind == Invoice.Kind.INVOICE:
         raise ValidationError(_("An invoice of zero cannot be issued."), code="zero")
+    buyer = _buyer(invoice.client)
+    _check_vat_categories(invoice, buyer)
     invoice.number = _next_number(tenant=tenant, kind=invoice.kind, issued_on=issued_on)
     invoice.issue_date = issued_on
     invoice.status = Invoice.Status.ISSUED
     invoice.issued_at = timezone.now()
     invoice.issued_by = by
     invoice.seller = _seller(tenant)
-    invoice.buyer = _buyer(invoice.client)
+    invoice.buyer = buyer
     # A credit note keeps the rate of the invoice it cancels, whatever the rate is now.
     credited = invoice.credited_invoice
     invoice.fee_rate = credited.fee_rate if credited else invoice.consultant.fee_rate
@@ -433,6 +519,7 @@ def invoice_issue(*, invoice, by, issued_on=None):
         after={"number": stored.number, "total_ttc": stored.total_ttc, "due_date": stored.due_date},
     )
     invoice_issued.send(sender=Invoice, invoice=stored)
+    document_issued.send(sender=Invoice, invoice=stored)
     _render_pdf_after_commit(stored)
     return stored
 
@@ -470,6 +557,9 @@ def credit_note_issue(*, invoice, by, reason, lines=None, issued_on=None):
         reason=reason.strip()[:200],
         payment_terms=original.payment_terms,
         payment_days=original.payment_days,
+        # What it cancels was rendered over the invoice's period.
+        period_start=original.period_start,
+        period_end=original.period_end,
     )
     note.save()
     _write_lines(note, lines)
@@ -500,6 +590,7 @@ def credit_note_issue(*, invoice, by, reason, lines=None, issued_on=None):
         obj=original,
         after={"credit_note": note.number, "amount": note.total_ttc, "reason": reason},
     )
+    document_issued.send(sender=Invoice, invoice=note)
     _render_pdf_after_commit(note)
     return note
 
