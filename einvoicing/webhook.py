@@ -9,9 +9,11 @@ from django.views.decorators.http import require_POST
 from einvoicing.connectors.base import ConnectorError, Refused
 from einvoicing.services.statuses import account_for_webhook, webhook_receive
 from portage.models import Tenant
+from portage.permissions import public
 from portage.tenancy import tenant_context
 
 
+@public
 @csrf_exempt
 @require_POST
 def platform_webhook(request, token):

@@ -72,7 +72,10 @@ EXEMPTION_REASONS = {
 # The VAT territory of France (Monaco is part of it) and the other member states.
 DOMESTIC_COUNTRIES = frozenset({"FR", "MC"})
 EU_COUNTRIES = frozenset(
-    "AT BE BG CY CZ DE DK EE ES FI GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+    {
+        *("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "GR", "HR", "HU"),
+        *("IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"),
+    }
 )
 # Quantities (BT-129) carry at most four decimals, the precision the factur-x library uses.
 QUANTITY_PLACES = 4

@@ -104,9 +104,7 @@ def facturx_document(invoice):
         "due_date": invoice.due_date,
         "currency": invoice.currency,
         "seller": {
-            key: value
-            for key, value in invoice.seller.items()
-            if key not in PDF_ONLY_SELLER_KEYS
+            key: value for key, value in invoice.seller.items() if key not in PDF_ONLY_SELLER_KEYS
         },
         "buyer": invoice.buyer,
         "vat_on_debits": bool(invoice.seller.get("vat_on_debits")),

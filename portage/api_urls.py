@@ -7,7 +7,7 @@ from importlib import import_module
 
 from rest_framework.routers import SimpleRouter
 
-APPS = ["invoices", "consultants", "dunning", "insurance", "webhooks", "accounting"]
+APPS = ["invoices", "consultants", "dunning", "insurance", "webhooks", "accounting", "einvoicing"]
 
 router = SimpleRouter()
 urlpatterns = []

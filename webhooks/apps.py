@@ -10,6 +10,7 @@ class WebhooksConfig(AppConfig):
 
     def ready(self):
         from dunning.signals import step_performed
+        from einvoicing.signals import status_received
         from insurance.signals import claim_filed, claim_indemnified
         from invoices import signals as billing
         from portage.audit import register_actions
@@ -22,6 +23,7 @@ class WebhooksConfig(AppConfig):
             (step_performed, receivers.on_step_performed),
             (claim_filed, receivers.on_claim_filed),
             (claim_indemnified, receivers.on_claim_indemnified),
+            (status_received, receivers.on_lifecycle_status),
         ]:
             signal.connect(receiver, dispatch_uid=f"webhooks_{receiver.__name__}")
         register_actions(ACTION_LABELS)

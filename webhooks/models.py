@@ -26,6 +26,10 @@ class EventType(models.TextChoices):
     DUNNING_STEP_PERFORMED = "dunning.step_performed", _("A dunning step was performed")
     CLAIM_FILED = "claim.filed", _("A claim was filed with the insurer")
     CLAIM_INDEMNIFIED = "claim.indemnified", _("The insurer paid a claim's indemnity")
+    INVOICE_LIFECYCLE_STATUS = (
+        "invoice.lifecycle_status",
+        _("The e-invoicing platform or the buyer gave an invoice a status"),
+    )
 
 
 # Sent to one endpoint by hand from its page, to check it answers; nobody subscribes to it.

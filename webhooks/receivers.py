@@ -88,3 +88,24 @@ def on_claim_filed(sender, claim, **kwargs):
 
 def on_claim_indemnified(sender, claim, **kwargs):
     emit(tenant=claim.tenant, type=EventType.CLAIM_INDEMNIFIED, data=_claim(claim))
+
+
+def on_lifecycle_status(sender, invoice, status, **kwargs):
+    """`invoice.lifecycle_status`: a status of the e-invoicing platform or the buyer (200
+    Déposée, 213 Rejetée, 210 Refusée, 212 Encaissée, ...), with its reason."""
+    emit(
+        tenant=invoice.tenant,
+        type=EventType.INVOICE_LIFECYCLE_STATUS,
+        data={
+            "id": status.pk,
+            "invoice": invoice.pk,
+            "invoice_number": invoice.number,
+            "code": status.code,
+            "label": status.label,
+            "sender": status.sender,
+            "reason_code": status.reason_code,
+            "reason_text": status.reason_text,
+            "amount": None if status.amount is None else str(status.amount),
+            "issued_at": status.issued_at.isoformat(),
+        },
+    )

@@ -23,7 +23,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from einvoicing.connectors.base import PaymentReport as PaymentReportFlow
-from einvoicing.connectors.base import Refused, ReportedPayment, StatusMessage, TemporaryFailure
+from einvoicing.connectors.base import (
+    Refused,
+    ReportedPayment,
+    StatusEvent,
+    StatusMessage,
+    TemporaryFailure,
+)
 from einvoicing.models import (
     CollectionReport,
     Outgoing,
@@ -148,7 +154,31 @@ def collection_report_send(report_pk, *, connector=None, final=False):
     report.sent_at = receipt.received_at or timezone.now()
     report.last_error = ""
     report.save()
+    if report.state == Outgoing.SENT:
+        _in_history(report)
     return report
+
+
+def _in_history(report):
+    """The 212 we sent, in the invoice's status history (once: its reference is its id)."""
+    from einvoicing.services.statuses import status_record
+
+    status_record(
+        tenant=report.tenant,
+        event=StatusEvent(
+            event_id=report.reference,
+            flow_id="",
+            reference=report.invoice.submissions.first().reference,
+            invoice_number=report.invoice.number,
+            code=COLLECTED,
+            issued_at=report.sent_at,
+            sender="seller",
+            amount=report.amount,
+            reason_text=_("Collected on %(day)s") % {"day": f"{report.collected_on:%d/%m/%Y}"}
+            if report.kind == CollectionReport.Kind.COLLECTED
+            else _("Correction: allocation undone"),
+        ),
+    )
 
 
 # The payment e-reporting

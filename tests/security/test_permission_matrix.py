@@ -31,6 +31,7 @@ PROJECT_PACKAGES = {
     "portage",
     "consultants",
     "invoices",
+    "einvoicing",
     "dunning",
     "insurance",
     "webhooks",
@@ -107,10 +108,22 @@ PATH_OBJECTS = {
     "insurance_blank_test": {"pk": "blank-test"},
     "insurance_blank_test_csv": {"pk": "blank-test"},
     "insurance_prospect_reply": {"pk": "prospect"},
+    "einvoicing_webhook": {"token": "einvoicing-webhook-token"},
+    "einvoicing_submission_retry": {"pk": "einvoicing-submission"},
+    "einvoicing_submission_document": {"pk": "einvoicing-submission"},
+    "einvoicing_submission_uploaded": {"pk": "einvoicing-submission"},
+    "einvoicing_report_answer": {"pk": "einvoicing-payment-report"},
+    "einvoicing_status_enter": {"pk": "invoice"},
+    "einvoicing_directory_check": {"pk": "client"},
+    "einvoicing_directory_enter": {"pk": "client"},
 }
 # API routes a read-only key may not even read: webhooks show their signing secrets
 # (webhooks/api.py, ReadWriteKeyOnly).
 WRITE_KEY_ONLY = ("api-webhook-",)
+# Public routes whose path carries a company's secret token instead of an object id: the
+# e-invoicing platform's webhook. The token names the company, so there is no "another
+# company's object" to hide; an unsigned call answers 401 (tests/einvoicing).
+BY_TOKEN = {"einvoicing_webhook"}
 # Literal path values that name no object.
 LITERAL_KWARGS = {"action"}
 # Routes that need a query string to answer (the period of the accounting exports).
@@ -223,6 +236,9 @@ def test_every_route_answers_each_role_as_its_permission_says(client, worlds):
             # Writes are sent only where they must be refused.
             if role != ANONYMOUS and not may(role, write):
                 check("post", role, name, own_path, refused(role, is_api) | {405})
+            if name in BY_TOKEN:
+                check("post", role, name, url(name, kinds, other), {401})
+                continue
             if kinds and role == first_allowed(read):
                 check("get", role, name, url(name, kinds, other), {404, 405})
             if kinds and role == first_allowed(write):

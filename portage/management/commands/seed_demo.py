@@ -25,6 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from dunning import demo as dunning_demo
+        from einvoicing import demo as einvoicing_demo
         from insurance import demo as insurance_demo
         from invoices import demo as billing_demo
         from portage.batch import paris_today
@@ -35,8 +36,10 @@ class Command(BaseCommand):
             credentials = demo.seed(password=options["password"])
             tenants = list(Tenant.objects.filter(slug__in=[t["slug"] for t in demo.TENANTS]))
             for tenant in tenants:
+                einvoicing_demo.account_ensure(tenant=tenant)
                 billing_demo.seed(tenant=tenant, today=today, password=options["password"])
                 insurance_demo.seed(tenant=tenant, today=today)
+                einvoicing_demo.seed(tenant=tenant, today=today)
         # The collections ladder, replayed day by day (each day commits, as in production).
         for tenant in tenants if options["replay_days"] > 0 else []:
             if dunning_demo.seed(

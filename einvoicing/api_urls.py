@@ -1,0 +1,5 @@
+from einvoicing import api
+
+routes = [
+    ("lifecycle-statuses", api.LifecycleStatusViewSet, "api-lifecycle-status"),
+]
