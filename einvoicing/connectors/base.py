@@ -44,6 +44,9 @@ SENDERS = ("platform", "buyer", "seller")
 RECEIPT_STATUSES = ("deposited", "to_upload")
 # Syntaxes of an invoice flow (XP Z12-013 flowSyntax).
 SYNTAXES = ("Factur-X", "CII", "UBL")
+# Profiles of an invoice flow (XP Z12-013 flowProfile): Factur-X BASIC, EN 16931 (the CIUS) or
+# EXTENDED with the French rules.
+PROFILES = ("Basic", "CIUS", "Extended-CTC-FR")
 
 
 def _require_money(value, name):
@@ -70,9 +73,11 @@ class InvoiceFlow:
     filename: str
     content: bytes
     syntax: str = "Factur-X"
+    profile: str = "CIUS"
 
     def __post_init__(self):
         _require_choice(self.syntax, SYNTAXES, "syntax")
+        _require_choice(self.profile, PROFILES, "profile")
 
 
 @dataclass(frozen=True)
@@ -154,7 +159,7 @@ class DirectoryEntry:
 
 class ReportedPayment(NamedTuple):
     """One payment collected in an e-reporting period: the invoice it paid, the day and the
-    amount collected with VAT, split by VAT rate (a dict rate → amount)."""
+    amount collected with VAT."""
 
     invoice_number: str
     invoice_issue_date: date

@@ -1,15 +1,16 @@
-"""The manual connector: for a platform used through its web portal.
+"""The manual connector: for a plateforme agréée used through its web portal.
 
-Every flow comes back "to_upload": a person uploads the file the platform keeps for it (the
-invoice's Factur-X, a CSV of the statuses 212 or of the payment e-reporting) and enters the
-statuses the portal shows. No directory look-up: the entry is read on the directory's site
-and entered on the client's page."""
+Invoices, statuses and payment reports come back "to_upload": a person uploads the Factur-X
+file the platform keeps, or the CSV this module makes for a status (212 Encaissée) or a
+payment e-reporting, on the PA's portal. The statuses the PA shows and the directory entry
+of a client are entered by hand, so nothing is read from here.
+"""
 
 import codecs
 import csv
 import io
 
-from einvoicing.connectors.base import Connector, FlowReceipt, Refused
+from einvoicing.connectors.base import STATUSES, Connector, FlowReceipt, Refused
 from portage.money import to_cents
 
 TO_UPLOAD = "to_upload"
@@ -20,20 +21,23 @@ STATUS_CSV_HEADER = [
     "Date de facture",
     "SIREN vendeur",
     "SIREN acheteur",
+    "Code statut",
     "Statut",
-    "Montant encaissé (EUR)",
+    "Montant encaissé",
+    "Devise",
     "Date d'encaissement",
-    "Corrige",
+    "Corrige la référence",
 ]
-REPORT_CSV_HEADER = [
+PAYMENT_REPORT_CSV_HEADER = [
     "Référence",
     "SIREN vendeur",
-    "Période du",
-    "Période au",
+    "Début de période",
+    "Fin de période",
     "N° facture",
     "Date de facture",
     "Date d'encaissement",
-    "Montant encaissé (EUR)",
+    "Montant encaissé TTC",
+    "Devise",
 ]
 
 
@@ -46,14 +50,15 @@ def _french_date(day):
 
 
 def _csv(rows):
-    """Semicolons, UTF-8 with a BOM (so French Excel reads the accents), CR LF."""
+    """Semicolons, UTF-8 with a BOM (so French Excel reads the accents)."""
     text = io.StringIO()
     csv.writer(text, delimiter=";", lineterminator="\r\n").writerows(rows)
     return codecs.BOM_UTF8 + text.getvalue().encode("utf-8")
 
 
 def status_csv(message):
-    """A status 212 (or its correction), as one line to import on the platform's portal."""
+    """The status message (a 212, or its correction with a negative amount) as one row for
+    the portal: decimal comma, dates as DD/MM/YYYY."""
     return _csv(
         [
             STATUS_CSV_HEADER,
@@ -64,7 +69,9 @@ def status_csv(message):
                 message.seller_siren,
                 message.buyer_siren,
                 message.code,
+                STATUSES[message.code],
                 _decimal_comma(message.amount),
+                message.currency,
                 _french_date(message.collected_on),
                 message.corrects,
             ],
@@ -73,46 +80,58 @@ def status_csv(message):
 
 
 def payment_report_csv(report):
-    """A period's payment e-reporting, one line per payment collected."""
-    head = [
-        report.reference,
-        report.seller_siren,
-        _french_date(report.period_start),
-        _french_date(report.period_end),
-    ]
-    return _csv(
-        [REPORT_CSV_HEADER]
-        + [
+    """The period's payment e-reporting, one row per payment collected: decimal comma,
+    dates as DD/MM/YYYY."""
+    rows = [PAYMENT_REPORT_CSV_HEADER]
+    for payment in report.payments:
+        rows.append(
             [
-                *head,
+                report.reference,
+                report.seller_siren,
+                _french_date(report.period_start),
+                _french_date(report.period_end),
                 payment.invoice_number,
                 _french_date(payment.invoice_issue_date),
                 _french_date(payment.collected_on),
                 _decimal_comma(payment.amount),
+                payment.currency,
             ]
-            for payment in report.payments
-        ]
-    )
+        )
+    return _csv(rows)
 
 
 class ManualConnector(Connector):
+    """A PA reached through its web portal by a person."""
+
     def submit_invoice(self, flow):
-        return FlowReceipt(reference=flow.reference, flow_id="", status=TO_UPLOAD)
+        return _to_upload(flow.reference, "la facture (fichier Factur-X)")
+
+    def send_status(self, message):
+        return _to_upload(message.reference, "le statut (fichier CSV)")
+
+    def send_payment_report(self, report):
+        return _to_upload(report.reference, "l'e-reporting des paiements (fichier CSV)")
 
     def flow_statuses(self, flow_id):
+        """Entered by a person, as the portal shows them."""
         return ()
 
     def statuses_since(self, since):
+        """Entered by a person, as the portal shows them."""
         return ()
 
-    def send_status(self, message):
-        return FlowReceipt(reference=message.reference, flow_id="", status=TO_UPLOAD)
-
     def directory_lookup(self, siren):
+        """Entered by a person, as the directory's site shows it."""
         return None
 
-    def send_payment_report(self, report):
-        return FlowReceipt(reference=report.reference, flow_id="", status=TO_UPLOAD)
-
     def parse_webhook(self, headers, body):
-        raise Refused("a platform used through its portal sends no webhook")
+        raise Refused("a platform used through its portal sends no webhook", status_code=404)
+
+
+def _to_upload(reference, what):
+    return FlowReceipt(
+        reference=reference,
+        flow_id="",
+        status=TO_UPLOAD,
+        detail=f"À déposer sur le portail de la plateforme agréée : {what}.",
+    )
