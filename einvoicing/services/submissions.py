@@ -106,6 +106,11 @@ def submission_send(submission_pk, *, connector=None, final=False, today=None):
         )
     except FacturxError as error:
         return _block(submission, str(error))
+    except Refused as refusal:
+        return _block(
+            submission,
+            _("The directory refused the look-up: %(reason)s") % {"reason": refusal},
+        )
     except TemporaryFailure as failure:
         return _failed_or_retry(submission, failure, final)
     if syntax == "CII":
