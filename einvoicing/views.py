@@ -89,8 +89,8 @@ def board(request):
             "reports": reports,
             "can_manage": has_perm(request.membership, Perm.MANAGE_COLLECTIONS),
             "can_settle": has_perm(request.membership, Perm.MANAGE_COMPANY),
-            "answer_form": ReportAnswerForm(),
-            "uploaded_form": UploadedForm(),
+            "answer_form": ReportAnswerForm(auto_id=False),
+            "uploaded_form": UploadedForm(auto_id=False),
         },
     )
 
