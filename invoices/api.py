@@ -434,6 +434,8 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "reason",
             "issue_date",
             "due_date",
+            "period_start",
+            "period_end",
             "payment_terms",
             "payment_days",
             "purchase_order",
@@ -475,7 +477,21 @@ class DraftChangeInput(StrictInput):
     purchase_order = serializers.CharField(max_length=100, required=False, allow_blank=True)
     payment_terms = serializers.ChoiceField(choices=PaymentTerms.choices, required=False)
     payment_days = serializers.IntegerField(min_value=0, max_value=366, required=False)
+    period_start = serializers.DateField(
+        required=False, allow_null=True, help_text="Service period (BT-73), with period_end."
+    )
+    period_end = serializers.DateField(
+        required=False, allow_null=True, help_text="On or after period_start (BT-74)."
+    )
     lines = LineInput(many=True, required=False, allow_empty=False)
+
+    def validate(self, attrs):
+        start, end = attrs.get("period_start"), attrs.get("period_end")
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"period_end": _("The service period cannot end before it starts.")}
+            )
+        return attrs
 
     def validate_client(self, value):
         return _one_of(Client, value, _("No such client."))

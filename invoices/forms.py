@@ -86,6 +86,17 @@ class InvoiceDraftForm(forms.Form):
     purchase_order = forms.CharField(
         label=_("Purchase order reference"), max_length=100, required=False
     )
+    period_start = forms.DateField(
+        label=_("Service period from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Printed on the invoice and sent to the e-invoicing platform."),
+    )
+    period_end = forms.DateField(
+        label=_("Service period to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,6 +107,18 @@ class InvoiceDraftForm(forms.Form):
         self.fields["mission"].queryset = Mission.objects.filter(tenant=tenant).select_related(
             "client"
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("period_start"), cleaned.get("period_end")
+        if (start is None) != (end is None) and not self.errors:
+            self.add_error(
+                "period_end" if start else "period_start",
+                _("The service period needs both its start and its end."),
+            )
+        elif start and end and end < start:
+            self.add_error("period_end", _("The service period cannot end before it starts."))
+        return cleaned
 
 
 class LineForm(forms.Form):

@@ -170,6 +170,8 @@ def _draft_forms(request, tenant, invoice=None):
             "consultant": invoice.consultant,
             "mission": invoice.mission,
             "purchase_order": invoice.purchase_order,
+            "period_start": invoice.period_start,
+            "period_end": invoice.period_end,
         }
         lines = [
             {

@@ -219,3 +219,28 @@ def test_a_company_lists_only_its_own_invoices_and_clients(tenant_a, tenant_b, w
     assert [row["id"] for row in invoices] == [mine.pk]
     clients = writer.get("/api/v1/clients/").json()["results"]
     assert [row["id"] for row in clients] == [mine.client_id]
+
+
+def test_a_draft_takes_its_service_period(writer, parties):
+    created = writer.post(
+        "/api/v1/invoices/",
+        draft_body(parties, period_start="2026-08-01", period_end="2026-08-31"),
+        format="json",
+    )
+
+    assert created.status_code == 201, created.json()
+    assert (created.json()["period_start"], created.json()["period_end"]) == (
+        "2026-08-01",
+        "2026-08-31",
+    )
+
+
+def test_a_service_period_that_ends_before_it_starts_is_refused(writer, parties):
+    created = writer.post(
+        "/api/v1/invoices/",
+        draft_body(parties, period_start="2026-08-31", period_end="2026-08-01"),
+        format="json",
+    )
+
+    assert created.status_code == 400
+    assert "period_end" in created.json()["error"]["fields"]

@@ -148,6 +148,7 @@ def test_the_service_refuses_to_change_an_issued_invoice(tenant_a, in_tenant):
         "UPDATE invoices_invoice SET total_ttc = 1 WHERE id = %s",
         "UPDATE invoices_invoice SET number = 'FA-X' WHERE id = %s",
         "UPDATE invoices_invoice SET status = 'draft' WHERE id = %s",
+        "UPDATE invoices_invoice SET period_end = '2026-03-31' WHERE id = %s",
         "DELETE FROM invoices_invoice WHERE id = %s",
         "UPDATE invoices_invoiceline SET unit_price = 1 WHERE invoice_id = %s",
         "DELETE FROM invoices_invoiceline WHERE invoice_id = %s",
@@ -234,3 +235,44 @@ def test_a_credit_note_may_not_exceed_what_is_unpaid(tenant_a, in_tenant):
         with pytest.raises(ValidationError, match="reason"):
             credit_note_issue(invoice=invoice, by=None, reason="  ", issued_on=date(2026, 3, 3))
         assert not Invoice.objects.filter(kind="credit_note").exists()
+
+
+def test_a_draft_service_period_ends_on_or_after_its_start(tenant_a, in_tenant):
+    draft = make_invoice(tenant_a)
+    with in_tenant(tenant_a):
+        with pytest.raises(ValidationError) as refused:
+            invoice_draft_update(
+                invoice=draft, by=None, period_start=date(2026, 3, 31), period_end=date(2026, 3, 1)
+            )
+        assert refused.value.code == "period_reversed"
+        with pytest.raises(ValidationError) as refused:
+            invoice_draft_update(invoice=draft, by=None, period_start=date(2026, 3, 1))
+        assert refused.value.code == "period_incomplete"
+
+
+def test_a_credit_note_keeps_the_service_period_of_its_invoice(tenant_a, in_tenant):
+    draft = make_invoice(tenant_a)
+    with in_tenant(tenant_a):
+        invoice_draft_update(
+            invoice=draft, by=None, period_start=date(2026, 3, 1), period_end=date(2026, 3, 31)
+        )
+        invoice = invoice_issue(invoice=draft, by=None, issued_on=date(2026, 4, 1))
+        note = credit_note_issue(invoice=invoice, by=None, reason="Erreur de tarif")
+    assert (note.period_start, note.period_end) == (date(2026, 3, 1), date(2026, 3, 31))
+
+
+def test_the_buyer_snapshot_keeps_its_electronic_address(tenant_a, in_tenant):
+    client = make_client(tenant_a)
+    with in_tenant(tenant_a):
+        client.einvoicing_address = f"{client.siren}_ACHATS"
+        client.einvoicing_scheme = "0225"
+        client.einvoicing_routing_code = "ACHATS"
+        client.save()
+    invoice = make_invoice(tenant_a, client=client, issued_on=date(2026, 3, 2))
+
+    assert (
+        invoice.buyer["einvoicing_address"],
+        invoice.buyer["einvoicing_scheme"],
+        invoice.buyer["einvoicing_routing_code"],
+    ) == (f"{client.siren}_ACHATS", "0225", "ACHATS")
+    assert invoice.seller["einvoicing_address"] == tenant_a.siren

@@ -59,7 +59,9 @@ def test_an_invoice_at_20_and_10_percent_passes_both_schematrons(tenant_a, in_te
     xml = xml_of(invoice, in_tenant)
 
     assert_accepted(xml)
-    assert values(xml, "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax/ram:CategoryCode") == ["S", "S"]  # noqa: E501
+    assert values(
+        xml, "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax/ram:CategoryCode"
+    ) == ["S", "S"]
     assert values(xml, "//ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID") == ["S1"]
 
 
@@ -91,9 +93,9 @@ def test_seller_and_buyer_have_their_directory_addresses(tenant_a, in_tenant):
     assert values(xml, "//ram:BuyerTradeParty/ram:URIUniversalCommunication/ram:URIID") == [
         f"{client.siren}_FACTURES"
     ]
-    assert values(xml, "//ram:BuyerTradeParty/ram:URIUniversalCommunication/ram:URIID/@schemeID") == [  # noqa: E501
-        "0225"
-    ]
+    assert values(
+        xml, "//ram:BuyerTradeParty/ram:URIUniversalCommunication/ram:URIID/@schemeID"
+    ) == ["0225"]
     assert invoice.buyer["einvoicing_address"] == f"{client.siren}_FACTURES"
 
 
@@ -107,9 +109,7 @@ def test_a_credit_note_referring_to_its_invoice_passes_both_schematrons(tenant_a
 
     assert_accepted(xml)
     assert values(xml, "//rsm:ExchangedDocument/ram:TypeCode") == ["381"]
-    assert values(xml, "//ram:InvoiceReferencedDocument/ram:IssuerAssignedID") == [
-        invoice.number
-    ]
+    assert values(xml, "//ram:InvoiceReferencedDocument/ram:IssuerAssignedID") == [invoice.number]
 
 
 def test_an_invoice_with_an_exempt_line_passes_both_schematrons(tenant_a, in_tenant):
@@ -148,12 +148,14 @@ def test_a_client_outside_the_eu_is_not_subject_to_vat(tenant_a, in_tenant):
     tax = "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax"
     assert values(xml, f"{tax}/ram:CategoryCode") == ["O"]
     assert values(xml, f"{tax}/ram:ExemptionReasonCode") == ["VATEX-EU-O"]
-    assert values(xml, "//ram:BuyerTradeParty/ram:URIUniversalCommunication/ram:URIID/@schemeID") == [  # noqa: E501
-        "EM"
-    ]
+    assert values(
+        xml, "//ram:BuyerTradeParty/ram:URIUniversalCommunication/ram:URIID/@schemeID"
+    ) == ["EM"]
 
 
-def test_an_invoice_of_a_company_with_vat_on_debits_says_so(tenant_a, in_tenant, settings, tmp_path):
+def test_an_invoice_of_a_company_with_vat_on_debits_says_so(
+    tenant_a, in_tenant, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     tenant_a.vat_on_debits = True
     tenant_a.save()
@@ -213,7 +215,9 @@ def test_a_buyer_without_electronic_address_is_refused_naming_br_fr_12(tenant_a,
 
 def test_legal_mentions_without_subject_codes_are_refused_naming_br_fr_05(tenant_a, in_tenant):
     root = etree.fromstring(xml_of(make_invoice(tenant_a, issued_on=ISSUED_ON), in_tenant))
-    for code in root.xpath("//rsm:ExchangedDocument/ram:IncludedNote/ram:SubjectCode", namespaces=NS):
+    for code in root.xpath(
+        "//rsm:ExchangedDocument/ram:IncludedNote/ram:SubjectCode", namespaces=NS
+    ):
         code.getparent().remove(code)
 
     with pytest.raises(DocumentRefused) as refused:

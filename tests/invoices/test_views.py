@@ -406,3 +406,25 @@ def test_a_foreign_client_needs_no_siren(signed_in, collector, tenant_a, in_tena
         client_form(siren="", vat_number="BE0403170701", country="BE", city="Bruxelles"),
     )
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [("2026-08-31", "2026-08-01", "period_end"), ("2026-08-01", "", "period_end")],
+)
+def test_the_draft_form_checks_the_service_period(tenant_a, start, end, field):
+    from invoices.forms import InvoiceDraftForm
+
+    with tenant_context(tenant_a):
+        client, consultant = make_client(tenant_a), make_consultant(tenant_a)
+        form = InvoiceDraftForm(
+            {
+                "client": client.pk,
+                "consultant": consultant.pk,
+                "period_start": start,
+                "period_end": end,
+            },
+            tenant=tenant_a,
+        )
+        assert not form.is_valid()
+    assert field in form.errors
