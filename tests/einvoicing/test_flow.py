@@ -123,7 +123,7 @@ def test_a_client_without_directory_entry_is_not_sent_and_says_why(
         submission_send(submission.pk)
         submission.refresh_from_db()
         assert submission.state == Submission.State.BLOCKED
-        assert "directory" in submission.blocked_reason
+        assert client.legal_name in submission.blocked_reason
         assert client.siren in submission.blocked_reason
         # Found on the directory's site with a service suffix, entered by hand, sent again:
         # the XML alone, with the address the directory gives (the PDF is never redrawn).
