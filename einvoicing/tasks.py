@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from einvoicing.connectors.base import TemporaryFailure
 from portage.tasks import TenantTask
+from portage.tenancy import tenant_context
 
 RETRY = {
     "autoretry_for": (TemporaryFailure,),
@@ -19,12 +20,18 @@ RETRY = {
 SWEEP_AFTER = timedelta(minutes=5)
 
 
-@shared_task(base=TenantTask, bind=True, acks_late=True, reject_on_worker_lost=True, **RETRY)
+@shared_task(
+    base=TenantTask, bind=True, atomic=False, acks_late=True, reject_on_worker_lost=True, **RETRY
+)
 def send_submission_task(self, *, tenant, submission_pk):
-    """Deposits an invoice with the platform."""
-    from einvoicing.services.submissions import submission_send
+    """Deposits an invoice with the platform: its PDF rendered and committed first, then
+    the deposit in a transaction of its own."""
+    from einvoicing.services.submissions import submission_prepare, submission_send
 
-    submission_send(submission_pk, final=self.request.retries >= self.max_retries)
+    with tenant_context(tenant):
+        submission_prepare(submission_pk)
+    with tenant_context(tenant):
+        submission_send(submission_pk, final=self.request.retries >= self.max_retries)
 
 
 @shared_task(base=TenantTask, bind=True, acks_late=True, reject_on_worker_lost=True, **RETRY)

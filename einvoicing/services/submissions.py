@@ -65,6 +65,16 @@ def send_after_commit(submission):
     )
 
 
+def submission_prepare(submission_pk):
+    """Renders the invoice's PDF, once and committed on its own, before the deposit is sent:
+    a PDF drawn again would not be the same bytes, and a platform refuses a flow sent again
+    under its tracking id with another file. A deposit whose commit never happened after the
+    platform answered is thus sent again identical, and taken as the first."""
+    submission = Submission.objects.select_related("invoice").get(pk=submission_pk)
+    if submission.state == Submission.State.TO_SEND:
+        invoice_pdf_ensure(invoice=submission.invoice)
+
+
 @transaction.atomic
 def submission_send(submission_pk, *, connector=None, final=False, today=None):
     """Deposits the invoice with the platform; returns the submission.

@@ -20,7 +20,7 @@ from einvoicing.models import (
 from einvoicing.services.directory import directory_check
 from einvoicing.services.reporting import collection_report_send
 from einvoicing.services.statuses import statuses_read, webhook_receive
-from einvoicing.services.submissions import submission_send
+from einvoicing.services.submissions import submission_prepare, submission_send
 from invoices.services.payments import payment_record
 from tests.einvoicing.simulator import PlatformSimulator
 from tests.factories import make_client, make_invoice
@@ -106,6 +106,7 @@ def test_nothing_is_lost_when_our_commit_never_happens_after_the_platform_answer
     invoice = issued(tenant_a, platform)
     with in_tenant(tenant_a):
         submission = Submission.objects.get(invoice=invoice)
+        submission_prepare(submission.pk)  # as the task does, in a transaction of its own
         # The worker dies after the platform's answer, before its transaction commits.
         with pytest.raises(RuntimeError), transaction.atomic():
             submission_send(submission.pk, connector=connector(platform))
@@ -200,3 +201,25 @@ def test_each_collected_payment_is_reported_once_despite_lost_answers(
         assert [(s.sender, s.amount) for s in statuses] == [("seller", Decimal("1500.00"))]
     sent = [flow.document() for flow in platform.flows("CustomerInvoiceLC")]
     assert len(sent) == 1
+
+
+def test_the_task_renders_the_pdf_first_then_deposits_it_once(
+    tenant_a, account, in_tenant, platform, monkeypatch
+):
+    from einvoicing.services import submissions
+    from einvoicing.tasks import send_submission_task
+
+    # The account's own connector, with the test's short time-outs and no waiting.
+    monkeypatch.setattr(submissions, "connector_of", lambda account: connector(platform))
+    invoice = issued(tenant_a, platform)
+    with in_tenant(tenant_a):
+        pk = Submission.objects.get(invoice=invoice).pk
+    send_submission_task(tenant_id=tenant_a.pk, submission_pk=pk)
+    send_submission_task(tenant_id=tenant_a.pk, submission_pk=pk)
+    with in_tenant(tenant_a):
+        submission = Submission.objects.select_related("invoice").get(pk=pk)
+        assert submission.state == Submission.State.SENT
+        assert submission.invoice.pdf
+    [flow] = platform.flows("CustomerInvoice")
+    with in_tenant(tenant_a), submission.invoice.pdf.open("rb") as pdf:
+        assert flow.content == pdf.read()
