@@ -1,8 +1,7 @@
 """What e-invoicing knows, for the pages, the collections ladder and credit insurance."""
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import OuterRef, Q
 
-from einvoicing.connectors.base import STATUSES
 from einvoicing.models import (
     CollectionReport,
     LifecycleStatus,
@@ -93,16 +92,6 @@ def client_statuses(client, *, limit=300):
     )
 
 
-def statuses_by_invoice(invoice_ids):
-    """{invoice id: [statuses, oldest first]}, for a page listing invoices."""
-    history = {}
-    for status in LifecycleStatus.objects.filter(invoice_id__in=list(invoice_ids)).order_by(
-        "issued_at", "id"
-    ):
-        history.setdefault(status.invoice_id, []).append(status)
-    return history
-
-
 def to_fix():
     """Deposits to fix: not sent (no directory entry, a rule broken), rejected by the
     platform, or failed."""
@@ -150,11 +139,3 @@ def reports_pending():
 
 def payment_reports():
     return PaymentReport.objects.order_by("-period_start")
-
-
-def label(code):
-    return STATUSES.get(code, code)
-
-
-def has_statuses_q():
-    return Exists(LifecycleStatus.objects.filter(invoice=OuterRef("pk")))

@@ -3,7 +3,6 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from einvoicing.connectors.base import Refused, TemporaryFailure
 from einvoicing.selectors import goes_through_platform, platform_account
 from einvoicing.services.platform import connector_of, uses_api
 from invoices.models import Client
@@ -87,6 +86,3 @@ def on_client_created(sender, client, **kwargs):
     account = platform_account()
     if account is not None and uses_api(account) and goes_through_platform(client):
         enqueue_on_commit(check_directory_task, tenant_id=client.tenant_id, client_id=client.pk)
-
-
-__all__ = ["Refused", "TemporaryFailure", "directory_check", "directory_enter"]

@@ -18,7 +18,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -363,11 +362,3 @@ def payment_report_answer(*, report, accepted, reason="", by):
         after={"state": stored.get_state_display(), "reason": stored.reason},
     )
     return stored
-
-
-def reported_total(invoice):
-    """What the 212s sent for the invoice add up to."""
-    return (
-        CollectionReport.objects.filter(invoice=invoice).aggregate(total=Sum("amount"))["total"]
-        or ZERO
-    )

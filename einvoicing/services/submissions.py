@@ -16,6 +16,7 @@ schematrons: a document a platform would reject is not sent, and says which rule
 
 import logging
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -27,7 +28,6 @@ from einvoicing.selectors import goes_through_platform, in_scope, platform_accou
 from einvoicing.services.directory import directory_check
 from einvoicing.services.platform import connector_of, uses_api
 from invoices.facturx import FacturxError, facturx_xml
-from invoices.models import Invoice
 from invoices.pdf import facturx_document, invoice_pdf_ensure
 from invoices.schematron import DocumentRefused, check_document
 from portage.services import audit_record
@@ -216,8 +216,6 @@ def submission_retry(*, submission, by):
     not sent again: it is cancelled by a credit note and a corrected invoice is issued."""
     stored = Submission.objects.select_for_update().get(pk=submission.pk)
     if stored.state not in (Submission.State.BLOCKED, Submission.State.FAILED):
-        from django.core.exceptions import ValidationError
-
         raise ValidationError(_("Only a deposit not sent or failed can be sent again."))
     stored.state = Submission.State.TO_SEND
     stored.save(update_fields=["state", "updated_at"])
@@ -249,11 +247,3 @@ def submission_uploaded(*, submission, by, flow_id=""):
             after={"invoice": stored.invoice.number, "flow": stored.flow_id},
         )
     return stored
-
-
-def due_submissions(older_than):
-    """Deposits still to send whose task may have been lost."""
-    return Submission.objects.filter(state=Submission.State.TO_SEND, updated_at__lt=older_than)
-
-
-__all__ = ["Invoice", "on_document_issued", "submission_retry", "submission_send"]
