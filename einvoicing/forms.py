@@ -2,26 +2,20 @@
 hand, a directory entry read on the directory's site, the answer to a payment e-reporting."""
 
 from django import forms
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from einvoicing.connectors.base import STATUSES
 from einvoicing.models import PlatformAccount
+from einvoicing.services.platform import (
+    ACCOUNT_FIELDS,
+    SECRET_FIELDS,
+    TENANT_FIELDS,
+    platform_settings_save,
+)
 from einvoicing.services.statuses import SENDER_OF
-from portage.forms import DatePicker
+from portage.forms import DatePicker, add_service_error
 from portage.models import Tenant
-from portage.services import audit_record
-
-ACCOUNT_FIELDS = [
-    "platform_name",
-    "connector",
-    "api_base_url",
-    "in_scope_from",
-    "reporting_period",
-    "payment_hold_days",
-]
-SECRET_FIELDS = ["api_key", "api_secret"]
-TENANT_FIELDS = ["vat_on_debits", "einvoicing_address"]
 
 
 class PlatformSettingsForm(forms.ModelForm):
@@ -34,6 +28,15 @@ class PlatformSettingsForm(forms.ModelForm):
         required=False,
         assume_scheme="https",
         help_text=_("Only for a platform reached through its API."),
+    )
+    directory_url = forms.URLField(
+        label=_("directory API address"),
+        required=False,
+        assume_scheme="https",
+        help_text=_(
+            "Only when the platform publishes its directory service under another address "
+            "than its flow service."
+        ),
     )
     api_key = forms.CharField(
         label=_("API key"),
@@ -64,53 +67,18 @@ class PlatformSettingsForm(forms.ModelForm):
             for name in TENANT_FIELDS:
                 self.initial[name] = getattr(tenant, name)
 
-    def clean(self):
-        cleaned = super().clean()
-        uses_api = cleaned.get("connector") == PlatformAccount.Connector.HTTP
-        if uses_api and not cleaned.get("api_base_url"):
-            self.add_error("api_base_url", _("Give the address of the platform's API."))
-        return cleaned
-
-    @transaction.atomic
     def save(self, *, by):
-        """Saves the account and the company's settings; the audit log names the fields
-        changed, never their values (the key and the secret must not be written there)."""
-        account = self.instance
-        creating = account.pk is None
-        stored = (
-            {}
-            if creating
-            else PlatformAccount.objects.filter(pk=account.pk)
-            .values(*ACCOUNT_FIELDS, *SECRET_FIELDS)
-            .get()
-        )
-        changed = [name for name in ACCOUNT_FIELDS if stored.get(name) != getattr(account, name)]
-        for name in SECRET_FIELDS:
-            if self.cleaned_data[name]:
-                if self.cleaned_data[name] != stored.get(name):
-                    changed.append(name)
-                setattr(account, name, self.cleaned_data[name])
-        account.tenant = self.tenant
-        account.save()
-        tenant = Tenant.objects.select_for_update().get(pk=self.tenant.pk)
-        tenant_changed = [
-            name for name in TENANT_FIELDS if getattr(tenant, name) != self.cleaned_data[name]
-        ]
-        if tenant_changed:
-            for name in tenant_changed:
-                setattr(tenant, name, self.cleaned_data[name])
-            tenant.save(update_fields=tenant_changed)
-            for name in tenant_changed:
-                setattr(self.tenant, name, self.cleaned_data[name])
-        if changed or tenant_changed:
-            audit_record(
-                tenant=self.tenant,
-                actor=by,
-                action="einvoicing.settings_changed",
-                obj=account,
-                after={"fields": changed + tenant_changed},
+        """Saves through the service; its refusals land next to their fields. Returns the
+        account, or None when the service refused."""
+        data = {name: self.cleaned_data[name] for name in ACCOUNT_FIELDS + TENANT_FIELDS}
+        credentials = {name: self.cleaned_data[name] for name in SECRET_FIELDS}
+        try:
+            return platform_settings_save(
+                tenant=self.tenant, actor=by, data=data, credentials=credentials
             )
-        return account
+        except ValidationError as error:
+            add_service_error(self, error)
+            return None
 
 
 # Statuses a person may enter by hand, in the order of the lifecycle.

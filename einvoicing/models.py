@@ -42,6 +42,14 @@ class PlatformAccount(TenantOwned):
         _("connector"), max_length=10, choices=Connector.choices, default=Connector.MANUAL
     )
     api_base_url = models.URLField(_("API address"), blank=True)
+    directory_url = models.URLField(
+        _("directory API address"),
+        blank=True,
+        help_text=_(
+            "Only when the platform publishes its directory service under another address "
+            "than its flow service."
+        ),
+    )
     api_key = models.CharField(_("API key"), max_length=200, blank=True)
     api_secret = models.CharField(
         _("signing secret"),

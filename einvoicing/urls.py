@@ -10,6 +10,11 @@ urlpatterns = [
         name="einvoicing_settings",
     ),
     path(
+        "facturation-electronique/parametres/tester/",
+        views.platform_check,
+        name="einvoicing_settings_check",
+    ),
+    path(
         "facturation-electronique/depots/<int:pk>/renvoyer/",
         views.submission_send_again,
         name="einvoicing_submission_retry",

@@ -21,6 +21,7 @@ from einvoicing.forms import (
 )
 from einvoicing.models import Outgoing, PaymentReport, Submission
 from einvoicing.services.directory import directory_check, directory_enter
+from einvoicing.services.platform import platform_connection_check, uses_api
 from einvoicing.services.reporting import payment_report_answer
 from einvoicing.services.statuses import status_enter
 from einvoicing.services.submissions import submission_retry, submission_uploaded
@@ -55,8 +56,7 @@ ANSWERABLE = (Outgoing.SENT, Outgoing.TO_UPLOAD)
 def platform_settings(request):
     account = selectors.platform_account()
     form = PlatformSettingsForm(request.POST or None, instance=account, tenant=request.tenant)
-    if request.method == "POST" and form.is_valid():
-        form.save(by=request.user)
+    if request.method == "POST" and form.is_valid() and form.save(by=request.user):
         messages.success(request, _("The e-invoicing settings have been saved."))
         return redirect("einvoicing_settings")
     webhook_url = None
@@ -67,8 +67,31 @@ def platform_settings(request):
     return render(
         request,
         "einvoicing/settings.html",
-        {"form": form, "account": account, "webhook_url": webhook_url},
+        {
+            "form": form,
+            "account": account,
+            "webhook_url": webhook_url,
+            "can_check": account is not None and uses_api(account),
+        },
     )
+
+
+@require_POST
+@permission_required(Perm.MANAGE_COMPANY)
+def platform_check(request):
+    """Tries the platform's services with the recorded settings; each answer is a message."""
+    account = selectors.platform_account()
+    if account is None or not uses_api(account):
+        messages.error(request, _("Only a platform reached through its API can be tested."))
+        return redirect("einvoicing_settings")
+    for check in platform_connection_check(account=account):
+        report = messages.success if check.ok else messages.error
+        report(
+            request,
+            _("%(service)s: %(detail)s")
+            % {"service": check.service.capitalize(), "detail": check.detail},
+        )
+    return redirect("einvoicing_settings")
 
 
 @permission_required(Perm.VIEW_COLLECTIONS)

@@ -284,6 +284,13 @@ def _header(headers, name):
     return ""
 
 
+def address_allowed(url):
+    """Whether the platform's API may be reached at `url`: over HTTPS, or over plain HTTP
+    on this machine only (a local simulator, a tunnel)."""
+    parts = urlsplit(url)
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
+
+
 class HttpConnector(Connector):
     """A PA's XP Z12-013 API, as described in this module's docstring. `sleep` and `clock`
     (Unix seconds) are passed in so tests neither wait nor depend on the hour."""
@@ -301,10 +308,7 @@ class HttpConnector(Connector):
         directory_url="",
     ):
         for url in (base_url, directory_url or base_url):
-            parts = urlsplit(url)
-            if parts.scheme != "https" and not (
-                parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
-            ):
+            if not address_allowed(url):
                 raise ValueError("the platform's API is reached over HTTPS")
         if max_attempts < 1 or not backoff:
             raise ValueError("max_attempts must be at least 1 and backoff not empty")

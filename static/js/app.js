@@ -5,3 +5,14 @@ document.addEventListener("change", (event) => {
     event.target.form.submit();
   }
 });
+
+// A button that starts slow work (e.g. trying a platform's API) says so and cannot be
+// pressed twice while the page waits for the answer.
+document.addEventListener("submit", (event) => {
+  const button = event.submitter;
+  if (button && button.dataset.busy) {
+    button.textContent = button.dataset.busy;
+    button.setAttribute("aria-busy", "true");
+    setTimeout(() => { button.disabled = true; }, 0);
+  }
+});

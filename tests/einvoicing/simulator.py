@@ -199,8 +199,14 @@ class PlatformSimulator:
         deposit_status=True,
         webhook_url="",
         platform_id="0002",
+        flow_root="",
+        directory_root="",
     ):
         self.api_key = api_key
+        # The two services under roots of their own, as a PA publishes them (e.g.
+        # "/afnor-flow/v1" and "/afnor-directory/v1"); a path under the wrong one is a 404.
+        self.flow_root = flow_root
+        self.directory_root = directory_root
         self.secret = secret or secrets.token_hex(16)
         self.slow_seconds = slow_seconds
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -247,8 +253,15 @@ class PlatformSimulator:
 
     @property
     def base_url(self):
+        """The flow service's root."""
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host}:{port}{self.flow_root}"
+
+    @property
+    def directory_url(self):
+        """The directory service's root."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}{self.directory_root}"
 
     # Driving the platform
 
@@ -390,6 +403,13 @@ class PlatformSimulator:
         problem = self._authentication_problem(headers, body)
         if problem:
             return (*_error(401, problem), ())
+        directory = path.startswith(("/siren/", "/directory-line/"), len(self.directory_root))
+        root = self.directory_root if directory else self.flow_root
+        if not path.startswith(root):
+            return (*_error(404, "unknown endpoint"), ())
+        path = path[len(root) :]
+        if directory != path.startswith(("/siren/", "/directory-line/")):
+            return (*_error(404, "unknown endpoint"), ())
         try:
             if method == "GET":
                 return (*self._get(path), ())

@@ -686,3 +686,21 @@ def test_an_invoice_profile_is_one_of_xp_z12_013():
 def test_money_is_never_a_float():
     with pytest.raises(TypeError):
         StatusMessage(**{**collected("").__dict__, "amount": 1234.5})
+
+
+def test_the_directory_is_read_under_its_own_root_and_flows_under_theirs():
+    roots = {"flow_root": "/afnor-flow/v1", "directory_root": "/afnor-directory/v1"}
+    with PlatformSimulator(clock=Clock(), **roots) as platform:
+        platform.add_directory_entry(BUYER, BUYER)
+        settings = {"api_key": platform.api_key, "secret": platform.secret, "timeout": 2}
+        both = HttpConnector(
+            base_url=platform.base_url, directory_url=platform.directory_url, **settings
+        )
+        one_root = HttpConnector(base_url=platform.base_url, max_attempts=1, **settings)
+
+        assert both.directory_lookup(BUYER).address == BUYER
+        assert both.submit_invoice(invoice_flow()).status == "deposited"
+        # Without its own address, the directory is looked for under the flows' root, where
+        # nothing answers but a 404: it reads as "not in the directory", which is why the
+        # settings page has a connection test that looks up the company's own SIREN.
+        assert one_root.directory_lookup(BUYER) is None

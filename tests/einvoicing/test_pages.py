@@ -1,6 +1,7 @@
 """The e-invoicing pages: settings, board, the invoice's statuses, the client's directory
 entry, the consultant's portal; roles and tenancy."""
 
+import socket
 from datetime import date
 
 import pytest
@@ -263,3 +264,108 @@ def test_the_consultant_reads_the_refusal_in_words_on_the_portal(signed_in, tena
     text = response.content.decode()
     assert "Commande inconnue" in text
     assert ("Refused by the client" in text) or ("Refusée par le client" in text)
+
+
+def test_an_api_address_over_plain_http_is_refused_next_to_its_field(signed_in, admin_a, tenant_a):
+    response = signed_in(admin_a).post(
+        reverse("einvoicing_settings"),
+        settings_post(directory_url="http://pa.example/annuaire"),
+    )
+    assert response.status_code == 200
+    assert "https://" in str(response.context["form"].errors["directory_url"])
+    with tenant_context(tenant_a):
+        assert not PlatformAccount.objects.exists()
+
+
+def test_the_directory_address_is_kept_and_used_by_the_connector(signed_in, admin_a, tenant_a):
+    from einvoicing.services.platform import connector_of
+
+    response = signed_in(admin_a).post(
+        reverse("einvoicing_settings"),
+        settings_post(directory_url="https://pa.example/afnor-directory/v1"),
+    )
+    assert response.status_code == 302
+    with tenant_context(tenant_a):
+        connector = connector_of(PlatformAccount.objects.get())
+    assert connector.base_url == "https://pa.example/api"
+    assert connector.directory_url == "https://pa.example/afnor-directory/v1"
+
+
+@pytest.fixture
+def live_platform(tenant_a):
+    from tests.einvoicing.simulator import PlatformSimulator
+
+    with PlatformSimulator(flow_root="/flow", directory_root="/annuaire") as platform:
+        make_account(
+            tenant_a,
+            connector="http",
+            api_base_url=platform.base_url,
+            directory_url=platform.directory_url,
+            api_key=platform.api_key,
+            api_secret=platform.secret,
+        )
+        yield platform
+
+
+def check_messages(browser):
+    response = browser.post(reverse("einvoicing_settings_check"), follow=True)
+    assert response.status_code == 200
+    return [(m.level_tag, m.message) for m in response.context["messages"]]
+
+
+def test_the_connection_test_tries_both_services(signed_in, admin_a, tenant_a, live_platform):
+    live_platform.add_directory_entry(tenant_a.siren, f"{tenant_a.siren}_FACT")
+
+    shown = check_messages(signed_in(admin_a))
+
+    assert [level for level, _ in shown] == ["success", "success"]
+    assert f"{tenant_a.siren}_FACT" in shown[1][1]
+    paths = [request.path for request in live_platform.received]
+    assert paths == [
+        "/flow/flows/search",
+        f"/annuaire/siren/code-insee:{tenant_a.siren}",
+        "/annuaire/directory-line/search",
+    ]
+    assert not live_platform.flows()  # nothing sent
+
+
+def test_the_connection_test_says_the_secret_is_refused(
+    signed_in, admin_a, tenant_a, live_platform
+):
+    with tenant_context(tenant_a):
+        PlatformAccount.objects.update(api_secret="not-the-secret")
+
+    shown = check_messages(signed_in(admin_a))
+
+    assert [level for level, _ in shown] == ["error", "error"]
+    assert all("key or the secret" in message or "clé" in message for _, message in shown)
+
+
+def test_the_connection_test_says_the_company_is_not_in_the_directory(
+    signed_in, admin_a, tenant_a, live_platform
+):
+    shown = check_messages(signed_in(admin_a))
+
+    assert shown[0][0] == "success"
+    assert shown[1][0] == "error" and tenant_a.siren in shown[1][1]
+
+
+def test_the_connection_test_says_the_platform_does_not_answer(signed_in, admin_a, tenant_a):
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    make_account(tenant_a, connector="http", api_base_url=f"http://127.0.0.1:{port}")
+
+    shown = check_messages(signed_in(admin_a))
+
+    assert [level for level, _ in shown] == ["error", "error"]
+
+
+def test_a_manual_platform_has_no_connection_test(signed_in, admin_a, tenant_a):
+    make_account(tenant_a)
+    browser = signed_in(admin_a)
+    assert (
+        reverse("einvoicing_settings_check")
+        not in browser.get(reverse("einvoicing_settings")).content.decode()
+    )
+    assert [level for level, _ in check_messages(browser)] == ["error"]
