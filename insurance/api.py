@@ -1,6 +1,7 @@
-"""API v1 for credit insurance: credit limits (asked of the insurer, and the insurer's
-decisions) and claims with the insurer's answers. The same services as the credit limit and
-claim pages, with the same day (`paris_today`)."""
+"""API v1 for credit insurance: the company's policies and their terms, credit limits
+(asked of the insurer, and the insurer's decisions) and claims with the insurer's answers.
+The same services as the policy, credit limit and claim pages, with the same day
+(`paris_today`)."""
 
 from decimal import Decimal
 
@@ -16,16 +17,136 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from insurance.models import Claim, ClaimInvoice, CreditLimit, InsurancePolicy
+from insurance.models import Claim, ClaimInvoice, CreditLimit, InsurancePolicy, bound_messages
 from insurance.services import claims as claim_services
 from insurance.services import limits as limit_services
+from insurance.services import policies as policy_services
 from invoices.models import Client
 from portage.api import TenantViewSet
-from portage.api_input import FILTERS, named_choices
+from portage.api_input import FILTERS, StrictInput, named_choices
 from portage.batch import paris_today
 from portage.permissions import Perm
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+# Policies
+
+
+def _policy_choices(name, component):
+    choices = InsurancePolicy._meta.get_field(name).choices
+    return named_choices(component, choices, required=False)
+
+
+class PolicySerializer(serializers.ModelSerializer):
+    premium_model = _policy_choices("premium_model", "PremiumModelEnum")
+    declaration_period = _policy_choices("declaration_period", "DeclarationPeriodEnum")
+    declaration_basis = _policy_choices("declaration_basis", "DeclarationBasisEnum")
+    excluded_categories = serializers.ListField(
+        child=named_choices("ClientCategoryEnum", Client.Category.choices),
+        required=False,
+        help_text="Client categories the policy never covers.",
+    )
+    excluded_countries = serializers.ListField(
+        child=serializers.CharField(max_length=2),
+        required=False,
+        help_text="ISO 3166 alpha-2 codes of the countries the policy never covers.",
+    )
+
+    class Meta:
+        model = InsurancePolicy
+        fields = ["id", *policy_services.POLICY_FIELDS, "created_at"]
+        read_only_fields = ["id", "created_at"]
+        # A negative deductible, threshold, maximum, rate or number of days answers 400 on
+        # its field, in the words of the policy page.
+        extra_kwargs = {
+            field.name: {"error_messages": bound_messages(field)}
+            for field in InsurancePolicy._meta.concrete_fields
+            if bound_messages(field)
+        }
+
+
+class PolicyInput(PolicySerializer, StrictInput):
+    pass
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the company's credit insurance policies and their terms",
+        description="Newest first. One policy is in force on a given day.",
+    ),
+    retrieve=extend_schema(summary="A credit insurance policy and its terms"),
+    create=extend_schema(
+        summary="Record a credit insurance policy",
+        description="The same checks as the policy page: a period no other policy of the "
+        "company shares, a number used once, ISO country codes, a ceiling for a flat "
+        "premium; no amount, rate or number of days below zero, a percentage at most 100. "
+        "A term left out takes its default.",
+        request=PolicyInput,
+        responses={201: PolicySerializer},
+        examples=[
+            OpenApiExample(
+                "A policy of one year",
+                value={
+                    "insurer": 2,
+                    "number": "CF-2027",
+                    "starts_on": "2027-01-01",
+                    "ends_on": "2027-12-31",
+                    "covered_share": "90.000",
+                    "deductible_per_claim": "500.00",
+                    "annual_max_indemnity": "300000.00",
+                    "waiting_days": 150,
+                },
+                request_only=True,
+            )
+        ],
+    ),
+    partial_update=extend_schema(
+        summary="Change a policy's terms",
+        description="Only the terms sent change; the same checks as on creation.",
+        request=PolicyInput,
+        responses=PolicySerializer,
+    ),
+)
+class PolicyViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, TenantViewSet
+):
+    serializer_class = PolicySerializer
+    filter_backends = FILTERS
+    ordering_fields = ["id", "starts_on"]
+    read_perm = Perm.VIEW_COLLECTIONS
+    write_perm = Perm.MANAGE_COMPANY
+    queryset = InsurancePolicy.objects.none()
+
+    def get_queryset(self):
+        return InsurancePolicy.objects.select_related("insurer")
+
+    def _terms(self, policy=None):
+        """The request's terms over the policy's (or the defaults, for a new one)."""
+        data = PolicyInput(policy, data=self.request.data, partial=policy is not None)
+        data.is_valid(raise_exception=True)
+        terms = {}
+        for name in policy_services.POLICY_FIELDS:
+            if name in data.validated_data:
+                terms[name] = data.validated_data[name]
+            elif policy is not None:
+                terms[name] = getattr(policy, name)
+            else:
+                terms[name] = InsurancePolicy._meta.get_field(name).get_default()
+        return terms
+
+    def create(self, request, *args, **kwargs):
+        policy = policy_services.policy_create(
+            tenant=request.tenant, actor=request.user, data=self._terms()
+        )
+        return Response(PolicySerializer(policy).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        policy = self.get_object()
+        updated = policy_services.policy_update(
+            policy=policy, actor=request.user, data=self._terms(policy)
+        )
+        return Response(PolicySerializer(updated).data)
 
 
 # Credit limits

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from insurance.models import CreditLimit, InsurancePolicy, Insurer
+from insurance.models import HUNDRED, CreditLimit, InsurancePolicy, Insurer, bound_messages
 from insurance.services.limits import AFTER_NOTICE, DECISIONS
 from insurance.services.policies import INSURER_FIELDS, POLICY_FIELDS
 from invoices.models import Client
@@ -112,6 +112,13 @@ def _policy_formfield(field, **kwargs):
     # The company's insurers are only known inside a request (see `PolicyForm.__init__`).
     if field.name == "insurer":
         return forms.ModelChoiceField(label=_("Insurer"), queryset=Insurer.objects.none())
+    messages = bound_messages(field)
+    if messages:
+        # Every number of the terms starts at 0, a percentage stops at 100: the bounds go in
+        # the input, and the model's words next to it when one is crossed.
+        kwargs.update(min_value=0, error_messages=messages)
+        if "max_value" in messages:
+            kwargs["max_value"] = HUNDRED
     return field.formfield(**kwargs)
 
 

@@ -18,6 +18,7 @@ from invoices.models import Client, Invoice
 from portage.models import TenantOwned, User
 
 ZERO = Decimal("0")
+HUNDRED = Decimal("100")
 
 
 def money(verbose_name, **kwargs):
@@ -26,14 +27,41 @@ def money(verbose_name, **kwargs):
     return models.DecimalField(verbose_name, **kwargs)
 
 
+# The bounds of a policy's terms, with the words the page and the API show next to the field
+# (see `bound_messages`). The database backs each with a check constraint.
+AMOUNT_NOT_NEGATIVE = MinValueValidator(ZERO, message=_("This amount cannot be negative."))
+DAYS_NOT_NEGATIVE = MinValueValidator(0, message=_("A number of days cannot be negative."))
+PERCENT_MESSAGE = _("Give a percentage between 0 and 100.")
+PERCENT_MIN = MinValueValidator(ZERO, message=PERCENT_MESSAGE)
+PERCENT_MAX = MaxValueValidator(HUNDRED, message=PERCENT_MESSAGE)
+TERM_BOUNDS = (AMOUNT_NOT_NEGATIVE, DAYS_NOT_NEGATIVE, PERCENT_MIN, PERCENT_MAX)
+
+
+def bound_messages(field):
+    """{"min_value": ..., "max_value": ...}: the messages of a term's bounds, by the codes
+    Django's form fields and DRF's serializer fields give their own, so that both say what
+    the model says."""
+    return {bound.code: bound.message for bound in field.validators if bound in TERM_BOUNDS}
+
+
 def percent(verbose_name, **kwargs):
     return models.DecimalField(
         verbose_name,
         max_digits=6,
         decimal_places=3,
-        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
+        validators=[PERCENT_MIN, PERCENT_MAX],
         **kwargs,
     )
+
+
+def term_amount(verbose_name, **kwargs):
+    """An amount of a policy's terms: never negative."""
+    return money(verbose_name, validators=[AMOUNT_NOT_NEGATIVE], **kwargs)
+
+
+def term_days(verbose_name, **kwargs):
+    """A number of days of a policy's terms: never negative."""
+    return models.PositiveSmallIntegerField(verbose_name, validators=[DAYS_NOT_NEGATIVE], **kwargs)
 
 
 class Insurer(TenantOwned):
@@ -78,6 +106,30 @@ def default_excluded_categories():
     return list(DEFAULT_EXCLUDED_CATEGORIES)
 
 
+# The terms of a policy that are numbers, by kind: each is checked on the page, in the API
+# and by the database.
+AMOUNT_TERMS = (
+    "flat_premium",
+    "turnover_ceiling",
+    "deposit",
+    "minimum_premium",
+    "deductible_per_claim",
+    "annual_aggregate_deductible",
+    "claim_threshold",
+    "annual_max_indemnity",
+    "discretionary_limit",
+)
+DAYS_TERMS = (
+    "waiting_days",
+    "declaration_days",
+    "max_extension_days",
+    "declaration_margin_days",
+    "max_credit_days",
+    "notice_days",
+)
+PERCENT_TERMS = ("premium_rate", "covered_share")
+
+
 class InsurancePolicy(TenantOwned):
     """A credit insurance contract and its terms. One is in force on a given day."""
 
@@ -116,12 +168,12 @@ class InsurancePolicy(TenantOwned):
         default=Decimal("0.250"),
         help_text=_("Applied to the insurable turnover (excl. VAT) declared for each period."),
     )
-    flat_premium = money(_("flat annual premium"), default=ZERO)
-    turnover_ceiling = money(
+    flat_premium = term_amount(_("flat annual premium"), default=ZERO)
+    turnover_ceiling = term_amount(
         _("turnover ceiling"), default=ZERO, help_text=_("For a flat premium: turnover covered.")
     )
-    deposit = money(_("premium deposit"), default=ZERO)
-    minimum_premium = money(
+    deposit = term_amount(_("premium deposit"), default=ZERO)
+    minimum_premium = term_amount(
         _("minimum premium"), default=ZERO, help_text=_("The premium is never below this.")
     )
     declaration_period = models.CharField(
@@ -132,18 +184,18 @@ class InsurancePolicy(TenantOwned):
         default=Decimal("90"),
         help_text=_("Quotité garantie: the share of a covered loss the insurer pays."),
     )
-    deductible_per_claim = money(
+    deductible_per_claim = term_amount(
         _("deductible per claim"),
         default=ZERO,
         help_text=_("Franchise: deducted from each claim's indemnity."),
     )
-    annual_aggregate_deductible = money(
+    annual_aggregate_deductible = term_amount(
         _("annual aggregate deductible"),
         null=True,
         blank=True,
         help_text=_("Losses the company bears over the year before the insurer pays. Optional."),
     )
-    waiting_days = models.PositiveSmallIntegerField(
+    waiting_days = term_days(
         _("waiting period (days after the due date)"),
         default=150,
         help_text=_(
@@ -157,7 +209,7 @@ class InsurancePolicy(TenantOwned):
         choices=DeclarationBasis.choices,
         default=DeclarationBasis.DUE_DATE,
     )
-    declaration_days = models.PositiveSmallIntegerField(
+    declaration_days = term_days(
         _("days to declare an overdue"),
         default=60,
         help_text=_(
@@ -166,33 +218,31 @@ class InsurancePolicy(TenantOwned):
             "at one insurer, extension period + 30 days at another). Missing it loses the cover."
         ),
     )
-    max_extension_days = models.PositiveSmallIntegerField(
+    max_extension_days = term_days(
         _("maximum extension period (days)"),
         default=60,
         help_text=_(
             "Prorogation d'échéance: how long the due date may be extended without declaring."
         ),
     )
-    declaration_margin_days = models.PositiveSmallIntegerField(
-        _("declare this many days before the deadline"), default=5
-    )
-    max_credit_days = models.PositiveSmallIntegerField(
+    declaration_margin_days = term_days(_("declare this many days before the deadline"), default=5)
+    max_credit_days = term_days(
         _("maximum credit period (days)"),
         default=60,
         help_text=_("An invoice payable later than this after its date is not covered."),
     )
-    claim_threshold = money(
+    claim_threshold = term_amount(
         _("claim threshold"),
         default=ZERO,
         help_text=_("Seuil d'intervention: a claim at or under this amount pays nothing."),
     )
-    annual_max_indemnity = money(
+    annual_max_indemnity = term_amount(
         _("annual maximum indemnity"),
         null=True,
         blank=True,
         help_text=_("The most the insurer pays in a policy year. Optional."),
     )
-    discretionary_limit = money(
+    discretionary_limit = term_amount(
         _("discretionary limit"),
         default=ZERO,
         help_text=_(
@@ -204,7 +254,7 @@ class InsurancePolicy(TenantOwned):
         default=False,
         help_text=_("Most policies cover amounts excluding VAT."),
     )
-    notice_days = models.PositiveSmallIntegerField(
+    notice_days = term_days(
         _("notice for a reduced or withdrawn limit (days)"),
         default=0,
         help_text=_("Deliveries made before the end of the notice stay covered by the old limit."),
@@ -232,6 +282,19 @@ class InsurancePolicy(TenantOwned):
             models.UniqueConstraint(fields=["tenant", "number"], name="insurance_policy_number"),
             models.CheckConstraint(
                 condition=Q(ends_on__gt=F("starts_on")), name="insurance_policy_period"
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__gte": 0}), name=f"insurance_policy_{name}_not_negative"
+                )
+                for name in AMOUNT_TERMS + DAYS_TERMS
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__gte": 0, f"{name}__lte": 100}),
+                    name=f"insurance_policy_{name}_percent",
+                )
+                for name in PERCENT_TERMS
             ),
         ]
 

@@ -50,4 +50,4 @@ def insured_claim(tenant):
 
 def build(tenant):
     limit, claim, _invoice = insured_claim(tenant)
-    return {"credit-limit": limit.pk, "claim": claim.pk}
+    return {"insurance-policy": limit.policy_id, "credit-limit": limit.pk, "claim": claim.pk}
