@@ -100,13 +100,18 @@ def board(request):
     for report in reports:
         report.tone = REPORT_TONES[report.state]
         report.answerable = report.state in ANSWERABLE
+    account = selectors.platform_account()
+    to_upload = selectors.to_upload()
     return render(
         request,
         "einvoicing/board.html",
         {
-            "account": selectors.platform_account(),
+            "account": account,
             "to_fix": selectors.to_fix(),
-            "to_upload": selectors.to_upload(),
+            "to_upload": to_upload,
+            # Files to upload by hand are the manual connector's; after a move to the API
+            # the section stays only while some are left.
+            "show_uploads": account is None or not uses_api(account) or to_upload.exists(),
             "objections": selectors.buyer_objections(),
             "pending": selectors.reports_pending(),
             "reports": reports,

@@ -38,6 +38,9 @@ SENDER_OF = {
 }
 # Statuses that name a reason (XP Z12-012: a refusal, a dispute, a rejection, a suspension).
 NEEDS_REASON = ("207", "208", "210", "213")
+# Final statuses (XP Z12-012): an invoice the platform rejected or the buyer refused goes no
+# further; it is cancelled by a credit note and, if need be, issued again.
+FINAL = {"210": "Refusée", "213": "Rejetée"}
 
 
 def _invoice_of(event):
@@ -108,6 +111,12 @@ def status_enter(*, tenant, invoice, code, by, issued_on, reason_code="", reason
         errors["issued_on"] = _("This date is in the future.")
     if not Submission.objects.filter(invoice=invoice).exists():
         errors["code"] = _("This invoice was not deposited with the platform.")
+    final = LifecycleStatus.objects.filter(invoice=invoice, code__in=FINAL).first()
+    if final is not None and "code" not in errors:
+        errors["code"] = _(
+            "The invoice is %(status)s (%(code)s), a final status: no other status follows. "
+            "Cancel it with a credit note."
+        ) % {"status": FINAL[final.code], "code": final.code}
     if errors:
         raise ValidationError(errors)
     moment = timezone.make_aware(timezone.datetime.combine(issued_on, timezone.localtime().time()))

@@ -13,6 +13,7 @@ import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from playwright.sync_api import sync_playwright
 
+from einvoicing import demo as einvoicing_demo
 from insurance import demo as insurance_demo
 from invoices import demo as billing_demo
 from portage import demo
@@ -106,17 +107,22 @@ def totp_code(secret):
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
-@pytest.fixture
-def world(live_server):
+def seeded_world(*, einvoicing=False):
     """One demo company as `seed_demo` builds it (users of each role, consultants, clients,
     invoices at every stage, a credit insurance policy with limits, a bank statement
     waiting), with the daily batches run on four days of the last 45 instead of the
-    205-day replay: the overdue invoices stand at several steps of the ladder."""
+    205-day replay: the overdue invoices stand at several steps of the ladder. With
+    `einvoicing`, the company issues through its plateforme agréée, as in `seed_demo`:
+    invoices deposited and approved, one refused, one disputed, their 212s sent."""
     today = paris_today()
     demo.seed(password=PASSWORD)
     tenant = Tenant.objects.get(slug="horizon")
+    if einvoicing:
+        einvoicing_demo.account_ensure(tenant=tenant)
     billing_demo.seed(tenant=tenant, today=today, password=PASSWORD)
     insurance_demo.seed(tenant=tenant, today=today)
+    if einvoicing:
+        einvoicing_demo.seed(tenant=tenant, today=today)
     for back in (45, 30, 15, 0):
         for job in ("dunning", "insurance"):
             run_job_for_tenant(job, tenant=tenant, today=today - timedelta(days=back))
@@ -125,3 +131,13 @@ def world(live_server):
         for role in ("admin", "recouvrement")
     }
     return {"tenant": tenant, "today": today, "totp": secrets}
+
+
+@pytest.fixture
+def world(live_server):
+    return seeded_world()
+
+
+@pytest.fixture
+def einvoicing_world(live_server):
+    return seeded_world(einvoicing=True)

@@ -176,6 +176,22 @@ def test_a_collector_enters_a_refusal_on_the_invoice_page_and_it_shows(signed_in
     assert "Refusée" in page and "Commande inconnue" in page
 
 
+def test_no_status_is_entered_after_a_refusal_which_is_final(signed_in, member, tenant_a):
+    make_account(tenant_a)
+    invoice = deposited_invoice(tenant_a)
+    browser = signed_in(member(tenant_a, Role.COLLECTOR))
+    url = reverse("einvoicing_status_enter", args=[invoice.pk])
+    refusal = {"code": "210", "issued_on": "2026-10-05", "reason_text": "Commande inconnue"}
+    assert browser.post(url, {**refusal, "reason_code": "REF"}).status_code == 302
+
+    response = browser.post(url, {"code": "205", "issued_on": "2026-10-06", "reason_text": ""})
+
+    assert response.status_code == 200
+    assert "(210)" in str(response.context["form"].errors["code"])
+    with tenant_context(tenant_a):
+        assert list(LifecycleStatus.objects.values_list("code", flat=True)) == ["210"]
+
+
 def test_a_refusal_without_its_reason_is_refused(signed_in, member, tenant_a):
     make_account(tenant_a)
     invoice = deposited_invoice(tenant_a)
