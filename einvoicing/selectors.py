@@ -84,6 +84,21 @@ def status_history(invoice):
     )
 
 
+def deposit_state_from_statuses(invoice):
+    """What the platform's statuses say of the invoice's deposit: rejected once a 213
+    Rejetée came, deposited once a 200 Déposée did, else None (nothing said yet)."""
+    codes = set(
+        LifecycleStatus.objects.filter(invoice=invoice, code__in=("200", "213")).values_list(
+            "code", flat=True
+        )
+    )
+    if "213" in codes:
+        return Submission.State.REJECTED
+    if "200" in codes:
+        return Submission.State.DEPOSITED
+    return None
+
+
 def client_statuses(client, *, limit=300):
     return list(
         LifecycleStatus.objects.filter(invoice__client=client)

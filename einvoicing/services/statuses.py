@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from einvoicing.connectors.base import STATUSES, StatusEvent
 from einvoicing.models import LifecycleStatus, PlatformAccount, Submission
-from einvoicing.selectors import platform_account
+from einvoicing.selectors import deposit_state_from_statuses, platform_account
 from einvoicing.services.platform import connector_of, uses_api
 from einvoicing.signals import status_received
 from invoices.models import Invoice
@@ -79,22 +79,24 @@ def status_record(*, tenant, event: StatusEvent, entered_by=None):
             )
     except IntegrityError:
         return None  # the same status, read again: already in the history
-    _move_submission(invoice, status)
+    _move_submission(invoice)
     status_received.send(sender=LifecycleStatus, invoice=invoice, status=status)
     return status
 
 
-def _move_submission(invoice, status):
+def _move_submission(invoice):
     submission = Submission.objects.select_for_update().filter(invoice=invoice).first()
     if submission is None:
         return
-    history = LifecycleStatus.objects.filter(invoice=invoice)
-    latest = history.order_by("-issued_at", "-id").first()
+    latest = LifecycleStatus.objects.filter(invoice=invoice).order_by("-issued_at", "-id").first()
     submission.last_status = latest.code
-    if history.filter(code="213").exists():
-        submission.state = Submission.State.REJECTED
-    elif status.code == "200" or history.filter(code="200").exists():
-        submission.state = Submission.State.DEPOSITED
+    state = deposit_state_from_statuses(invoice)
+    # A deposit still "to send" that the platform has: its answer was lost, or the worker
+    # died before committing it. It stays to send, so that it is sent again (the platform
+    # answers with the same flow) and recorded whole, flow id included; the state the
+    # statuses give is taken then.
+    if state is not None and submission.state != Submission.State.TO_SEND:
+        submission.state = state
     submission.save(update_fields=["state", "last_status", "updated_at"])
 
 

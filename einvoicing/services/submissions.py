@@ -24,7 +24,12 @@ from django.utils.translation import gettext as _
 
 from einvoicing.connectors.base import InvoiceFlow, Refused, TemporaryFailure
 from einvoicing.models import Submission
-from einvoicing.selectors import goes_through_platform, in_scope, platform_account
+from einvoicing.selectors import (
+    deposit_state_from_statuses,
+    goes_through_platform,
+    in_scope,
+    platform_account,
+)
 from einvoicing.services.directory import directory_check
 from einvoicing.services.platform import connector_of, uses_api
 from invoices.facturx import FacturxError, facturx_xml
@@ -152,7 +157,8 @@ def submission_send(submission_pk, *, connector=None, final=False, today=None):
     if receipt.status == "to_upload":
         submission.state = Submission.State.TO_UPLOAD
     else:
-        submission.state = Submission.State.SENT
+        # Its 200 (or 213) may have come before, while an earlier answer was lost.
+        submission.state = deposit_state_from_statuses(invoice) or Submission.State.SENT
         submission.sent_at = receipt.received_at or timezone.now()
     submission.flow_id = receipt.flow_id
     submission.last_error = ""

@@ -121,6 +121,30 @@ def test_nothing_is_lost_when_our_commit_never_happens_after_the_platform_answer
     assert submission.flow_id == platform.flow_of(submission.reference).flow_id
 
 
+def test_a_status_that_came_while_our_commit_never_happened_waits_for_the_deposit_sent_again(
+    tenant_a, account, in_tenant, platform
+):
+    invoice = issued(tenant_a, platform)
+    with in_tenant(tenant_a):
+        submission = Submission.objects.get(invoice=invoice)
+        submission_prepare(submission.pk)
+        with pytest.raises(RuntimeError), transaction.atomic():
+            submission_send(submission.pk, connector=connector(platform))
+            raise RuntimeError("worker killed")
+        # The platform's 200 Déposée comes by webhook before the deposit is sent again.
+        [call] = platform.webhook_calls
+        assert webhook_receive(tenant=tenant_a, headers=call.headers, body=call.body) == 1
+        submission.refresh_from_db()
+        assert (submission.state, submission.last_status) == (Submission.State.TO_SEND, "200")
+        submission_send(submission.pk, connector=connector(platform))
+        submission.refresh_from_db()
+        codes = list(LifecycleStatus.objects.filter(invoice=invoice).values_list("code", flat=True))
+    assert len(platform.flows("CustomerInvoice")) == 1
+    assert submission.state == Submission.State.DEPOSITED
+    assert submission.flow_id == platform.flow_of(submission.reference).flow_id
+    assert codes == ["200"]
+
+
 def test_a_refusal_is_kept_with_its_reason_and_not_retried(tenant_a, account, in_tenant, platform):
     invoice = issued(tenant_a, platform)
     with in_tenant(tenant_a):
