@@ -193,7 +193,9 @@ class InsurancePolicy(TenantOwned):
         _("annual aggregate deductible"),
         null=True,
         blank=True,
-        help_text=_("Losses the company bears over the year before the insurer pays. Optional."),
+        help_text=_(
+            "Losses the company bears over each insurance year before the insurer pays. Optional."
+        ),
     )
     waiting_days = term_days(
         _("waiting period (days after the due date)"),
@@ -240,7 +242,10 @@ class InsurancePolicy(TenantOwned):
         _("annual maximum indemnity"),
         null=True,
         blank=True,
-        help_text=_("The most the insurer pays in a policy year. Optional."),
+        help_text=_(
+            "The most the insurer pays in an insurance year (a year from the start date or "
+            "one of its anniversaries). Optional."
+        ),
     )
     discretionary_limit = term_amount(
         _("discretionary limit"),

@@ -24,7 +24,7 @@ the cent; a float is refused. Every figure below is a term of the policy, never 
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
@@ -60,10 +60,10 @@ class Terms:
     - `covered_share`: quotité garantie, in percent (Decimal("90") for 90 %).
     - `deductible_per_claim`: franchise, taken off each claim.
     - `annual_aggregate_deductible`: franchise annuelle globale, the losses the insured bears
-      over the policy year before the insurer pays; None when the policy has none.
+      over an insurance year before the insurer pays; None when the policy has none.
     - `claim_threshold`: seuil de sinistre; a claim whose base is at or under it pays nothing.
-    - `annual_max_indemnity`: plafond d'indemnisation, the most the insurer pays in a policy
-      year; None when unlimited.
+    - `annual_max_indemnity`: plafond d'indemnisation, the most the insurer pays in an
+      insurance year; None when unlimited.
     - `covers_vat`: whether the cover includes VAT (TTC); if not, only the amount excl. VAT
       (HT) counts (see `covered_basis`).
     - `discretionary_limit`: limite discrétionnaire, the exposure up to which a client
@@ -202,6 +202,45 @@ def decide_cover(
     return cover(available, Reason.PARTIAL)
 
 
+# Insurance years.
+
+
+def _anniversary(start: date, years: int) -> date:
+    """`start` moved on by whole years; a 29 February falls on the 28th in other years."""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:
+        return start.replace(year=start.year + years, day=28)
+
+
+def insurance_years(*, starts_on: date, ends_on: date) -> list[tuple[date, date]]:
+    """The insurance years (années d'assurance) of a policy: the periods between the
+    anniversaries of its start date, first and last days included, the last one cut at the
+    policy's end. The annual maximum indemnity and the annual aggregate deductible apply to
+    each on its own: a policy from 1 April 2026 to 31 March 2028 has two years, 1 April 2026
+    to 31 March 2027 and 1 April 2027 to 31 March 2028, each with both counters at zero."""
+    if ends_on < starts_on:
+        raise ValueError("a policy cannot end before it starts")
+    years = []
+    count = 0
+    while (start := _anniversary(starts_on, count)) <= ends_on:
+        end = min(_anniversary(starts_on, count + 1) - timedelta(days=1), ends_on)
+        years.append((start, end))
+        count += 1
+    return years
+
+
+def insurance_year(*, starts_on: date, ends_on: date, day: date) -> tuple[date, date]:
+    """The insurance year of the policy that `day` falls in (see `insurance_years`). A day
+    after the policy's end falls in its last year: a claim opened after the end, on an
+    invoice the policy covered, counts against the limits of the policy's last year. A day
+    before its start has no insurance year."""
+    if day < starts_on:
+        raise ValueError(f"{day} is before the policy starts ({starts_on})")
+    years = insurance_years(starts_on=starts_on, ends_on=ends_on)
+    return next((year for year in years if day <= year[1]), years[-1])
+
+
 # Indemnity of a claim.
 
 
@@ -233,8 +272,9 @@ def compute_indemnity(
 
     `lines` is a list of (label, unpaid covered amount), one per invoice of the claim, already
     on the basis the policy covers. `limit` is the credit limit in force (None: no cap).
-    `year_to_date_deductible` is the aggregate deductible already borne in the policy year
-    and `year_to_date_indemnity` the indemnities already paid in it.
+    `year_to_date_deductible` is the aggregate deductible already borne in the claim's
+    insurance year (see `insurance_year`) and `year_to_date_indemnity` the indemnities
+    already paid or expected in it.
 
     1. base = min(unpaid covered amount, credit limit);
     2. a base at or under the claim threshold pays nothing;

@@ -1,10 +1,14 @@
-"""Reads of credit insurance: the policy in force, a client's limit in force, its exposure."""
+"""Reads of credit insurance: the policy in force, a client's limit in force, its exposure,
+and what each insurance year of a policy used of its annual limits."""
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import Coalesce
 
+from insurance import rules
 from insurance.models import Claim, Cover, CreditLimit, InsurancePolicy
 from invoices.selectors import BALANCE, open_invoices
 from portage.money import ZERO
@@ -70,13 +74,104 @@ def cover_of(invoice):
     return Cover.objects.filter(invoice=invoice).select_related("policy__insurer").first()
 
 
-def policy_year_totals(policy):
-    """What the policy's claims have already used of the annual aggregate deductible and of
-    the annual maximum indemnity."""
-    claims = Claim.objects.filter(policy=policy).exclude(state=Claim.State.REJECTED)
-    totals = claims.aggregate(
+# The claims that use the year's annual maximum and aggregate deductible: those the insurer
+# paid, and those it may still pay. A rejected claim, or one closed without an indemnity (the
+# client paid, the claim was withdrawn), uses neither.
+OPEN_CLAIM_STATES = (Claim.State.TO_FILE, Claim.State.FILED, Claim.State.ACKNOWLEDGED)
+COUNTED_CLAIMS = Q(indemnity_amount__isnull=False) | Q(state__in=OPEN_CLAIM_STATES)
+
+
+@dataclass(frozen=True)
+class InsuranceYear:
+    """What the claims of one insurance year used of the policy's annual limits.
+
+    `indemnity_paid` is what the insurer paid on the year's claims, `indemnity_expected`
+    what it is expected to pay on those still open; both count against the annual maximum.
+    `deductible_borne` is the part of the annual aggregate deductible the year's claims
+    consumed. `annual_max` and `aggregate` are the policy's terms (None: the policy has
+    none)."""
+
+    starts_on: date
+    ends_on: date
+    claims: int
+    indemnity_paid: Decimal
+    indemnity_expected: Decimal
+    deductible_borne: Decimal
+    annual_max: Decimal | None
+    aggregate: Decimal | None
+
+    @property
+    def indemnity_used(self):
+        return self.indemnity_paid + self.indemnity_expected
+
+    @property
+    def max_left(self):
+        return None if self.annual_max is None else max(ZERO, self.annual_max - self.indemnity_used)
+
+    @property
+    def aggregate_left(self):
+        if self.aggregate is None:
+            return None
+        return max(ZERO, self.aggregate - self.deductible_borne)
+
+    def holds(self, day):
+        return self.starts_on <= day <= self.ends_on
+
+
+def claim_insurance_year(policy, day):
+    """The insurance year a claim opened on `day` belongs to, as (first day, last day).
+
+    A claim is placed by the day it is opened: the day the batch finds the waiting period
+    (délai de carence) run with the invoice still unpaid. For a protracted default that is the
+    date of loss (Atradius: "date of loss = expiry of the waiting period for protracted
+    default"), the day the loss becomes one under the policy; it is known when the indemnity
+    is computed, so the figures the claim was computed against never move afterwards, and
+    the day the insurer happens to pay does not push a loss into the next year. A claim
+    opened after the policy's end counts in its last year (`rules.insurance_year`)."""
+    return rules.insurance_year(starts_on=policy.starts_on, ends_on=policy.ends_on, day=day)
+
+
+def _year_claims(policy, starts_on, ends_on):
+    claims = Claim.objects.filter(policy=policy, opened_on__gte=starts_on).filter(COUNTED_CLAIMS)
+    if ends_on < policy.ends_on:
+        claims = claims.filter(opened_on__lte=ends_on)
+    return claims
+
+
+def insurance_year_use(policy, day):
+    """What the claims of the insurance year holding `day` (`claim_insurance_year`) used of
+    the annual maximum indemnity and of the annual aggregate deductible."""
+    starts_on, ends_on = claim_insurance_year(policy, day)
+    totals = _year_claims(policy, starts_on, ends_on).aggregate(
+        claims=Count("pk"),
         deductible=Coalesce(Sum("aggregate_used"), ZERO),
-        indemnity=Coalesce(Sum("indemnity_amount", filter=Q(indemnity_amount__isnull=False)), ZERO),
+        paid=Coalesce(Sum("indemnity_amount", filter=Q(indemnity_amount__isnull=False)), ZERO),
         expected=Coalesce(Sum("expected_indemnity", filter=Q(indemnity_amount__isnull=True)), ZERO),
     )
-    return totals["deductible"], totals["indemnity"] + totals["expected"]
+    return InsuranceYear(
+        starts_on=starts_on,
+        ends_on=ends_on,
+        claims=totals["claims"],
+        indemnity_paid=totals["paid"],
+        indemnity_expected=totals["expected"],
+        deductible_borne=totals["deductible"],
+        annual_max=policy.annual_max_indemnity,
+        aggregate=policy.annual_aggregate_deductible,
+    )
+
+
+def policy_year_totals(policy, day):
+    """(deductible borne, indemnities paid or expected) in the insurance year of a claim
+    opened on `day`: what `rules.compute_indemnity` takes as the year to date."""
+    year = insurance_year_use(policy, day)
+    return year.deductible_borne, year.indemnity_used
+
+
+def insurance_years_use(policy):
+    """`insurance_year_use` for each insurance year of the policy, the first first."""
+    return [
+        insurance_year_use(policy, starts_on)
+        for starts_on, _ends_on in rules.insurance_years(
+            starts_on=policy.starts_on, ends_on=policy.ends_on
+        )
+    ]

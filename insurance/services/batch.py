@@ -273,7 +273,7 @@ def claim_open(tenant, today, covers):
     limit = limit_in_force(client, today, policy)
     if limit is None:
         limit = policy.discretionary_limit
-    ytd_deductible, ytd_indemnity = policy_year_totals(policy)
+    ytd_deductible, ytd_indemnity = policy_year_totals(policy, today)
     indemnity = rules.compute_indemnity(
         terms=terms_of(policy),
         lines=lines,

@@ -17,7 +17,7 @@ from insurance.forms_admin import (
     PolicyForm,
 )
 from insurance.models import CreditLimit, InsurancePolicy, Insurer
-from insurance.selectors import policy_in_force
+from insurance.selectors import insurance_years_use, policy_in_force
 from insurance.services import limits as limit_services
 from insurance.services import policies as policy_services
 from invoices.models import Client
@@ -151,6 +151,7 @@ def policy_detail(request, pk):
         (title, [_term(policy, name) for name in names if name != "insurer"])
         for title, names in POLICY_GROUPS
     ]
+    years = insurance_years_use(policy)
     return render(
         request,
         "insurance/policy_detail.html",
@@ -159,6 +160,8 @@ def policy_detail(request, pk):
             "groups": groups,
             "in_force": policy.starts_on <= today <= policy.ends_on,
             "today": today,
+            "years": years,
+            "current_year": next((year for year in years if year.holds(today)), None),
             "limit_count": policy.limits.exclude(status=CreditLimit.Status.REQUESTED).count(),
             "can_manage": has_perm(request.membership, Perm.MANAGE_COMPANY),
         },
