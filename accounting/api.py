@@ -113,10 +113,12 @@ class EntryViewSet(TenantViewSet):
 
     @extend_schema(
         summary="Journal entries of a period",
-        description="Sales (invoices, credit notes), bank (payments received, reversals) and "
-        "credit insurance (indemnities) entries dated in the period, both days included, in "
-        "date order and numbered in each journal; each entry is balanced. Paginated by an "
-        "opaque `cursor` (follow `next`).",
+        description="First the opening balances (à-nouveaux, journal `AN` by default) of the "
+        "clients' and the insurer's accounts on the first day, one entry per piece still "
+        "open, against 890; then the sales (invoices, credit notes), bank (payments received, "
+        "reversals) and credit insurance (indemnities) entries dated in the period, both days "
+        "included, in date order and numbered in each journal; each entry is balanced. "
+        "Paginated by an opaque `cursor` (follow `next`).",
         parameters=[
             *PERIOD_PARAMETERS,
             OpenApiParameter("cursor", OpenApiTypes.STR, description="From `next` or `previous`."),
@@ -165,7 +167,7 @@ class EntryViewSet(TenantViewSet):
                                     "lettering_date": None,
                                 },
                                 {
-                                    "account": "445710",
+                                    "account": "445711",
                                     "account_label": "TVA collectée 20 %",
                                     "aux_account": "",
                                     "aux_label": "",
@@ -228,7 +230,8 @@ class FecViewSet(TenantViewSet):
         summary="The FEC file of a period",
         description="The fichier des écritures comptables (LPF art. A47 A-1): a header line "
         "and one line per entry line, 18 tab-separated fields, CR LF, ISO 8859-15, dates "
-        "AAAAMMJJ, amounts with a decimal comma; sent as an attachment named "
+        "AAAAMMJJ, amounts with a decimal comma; the opening balances (à-nouveaux) first, as "
+        "in the journal entries; sent as an attachment named "
         "`<SIREN>FEC<date_to as AAAAMMJJ>.txt`. Refused (400) if an entry is not balanced.",
         parameters=PERIOD_PARAMETERS,
         responses={(200, "text/plain"): OpenApiTypes.STR},
@@ -266,12 +269,18 @@ class ChartViewSet(TenantViewSet):
     @extend_schema(
         summary="Change the chart of accounts",
         description="The fields sent are changed, the others keep their value. Account "
-        "numbers are digits (3 to 20), in their class of the French chart of accounts; each "
+        "numbers are digits (3 to 20), in their class of the French chart of accounts, and a "
+        "number serves one purpose (the VAT rates may share one, then labelled alike); each "
         "journal has its own code.",
         examples=[
             OpenApiExample(
-                "One VAT account per rate",
-                value={"vat_account_20": "445712", "vat_account_10": "445711"},
+                "One VAT account for every rate",
+                value={
+                    "vat_account_20": "445710",
+                    "vat_account_10": "445710",
+                    "vat_account_5_5": "445710",
+                    "vat_account_2_1": "445710",
+                },
                 request_only=True,
             )
         ],

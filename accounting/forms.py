@@ -16,6 +16,7 @@ CHART_GROUPS = [
             ("sales_account", "sales_account_label"),
             ("bank_account", "bank_account_label"),
             ("insurer_account", "insurer_account_label"),
+            ("opening_account", "opening_account_label"),
         ],
     ),
     (
@@ -34,6 +35,7 @@ CHART_GROUPS = [
             ("sales_journal", "sales_journal_label"),
             ("bank_journal", "bank_journal_label"),
             ("insurance_journal", "insurance_journal_label"),
+            ("opening_journal", "opening_journal_label"),
         ],
     ),
 ]

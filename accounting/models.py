@@ -3,6 +3,7 @@ and journal each kind of entry goes to. One per company, saved the first time it
 changes it; until then the defaults below apply."""
 
 import re
+from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -43,7 +44,8 @@ def _journal(label, default):
 
 
 # The class of the French chart of accounts (PCG) each account must belong to: a client
-# account in class 4 (third parties), sales in class 7, the bank in class 5.
+# account in class 4 (third parties), sales in class 7, the bank in class 5, the opening
+# balance sheet (bilan d'ouverture, 890) in class 8.
 ACCOUNT_CLASSES = {
     "client_account": "4",
     "sales_account": "7",
@@ -53,7 +55,16 @@ ACCOUNT_CLASSES = {
     "vat_account_2_1": "4",
     "bank_account": "5",
     "insurer_account": "4",
+    "opening_account": "8",
 }
+# The VAT collected of each rate (in %), by field.
+VAT_ACCOUNTS = {
+    "20.00": "vat_account_20",
+    "10.00": "vat_account_10",
+    "5.50": "vat_account_5_5",
+    "2.10": "vat_account_2_1",
+}
+JOURNALS = ["sales_journal", "bank_journal", "insurance_journal", "opening_journal"]
 
 
 class ChartOfAccounts(TenantOwned):
@@ -64,21 +75,27 @@ class ChartOfAccounts(TenantOwned):
     client_account_label = _label(_("label"), "Clients")
     sales_account = _account(_("sales of services"), "706000")
     sales_account_label = _label(_("label"), "Prestations de services")
-    vat_account_20 = _account(_("VAT collected at 20 %"), "445710")
-    vat_account_10 = _account(_("VAT collected at 10 %"), "445710")
-    vat_account_5_5 = _account(_("VAT collected at 5.5 %"), "445710")
-    vat_account_2_1 = _account(_("VAT collected at 2.1 %"), "445710")
+    # One account per rate by default (sub-accounts of 44571): each account number keeps
+    # one label in the FEC. Rates sharing an account share the label alone.
+    vat_account_20 = _account(_("VAT collected at 20 %"), "445711")
+    vat_account_10 = _account(_("VAT collected at 10 %"), "445712")
+    vat_account_5_5 = _account(_("VAT collected at 5.5 %"), "445713")
+    vat_account_2_1 = _account(_("VAT collected at 2.1 %"), "445714")
     vat_account_label = _label(_("label"), "TVA collectée")
     bank_account = _account(_("bank"), "512000")
     bank_account_label = _label(_("label"), "Banque")
     insurer_account = _account(_("credit insurer (indemnities received)"), "467000")
     insurer_account_label = _label(_("label"), "Assureur-crédit, indemnités reçues")
+    opening_account = _account(_("opening balance sheet (counterpart of the à-nouveaux)"), "890000")
+    opening_account_label = _label(_("label"), "Bilan d'ouverture")
     sales_journal = _journal(_("sales journal"), "VT")
     sales_journal_label = _label(_("label"), "Ventes")
     bank_journal = _journal(_("bank journal"), "BQ")
     bank_journal_label = _label(_("label"), "Banque")
     insurance_journal = _journal(_("credit insurance journal"), "AS")
     insurance_journal_label = _label(_("label"), "Assurance-crédit")
+    opening_journal = _journal(_("opening balances journal (à-nouveaux)"), "AN")
+    opening_journal_label = _label(_("label"), "À-nouveaux")
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -97,8 +114,31 @@ class ChartOfAccounts(TenantOwned):
             value = getattr(self, field)
             if ACCOUNT_PATTERN.match(value or "") and not value.startswith(first):
                 errors[field] = _("This account belongs to class %(first)s.") % {"first": first}
+        # One account number, one label in the FEC: no number serves two purposes, but
+        # the VAT rates may share one ("TVA collectée").
+        by_number = defaultdict(list)
+        for field in ACCOUNT_CLASSES:
+            by_number[getattr(self, field)].append(field)
+        for fields in by_number.values():
+            purposes = {"vat" if field in VAT_ACCOUNTS.values() else field for field in fields}
+            if len(purposes) < 2:
+                continue
+            for field in fields:
+                others = ", ".join(
+                    str(self._meta.get_field(other).verbose_name)
+                    for other in fields
+                    if other != field
+                )
+                errors.setdefault(
+                    field,
+                    _(
+                        "This number is also the account of %(others)s: in the FEC each "
+                        "account number has one label."
+                    )
+                    % {"others": others},
+                )
         seen = set()
-        for field in ("sales_journal", "bank_journal", "insurance_journal"):
+        for field in JOURNALS:
             code = getattr(self, field)
             if code in seen:
                 errors[field] = _("Each journal has its own code.")
@@ -108,10 +148,14 @@ class ChartOfAccounts(TenantOwned):
 
     def vat_account(self, rate):
         """The VAT account of a rate (in %); rates without their own account use 20 %'s."""
-        accounts = {
-            "20.00": self.vat_account_20,
-            "10.00": self.vat_account_10,
-            "5.50": self.vat_account_5_5,
-            "2.10": self.vat_account_2_1,
-        }
-        return accounts.get(f"{rate:.2f}", self.vat_account_20)
+        return getattr(self, VAT_ACCOUNTS.get(f"{rate:.2f}", "vat_account_20"))
+
+    def vat_account_label_of(self, rate):
+        """The label (CompteLib) of the rate's VAT account: "TVA collectée 20 %" when the
+        account is the rate's alone, the shared label when several rates use it, so that
+        an account number never has two labels in the FEC."""
+        account = self.vat_account(rate)
+        sharing = [field for field in VAT_ACCOUNTS.values() if getattr(self, field) == account]
+        if len(sharing) > 1:
+            return self.vat_account_label
+        return f"{self.vat_account_label} {rate.normalize():f} %".replace(".", ",")

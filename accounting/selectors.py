@@ -12,13 +12,16 @@ credit insurance recorded: nothing is stored twice, the entries are derived when
   whole on 411: the client still owes it, and a later payment is shared with the insurer
   (subrogation, Code des assurances L121-12). The loss (654) and the indemnity as income
   are booked by the accountant when the debt is written off.
+- Opening balances journal (à-nouveaux), first in every export: what is still open on the
+  clients' and the insurer's accounts the day before the period, piece by piece, against
+  the opening balance sheet (890); see `_opening_entries`.
 
 Entries are numbered in each journal in date order, from 1 in each export (EcritureNum).
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -42,6 +45,7 @@ LABELS = {
     "payment": "Règlement",
     "reversal": "Annulation règlement",
     "indemnity": "Indemnité assurance-crédit",
+    "opening": "À-nouveau",
 }
 
 
@@ -180,9 +184,7 @@ def _sales_entries(chart, date_from, date_to):
             lines.append(
                 Line(
                     account=chart.vat_account(rate),
-                    account_label=f"{chart.vat_account_label} {rate.normalize():f} %".replace(
-                        ".", ","
-                    ),
+                    account_label=chart.vat_account_label_of(rate),
                     label=label,
                     **_side(amount, debit=is_note),
                 )
@@ -317,12 +319,150 @@ def _insurance_entries(chart, date_from, date_to):
     return entries
 
 
+def _opening_entry(chart, *, date_from, source, piece_ref, piece_date, label, line, order):
+    """An à-nouveau: one open piece's line brought forward on the period's first day,
+    against the opening balance sheet."""
+    label = f"{LABELS['opening']} {label}"
+    line = replace(line, label=label)
+    counterpart = Line(
+        account=chart.opening_account,
+        account_label=chart.opening_account_label,
+        debit=line.credit,
+        credit=line.debit,
+        label=label,
+    )
+    return Entry(
+        journal=chart.opening_journal,
+        journal_label=chart.opening_journal_label,
+        date=date_from,
+        piece_ref=piece_ref,
+        piece_date=piece_date,
+        label=label,
+        lines=[line, counterpart],
+        order=order,
+        source=source,
+    )
+
+
+def _opening_entries(chart, date_from):
+    """The opening balances (à-nouveaux) of the clients' and the insurer's accounts on
+    `date_from`: a FEC starts with them (LPF art. A47 A-1; BOI-CF-IOR-60-40-20), so that
+    each account's balance carries over from one fiscal year to the next.
+
+    They are brought forward piece by piece ("à-nouveaux détaillés"), each piece at the
+    amount it was booked at, so that the lettering goes on across years: every invoice,
+    credit note, payment and reversal dated before `date_from` whose lettering group was
+    not settled by the day before (see `lettering`) is one entry, its line on 411 with the
+    client as auxiliary account; every indemnity received before is one entry on 467. The
+    counterpart of each is the opening balance sheet (890, bilan d'ouverture), so each
+    entry balances. The lines on 411 of one client add up to the client's balance on the
+    evening before `date_from`; a piece settled later in the period gets its group's code
+    like the period's own lines."""
+    settled = lettering(date_to=date_from - timedelta(days=1))
+    entries = []
+
+    def carry(source, client, piece_ref, piece_date, label, amount, *, debit, order):
+        if source in settled:
+            return
+        line = Line(
+            account=chart.client_account,
+            account_label=chart.client_account_label,
+            aux_account=client_aux(client),
+            aux_label=client.legal_name,
+            label="",
+            **_side(amount, debit=debit),
+        )
+        entries.append(
+            _opening_entry(
+                chart,
+                date_from=date_from,
+                source=source,
+                piece_ref=piece_ref,
+                piece_date=piece_date,
+                label=label,
+                line=line,
+                order=order,
+            )
+        )
+
+    invoices = (
+        Invoice.objects.exclude(status=Invoice.Status.DRAFT)
+        .filter(issue_date__lt=date_from)
+        .select_related("client")
+    )
+    for invoice in invoices:
+        carry(
+            ("invoice", invoice.pk),
+            invoice.client,
+            invoice.number,
+            invoice.issue_date,
+            f"{LABELS[invoice.kind]} {invoice.number} {invoice.client.legal_name}",
+            invoice.total_ttc,
+            debit=invoice.kind == Invoice.Kind.INVOICE,
+            order=(invoice.issue_date, 0, invoice.number),
+        )
+    for payment in Payment.objects.filter(received_on__lt=date_from).select_related("client"):
+        name = payment.client.legal_name
+        carry(
+            ("payment", payment.pk),
+            payment.client,
+            _payment_ref(payment),
+            payment.received_on,
+            f"{LABELS['payment']} {name} {payment.reference}".strip(),
+            payment.amount,
+            debit=False,
+            order=(payment.received_on, 1, payment.pk),
+        )
+        reversed_on = payment.reversed_at and timezone.localdate(payment.reversed_at)
+        if reversed_on and reversed_on < date_from:
+            carry(
+                ("reversal", payment.pk),
+                payment.client,
+                _payment_ref(payment),
+                payment.received_on,
+                f"{LABELS['reversal']} {name} {payment.reversal_reason}",
+                payment.amount,
+                debit=True,
+                order=(reversed_on, 2, payment.pk),
+            )
+    claims = Claim.objects.filter(
+        indemnity_amount__gt=0, indemnified_on__lt=date_from
+    ).select_related("client", "policy__insurer")
+    for claim in claims:
+        insurer = claim.policy.insurer
+        reference = claim.insurer_reference or f"SIN-{claim.pk:06d}"
+        line = Line(
+            account=chart.insurer_account,
+            account_label=chart.insurer_account_label,
+            aux_account=insurer_aux(insurer),
+            aux_label=insurer.name,
+            debit=ZERO,
+            credit=claim.indemnity_amount,
+            label="",
+        )
+        entries.append(
+            _opening_entry(
+                chart,
+                date_from=date_from,
+                source=("claim", claim.pk),
+                piece_ref=reference,
+                piece_date=claim.indemnified_on,
+                label=f"{LABELS['indemnity']} {reference} {claim.client.legal_name}",
+                line=line,
+                order=(claim.indemnified_on, 3, claim.pk),
+            )
+        )
+    return entries
+
+
 def journal_entries(*, tenant, date_from, date_to):
     """The company's entries dated from `date_from` to `date_to` (both included), in date
-    order, each numbered in its journal. Runs inside the company's tenant context."""
+    order, each numbered in its journal, the opening balances (à-nouveaux) of the first
+    day first. Runs inside the company's tenant context."""
     check_period(date_from, date_to)
     chart = chart_of_accounts(tenant=tenant)
     journals = [
+        _opening_entries(chart, date_from),
         _sales_entries(chart, date_from, date_to),
         _bank_entries(chart, date_from, date_to),
         _insurance_entries(chart, date_from, date_to),
@@ -343,7 +483,10 @@ def journal_entries(*, tenant, date_from, date_to):
                 else line
                 for line in entry.lines
             ]
-    entries.sort(key=lambda entry: (entry.date, entry.journal, entry.number))
+    opening = chart.opening_journal
+    entries.sort(
+        key=lambda entry: (entry.date, entry.journal != opening, entry.journal, entry.number)
+    )
     return entries
 
 

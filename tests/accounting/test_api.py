@@ -30,7 +30,7 @@ def test_the_entries_of_a_period_come_page_by_page(tenant_a):
     assert [(line["account"], line["debit"], line["credit"]) for line in entry["lines"]] == [
         ("411000", "7200.00", "0.00"),
         ("706000", "0.00", "6000.00"),
-        ("445710", "0.00", "1200.00"),
+        ("445711", "0.00", "1200.00"),
     ]
     assert entry["lines"][0]["aux_account"] == f"C{client.pk:06d}"
     assert page["previous"] is None

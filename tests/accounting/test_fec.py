@@ -49,7 +49,7 @@ def test_the_file_has_the_header_and_18_fields_on_every_line(tenant_a, in_tenant
     assert client_line["PieceDate"] == "20260302"
     assert (client_line["Debit"], client_line["Credit"]) == ("7348,20", "0,00")
     assert (sales_line["Debit"], sales_line["Credit"]) == ("0,00", "6123,50")
-    assert (vat_line["CompteNum"], vat_line["Credit"]) == ("445710", "1224,70")
+    assert (vat_line["CompteNum"], vat_line["Credit"]) == ("445711", "1224,70")
     # The client's name lost its tab, pipe and line break, kept its accents (ISO 8859-15).
     assert client_line["CompAuxLib"] == "Société Électrique du Nord"
     assert client_line["EcritureLib"] == f"Facture {invoice.number} Société Électrique du Nord"
