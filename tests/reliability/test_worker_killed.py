@@ -9,24 +9,20 @@ its visibility timeout has passed (`CELERY_VISIBILITY_TIMEOUT`, an hour in produ
 """
 
 import email
-import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from celery import current_app
-from django.conf import settings
 
 from dunning.models import Action, Message
 from dunning.services.mail import deliver_due
 from portage.tasks import run_daily_job
 from portage.tenancy import PLATFORM_DB, tenant_context
-from tests.conftest import database_url
 from tests.factories import make_client, make_consultant, make_invoice
+from tests.reliability.workers import VISIBILITY_TIMEOUT, start_worker
 
 pytestmark = [
     pytest.mark.worker,
@@ -36,36 +32,7 @@ pytestmark = [
 ISSUED = date(2026, 3, 2)
 DAY = ISSUED + timedelta(days=31)  # a day after the due date: three steps per invoice
 CLIENTS, PER_CLIENT = 6, 2
-VISIBILITY_TIMEOUT = 2  # seconds; an hour in production
-
-
-def start_worker(name, mail_dir, **extra_env):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.reliability.worker_settings",
-        "DATABASE_URL": database_url("default"),
-        "DATABASE_PLATFORM_URL": database_url(PLATFORM_DB),
-        "TEST_REDIS_URL": settings.CELERY_BROKER_URL,
-        "RELIABILITY_MAIL_DIR": str(mail_dir),
-        "DUNNING_CHUNK_CLIENTS": "1",  # one task per client: six chunks
-        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
-        **extra_env,
-    }
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "celery", "-A", "portage", "worker"),
-            *("--pool", "solo", "--loglevel", "warning", "--without-mingle"),
-            *("--include", "tests.reliability.killer", "--hostname", f"{name}@%h"),
-        ],
-        env=env,
-        cwd=settings.BASE_DIR,
-    )
-    deadline = time.monotonic() + 60
-    while not current_app.control.ping(destination=[f"{name}@{os.uname().nodename}"], timeout=0.5):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"the Celery worker {name} did not start")
-    return process
+CHUNKS = {"DUNNING_CHUNK_CLIENTS": "1"}  # one task per client: six chunks
 
 
 def sent_message_ids(mail_dir):
@@ -88,7 +55,7 @@ def test_a_worker_killed_in_the_middle_of_a_chunk_then_a_new_worker_do_each_step
         for _ in range(PER_CLIENT):
             make_invoice(tenant_a, client=client, consultant=consultant, issued_on=ISSUED)
     current_app.control.purge()
-    doomed = start_worker("doomed", tmp_path, RELIABILITY_KILL_IN_CHUNK="3")
+    doomed = start_worker("doomed", tmp_path, RELIABILITY_KILL_IN_CHUNK="3", **CHUNKS)
     try:
         day = run_daily_job.delay(job="dunning", tenant_id=tenant_a.pk, run_date=DAY.isoformat())
         chunk_ids = day.get(timeout=60)["chunk_task_ids"]
@@ -105,7 +72,7 @@ def test_a_worker_killed_in_the_middle_of_a_chunk_then_a_new_worker_do_each_step
     # A starting worker hands out again the tasks unacknowledged for longer than the
     # visibility timeout; it sweeps next only 100 s later. Redis's clock, not the ladder's.
     time.sleep(VISIBILITY_TIMEOUT + 0.5)
-    successor = start_worker("successor", tmp_path)
+    successor = start_worker("successor", tmp_path, **CHUNKS)
     try:
         steps = [current_app.AsyncResult(i).get(timeout=60)["steps"] for i in chunk_ids]
     finally:
