@@ -15,9 +15,10 @@ the cent; a float is refused. Every figure below is a term of the policy, never 
   d'indemnisation). When both deductibles are set, both apply: the per-claim deductible
   first, then the aggregate on what remains. A claim whose base is at or under the policy's
   threshold (seuil de sinistre) pays nothing.
-- Subrogation: a client's payment received on or after the date of loss is shared with the
-  insurer in proportion to the share of the loss it indemnified (Code des assurances,
-  L121-12).
+- Subrogation: a client's payment received on or after the day the indemnity was paid is
+  shared with the insurer in proportion to the share of the loss it bore, on the basis of
+  its indemnity (excl. VAT unless the policy covers VAT), and never beyond the indemnity
+  (Code des assurances, L121-12).
 - Premium (prime): a rate on the declared insurable turnover with a minimum premium, a
   deposit and a year-end regularisation; or a flat annual premium up to a turnover ceiling.
 - Grades (notes) of the insurers' scales brought to one 0–100 scale, 100 being the best.
@@ -332,58 +333,89 @@ def compute_indemnity(
     return result(amount, aggregate_used)
 
 
-# Subrogation: a client's payment after the loss is shared with the insurer.
+# Subrogation: what the client pays after the indemnity is shared with the insurer.
 
 
 @dataclass(frozen=True)
-class Share:
-    """The part of a payment that goes to one invoice, split between the company and the
-    insurer. `invoice_key` None is what exceeds the balances: a credit left to the client."""
+class IndemnifiedInvoice:
+    """An invoice of a claim the insurer paid, as the subrogation rule takes it.
 
-    invoice_key: object
-    to_company: Decimal
-    to_insurer: Decimal
-
-
-def split_payment(
-    *,
-    amount: Decimal,
-    received_on: date,
-    loss_date: date | None,
-    balances,
-    insurer_share_percent: Decimal,
-) -> list[Share]:
-    """How a client's payment is allocated, and what of it goes back to the insurer.
-
-    `balances` is a list of (invoice key, due date, balance). The payment settles the
-    invoices oldest due first (then by key). Received before the date of loss (or with no
-    loss), it is all the company's. Received on or after the date of loss, each invoice's
-    part is shared with the insurer, subrogated in the insured's rights for what it paid
-    (Code des assurances, L121-12): to the insurer, the part × `insurer_share_percent` / 100
-    rounded to the cent; to the company, the rest, so that the two always add up.
-    `insurer_share_percent` is the share of the loss the insurer indemnified. What exceeds
-    the balances is returned last as an unallocated credit (`invoice_key` None), all the
-    company's.
+    - `excl_vat`, `incl_vat`: the invoice's totals, which bring a recovery to excl. VAT.
+    - `covers_vat`: whether the policy covers VAT, i.e. whether the indemnity was computed on
+      amounts incl. VAT (see `covered_basis`).
+    - `claimed`: what was unpaid on the invoice, incl. VAT, when it was claimed.
+    - `indemnity`: the insurer's part of the claim's indemnity for this invoice.
+    - `loss_date`: the day the insurer paid the indemnity.
+    - `recovered`: what the client already paid on the invoice on or after that day, incl.
+      VAT, and `to_insurer` what the insurer already received of it.
     """
-    _check_percent("insurer_share_percent", insurer_share_percent)
-    left = to_cents(amount)
-    if left < ZERO:
+
+    excl_vat: Decimal
+    incl_vat: Decimal
+    covers_vat: bool
+    claimed: Decimal
+    indemnity: Decimal
+    loss_date: date
+    recovered: Decimal = ZERO
+    to_insurer: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class RecoveryShare:
+    """A payment on an indemnified invoice, split: `to_insurer` + `to_company` = the payment.
+    `vat` is the VAT part of the payment; when the policy covers amounts excl. VAT it is all
+    in `to_company`."""
+
+    to_insurer: Decimal
+    to_company: Decimal
+    vat: Decimal
+
+
+def share_recovery(*, invoice: IndemnifiedInvoice, amount: Decimal, received_on: date):
+    """What of a client's payment on an indemnified invoice goes to the insurer (recours
+    subrogatoire, Code des assurances L121-12: the insurer who paid the indemnity takes the
+    insured's place against the debtor, up to that indemnity).
+
+    1. A payment received before the indemnity was paid is all the company's.
+    2. The insurer's share is taken on the basis its indemnity was computed on: excl. VAT
+       when the policy covers amounts excl. VAT (the VAT part of a payment is the
+       company's, which owes it to the Treasury), incl. VAT when the policy covers VAT.
+    3. Loss and recoveries are shared in proportion to each party's share of the loss: the
+       insurer bore `indemnity` of the loss on that basis (what was unpaid when claimed), so
+       of everything recovered on the invoice since the indemnity it is owed
+       recovered × indemnity / loss, rounded to the cent once on the running total; this
+       payment gives it what that total adds, so that rounding never gains or loses a cent
+       over many partial payments, and a payment of the whole balance gives it back its
+       whole indemnity.
+    4. The insurer never receives in total more than its indemnity, nor more of a payment
+       than the payment's part on that basis; what the client pays beyond what was claimed
+       is the company's.
+    """
+    amount = to_cents(amount)
+    if amount < ZERO:
         raise ValueError("a payment cannot be negative")
-    shared = loss_date is not None and received_on >= loss_date
-    shares = []
-    for key, _due_date, balance in sorted(balances, key=lambda row: (row[1], row[0])):
-        balance = to_cents(balance)
-        if left == ZERO:
-            break
-        if balance <= ZERO:
-            continue
-        part = min(left, balance)
-        left -= part
-        to_insurer = _percent_of(part, insurer_share_percent) if shared else ZERO
-        shares.append(Share(invoice_key=key, to_company=part - to_insurer, to_insurer=to_insurer))
-    if left > ZERO:
-        shares.append(Share(invoice_key=None, to_company=left, to_insurer=ZERO))
-    return shares
+    incl_vat = to_cents(invoice.incl_vat)
+
+    def excl(total):
+        return to_cents(total * to_cents(invoice.excl_vat) / incl_vat) if incl_vat > 0 else total
+
+    def basis(total):
+        return to_cents(total) if invoice.covers_vat else excl(total)
+
+    recovered = to_cents(invoice.recovered)
+    vat = (recovered + amount - excl(recovered + amount)) - (recovered - excl(recovered))
+    claimed, indemnity = to_cents(invoice.claimed), to_cents(invoice.indemnity)
+    loss = basis(claimed)
+    if received_on < invoice.loss_date or indemnity <= ZERO or loss <= ZERO:
+        return RecoveryShare(to_insurer=ZERO, to_company=amount, vat=vat)
+    before, after = min(recovered, claimed), min(recovered + amount, claimed)
+    owed = min(indemnity, to_cents(basis(after) * indemnity / loss))
+    to_insurer = min(
+        max(ZERO, owed - to_cents(invoice.to_insurer)),
+        basis(after) - basis(before),
+        max(ZERO, indemnity - to_cents(invoice.to_insurer)),
+    )
+    return RecoveryShare(to_insurer=to_insurer, to_company=amount - to_insurer, vat=vat)
 
 
 # Premiums.

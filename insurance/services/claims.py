@@ -26,8 +26,9 @@ from consultants.services import ledger_post
 from insurance import rules
 from insurance.connectors.base import ClaimFiling, OverdueNotice
 from insurance.connectors.manual import documents_csv, documents_pdf
-from insurance.models import Claim, ClaimInvoice, Declaration
+from insurance.models import Claim, ClaimInvoice, Declaration, Subrogation
 from insurance.signals import claim_filed, claim_indemnified
+from invoices.services.payments import split_over_invoices
 from portage.models import PayModel
 from portage.money import ZERO, to_cents
 from portage.services import audit_record
@@ -215,6 +216,15 @@ class IndemnityCredit:
     posted: bool
 
 
+def _ordered_lines(claim):
+    """The claim's invoices in the order an indemnity is spread over them: oldest due first."""
+    return list(
+        claim.lines.select_related("invoice__consultant").order_by(
+            "invoice__due_date", "invoice_id"
+        )
+    )
+
+
 def indemnity_parts(lines, amount):
     """The indemnity spread over the claim's invoices in proportion to their covered
     amounts, to the cent: the last line takes the rounding remainder, so the parts add up
@@ -240,29 +250,34 @@ def indemnity_credits(claim, amount):
     on the invoice. Only an invoice under the pay model "on collection" credits the
     consultant: "on invoicing", the consultant was paid at issue and the company bears the
     risk, so the indemnity is the company's."""
-    lines = list(
-        claim.lines.select_related("invoice__consultant").order_by(
-            "invoice__due_date", "invoice_id"
-        )
-    )
+    lines = _ordered_lines(claim)
     credits = []
     for line, part in indemnity_parts(lines, amount):
         invoice = line.invoice
-        excl_vat = part
-        if claim.policy.covers_vat and invoice.total_ttc > 0:
-            excl_vat = to_cents(part * invoice.total_ht / invoice.total_ttc)
-        fee = to_cents(excl_vat * invoice.fee_rate / HUNDRED)
+        excl_vat, fee, net = consultant_net(invoice, part, covers_vat=claim.policy.covers_vat)
         credits.append(
             IndemnityCredit(
                 line=line,
                 part=part,
                 excl_vat=excl_vat,
                 fee=fee,
-                net=excl_vat - fee,
+                net=net,
                 posted=invoice.pay_model == PayModel.ON_COLLECTION,
             )
         )
     return credits
+
+
+def consultant_net(invoice, amount, *, covers_vat):
+    """(excl. VAT, fee, net) of an amount on the basis of the claim's indemnity: brought to
+    excl. VAT when the cover includes VAT (amount × total excl. VAT / total incl. VAT), less
+    the management fee at the rate frozen on the invoice. What an indemnity credits the
+    consultant with, and what a recovery that goes back to the insurer takes back."""
+    excl_vat = amount
+    if covers_vat and invoice.total_ttc > 0:
+        excl_vat = to_cents(amount * invoice.total_ht / invoice.total_ttc)
+    fee = to_cents(excl_vat * invoice.fee_rate / HUNDRED)
+    return excl_vat, fee, excl_vat - fee
 
 
 @transaction.atomic
@@ -385,11 +400,12 @@ def _audit(claim, actor, action, before_state, **after):
 @dataclass(frozen=True)
 class SubrogationRow:
     """One invoice's part of a payment (`invoice` None: more than the balances, a credit
-    left to the client)."""
+    left to the client). `vat` is the VAT part of `to_company` + `to_insurer`."""
 
     invoice: object
     to_company: Decimal
     to_insurer: Decimal
+    vat: Decimal
 
 
 @dataclass(frozen=True)
@@ -397,7 +413,6 @@ class SubrogationSplit:
     amount: Decimal
     received_on: date
     loss_date: date | None
-    insurer_share_percent: Decimal
     rows: list
 
     @property
@@ -412,47 +427,93 @@ class SubrogationSplit:
     def to_company(self):
         return sum((row.to_company for row in self.rows), ZERO)
 
+    @property
+    def vat(self):
+        return sum((row.vat for row in self.rows), ZERO)
+
+
+def indemnified_invoices(claim):
+    """Each invoice of an indemnified claim as the subrogation rule takes it
+    (`rules.IndemnifiedInvoice`), by invoice pk: its totals, what was unpaid when it was
+    claimed, its part of the indemnity (spread as the consultants were credited, see
+    `indemnity_parts`), and what was recovered on it since the indemnity and shared.
+    Empty for a claim the insurer has not paid."""
+    if not claim.indemnity_amount or claim.indemnified_on is None:
+        return {}
+    lines = _ordered_lines(claim)
+    shared = {
+        row["invoice_id"]: row
+        for row in Subrogation.objects.filter(claim=claim, undone=False)
+        .values("invoice_id")
+        .annotate(recovered=Sum("amount"), to_insurer=Sum("to_insurer"))
+    }
+    invoices = {}
+    for line, part in indemnity_parts(lines, claim.indemnity_amount):
+        history = shared.get(line.invoice_id, {})
+        invoices[line.invoice_id] = rules.IndemnifiedInvoice(
+            excl_vat=line.invoice.total_ht,
+            incl_vat=line.invoice.total_ttc,
+            covers_vat=claim.policy.covers_vat,
+            claimed=line.unpaid_amount,
+            indemnity=part,
+            loss_date=claim.indemnified_on,
+            recovered=history.get("recovered") or ZERO,
+            to_insurer=history.get("to_insurer") or ZERO,
+        )
+    return invoices
+
+
+def insurer_recovered(claim):
+    """What the insurer has received of the client's payments on the claim's invoices."""
+    return Subrogation.objects.filter(claim=claim, undone=False).aggregate(
+        total=Coalesce(Sum("to_insurer"), ZERO)
+    )["total"]
+
 
 def insurer_share_percent(claim):
-    """The share of the loss the insurer indemnified: indemnity / unpaid covered amount
-    × 100, at most 100 (0 before any indemnity)."""
-    if not claim.indemnity_amount or claim.unpaid_covered <= 0:
+    """The share of the claim's loss the insurer bore, in percent: its indemnity / what was
+    unpaid on its invoices when claimed, both on the basis the indemnity was computed on
+    (excl. VAT unless the policy covers VAT); 0 before any indemnity. What the claim page
+    tells; each invoice's share is computed by `rules.share_recovery`."""
+    invoices = indemnified_invoices(claim)
+    if not invoices:
         return ZERO
-    return min(HUNDRED, claim.indemnity_amount * HUNDRED / claim.unpaid_covered)
+    loss = ZERO
+    for invoice in invoices.values():
+        if invoice.covers_vat or invoice.incl_vat <= 0:
+            loss += invoice.claimed
+        else:
+            loss += to_cents(invoice.claimed * invoice.excl_vat / invoice.incl_vat)
+    return min(HUNDRED, claim.indemnity_amount * HUNDRED / loss) if loss > 0 else ZERO
 
 
 def subrogation_split(*, claim, amount, received_on):
     """How a client's payment on the claim's invoices would be shared (reads only).
 
-    Paid after the indemnity, the insurer is subrogated in the company's rights for what
-    it paid (Code des assurances L121-12): a payment received on or after the date of loss
-    (the day the indemnity was paid) settles the claim's invoices oldest due first, and each
-    invoice's part goes to the insurer in the share of the loss it indemnified, the rest to
-    the company (`insurance.rules.split_payment`). Received before, or on a claim not
-    indemnified, it is all the company's."""
-    lines = list(claim.lines.select_related("invoice"))
-    invoices = {line.invoice.pk: line.invoice for line in lines}
-    percent = insurer_share_percent(claim)
-    shares = rules.split_payment(
-        amount=amount,
-        received_on=received_on,
-        loss_date=claim.indemnified_on,
-        balances=[(pk, invoice.due_date, invoice.balance) for pk, invoice in invoices.items()],
-        insurer_share_percent=percent,
-    )
+    The payment settles the claim's invoices oldest due first, as a payment is allocated
+    (`invoices.services.payments.split_over_invoices`); each invoice's part goes to the
+    insurer as `rules.share_recovery` says (Code des assurances L121-12: after the
+    indemnity, on its basis, never beyond it), the rest to the company. What exceeds the
+    balances is a credit left to the client, all the company's."""
+    invoices = {line.invoice.pk: line.invoice for line in _ordered_lines(claim)}
+    indemnified = indemnified_invoices(claim)
+    rows = []
+    for invoice, part in split_over_invoices(to_cents(amount), list(invoices.values())):
+        if invoice.pk in indemnified:
+            share = rules.share_recovery(
+                invoice=indemnified[invoice.pk], amount=part, received_on=received_on
+            )
+            rows.append(SubrogationRow(invoice, share.to_company, share.to_insurer, share.vat))
+        else:
+            rows.append(SubrogationRow(invoice, to_cents(part), ZERO, ZERO))
+    left = to_cents(amount) - sum((row.to_company + row.to_insurer for row in rows), ZERO)
+    if left > 0:
+        rows.append(SubrogationRow(None, left, ZERO, ZERO))
     return SubrogationSplit(
         amount=to_cents(amount),
         received_on=received_on,
         loss_date=claim.indemnified_on,
-        insurer_share_percent=percent,
-        rows=[
-            SubrogationRow(
-                invoice=invoices.get(share.invoice_key),
-                to_company=share.to_company,
-                to_insurer=share.to_insurer,
-            )
-            for share in shares
-        ],
+        rows=rows,
     )
 
 

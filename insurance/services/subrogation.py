@@ -3,28 +3,21 @@ insurer (subrogation, Code des assurances L121-12), and the consultant keeps onl
 company's share: the insurer's part, which the consultant's account was credited with when
 the payment was allocated, is taken back as a "recovery after indemnity"."""
 
-from decimal import Decimal
-
 from consultants.models import LedgerEntry
 from consultants.services import ledger_post
 from insurance import rules
-from insurance.models import ClaimInvoice, Subrogation
-from insurance.services.claims import insurer_share_percent
+from insurance.models import Claim, ClaimInvoice, Subrogation
+from insurance.services.claims import consultant_net, indemnified_invoices
 from portage.models import PayModel
-from portage.money import ZERO, to_cents
+from portage.money import ZERO
 from portage.services import audit_record
 
 
-def consultant_share(invoice, amount):
-    """What the consultant's account was credited for `amount` collected on the invoice:
-    its share excl. VAT, less the management fee (as billing's sync does)."""
-    if invoice.total_ttc <= 0:
-        return ZERO
-    collected = to_cents(amount * invoice.total_ht / invoice.total_ttc)
-    return collected - to_cents(collected * invoice.fee_rate / Decimal(100))
-
-
 def on_payment_allocated(sender, allocation, invoice, payment, by=None, **kwargs):
+    """Shares the part of a payment allocated to an indemnified invoice with the insurer
+    (`rules.share_recovery`), against what was recovered on the invoice before: billing
+    allocates under the invoice's row lock, so two payments on it are shared one after the
+    other and the insurer's running total holds."""
     line = (
         ClaimInvoice.objects.filter(invoice=invoice, claim__indemnified_on__isnull=False)
         .select_related("claim")
@@ -32,22 +25,19 @@ def on_payment_allocated(sender, allocation, invoice, payment, by=None, **kwargs
     )
     if line is None or payment.received_on < line.claim.indemnified_on:
         return  # before the date of loss the payment is all the company's
-    claim = line.claim
-    percent = insurer_share_percent(claim)
-    (share,) = [
-        s
-        for s in rules.split_payment(
-            amount=allocation.amount,
-            received_on=payment.received_on,
-            loss_date=claim.indemnified_on,
-            balances=[(invoice.pk, invoice.due_date, allocation.amount)],
-            insurer_share_percent=percent,
-        )
-        if s.invoice_key == invoice.pk
-    ]
+    claim = Claim.objects.select_related("policy").get(pk=line.claim_id)
+    share = rules.share_recovery(
+        invoice=indemnified_invoices(claim)[invoice.pk],
+        amount=allocation.amount,
+        received_on=payment.received_on,
+    )
     adjustment = ZERO
     if invoice.pay_model == PayModel.ON_COLLECTION and share.to_insurer > 0:
-        adjustment = -consultant_share(invoice, share.to_insurer)
+        # What the consultant was credited for the insurer's part, on the indemnity's basis.
+        _excl_vat, _fee, net = consultant_net(
+            invoice, share.to_insurer, covers_vat=claim.policy.covers_vat
+        )
+        adjustment = -net
         ledger_post(
             consultant=invoice.consultant,
             kind=LedgerEntry.Kind.RECOVERY_AFTER_INDEMNITY,
@@ -78,6 +68,7 @@ def on_payment_allocated(sender, allocation, invoice, payment, by=None, **kwargs
             "payment": str(allocation.amount),
             "to_insurer": str(share.to_insurer),
             "to_company": str(share.to_company),
+            "vat": str(share.vat),
         },
     )
 

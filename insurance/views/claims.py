@@ -254,6 +254,7 @@ def claim_detail(request, pk):
             "simulator": simulator,
             "split": split,
             "insurer_share": to_cents(services.insurer_share_percent(claim)),
+            "insurer_recovered": services.insurer_recovered(claim),
             "history": audit_log(tenant=request.tenant).filter(
                 object_type="insurance.claim", object_id=str(claim.pk)
             ),

@@ -271,8 +271,9 @@ def test_the_parts_of_an_indemnity_add_up_to_the_cent():
 
 
 def test_a_payment_after_the_indemnity_is_shared_with_the_insurer(tenant_a, collector):
-    """The insurer paid 4 900 of the 6 000 covered: 81.67 %. A payment of 7 200 received
-    after it goes 7 200 × 4 900 / 6 000 = 5 880.00 to the insurer, 1 320.00 to the company."""
+    """The insurer paid 4 900 of the 6 000 HT loss. A payment of the whole 7 200 TTC received
+    after it: 6 000 HT × 4 900 / 6 000 = 4 900.00 to the insurer, what it paid; 2 300.00 to
+    the company, of which the 1 200.00 VAT."""
     claim, invoice = batch_claim(tenant_a)
     claim = indemnified(tenant_a, claim, collector.user)
     with tenant_context(tenant_a):
@@ -280,19 +281,19 @@ def test_a_payment_after_the_indemnity_is_shared_with_the_insurer(tenant_a, coll
             claim=claim, amount=D("7200.00"), received_on=PAID + timedelta(days=5)
         )
     assert split.shared
-    assert [(row.invoice.pk, row.to_insurer, row.to_company) for row in split.rows] == [
-        (invoice.pk, D("5880.00"), D("1320.00"))
+    assert [(row.invoice.pk, row.to_insurer, row.to_company, row.vat) for row in split.rows] == [
+        (invoice.pk, D("4900.00"), D("2300.00"), D("1200.00"))
     ]
 
 
 def test_a_payment_beyond_the_balance_leaves_the_rest_to_the_company(tenant_a, collector):
-    """8 000 received: 7 200 settles the invoice (5 880 / 1 320), 800 is the client's credit,
+    """8 000 received: 7 200 settles the invoice (4 900 / 2 300), 800 is the client's credit,
     all the company's."""
     claim, _invoice = batch_claim(tenant_a)
     claim = indemnified(tenant_a, claim, collector.user)
     with tenant_context(tenant_a):
         split = services.subrogation_split(claim=claim, amount=D("8000.00"), received_on=PAID)
-    assert (split.to_insurer, split.to_company) == (D("5880.00"), D("2120.00"))
+    assert (split.to_insurer, split.to_company) == (D("4900.00"), D("3100.00"))
     assert (split.rows[-1].invoice, split.rows[-1].to_company) == (None, D("800.00"))
 
 
@@ -432,8 +433,13 @@ def test_the_subrogation_simulator_on_the_claim_page(signed_in, collector, tenan
     )
     assert response.status_code == 200
     split = response.context["split"]
-    assert (split.to_insurer, split.to_company) == (D("5880.00"), D("1320.00"))
+    assert (split.to_insurer, split.to_company) == (D("4900.00"), D("2300.00"))
     assert response.context["insurer_share"] == D("81.67")
+    assert response.context["insurer_recovered"] == D("0.00")
+    page = response.content.decode()
+    assert "81,67\u00a0% du montant HT" in page and "dont TVA" in page
+    assert "1\u202f200,00\u00a0€" in page  # the VAT, the company's
+    assert "Récupéré par l'assureur à ce jour : 0,00\u00a0€ sur les 4\u202f900,00\u00a0€" in page
 
 
 def test_the_claim_file_downloads_as_csv_and_pdf(signed_in, collector, tenant_a):

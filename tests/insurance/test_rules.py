@@ -1,5 +1,6 @@
 """The credit insurance rules, worked by hand: cover, indemnity, subrogation, premiums, grades."""
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -7,8 +8,9 @@ import pytest
 
 from insurance.rules import (
     Cover,
+    IndemnifiedInvoice,
     Reason,
-    Share,
+    RecoveryShare,
     Terms,
     compute_indemnity,
     covered_basis,
@@ -16,7 +18,7 @@ from insurance.rules import (
     flat_premium_usage,
     normalise_grade,
     regularisation,
-    split_payment,
+    share_recovery,
     turnover_premium,
 )
 
@@ -279,118 +281,116 @@ def test_the_indemnity_stays_between_zero_and_the_base_times_the_share():
         assert D("0") <= result.aggregate_used <= D("3000")
 
 
-# Subrogation split of a client payment.
+# Subrogation: a client's payment after the indemnity, shared with the insurer.
 
-LOSS = date(2026, 6, 1)
+PAID = date(2026, 9, 1)
 
-
-def test_a_payment_after_the_loss_is_shared_with_the_insurer():
-    # 3 000 received after the loss; the insurer indemnified 90 %: 2 700 to it, 300 kept.
-    shares = split_payment(
-        amount=D("3000"),
-        received_on=date(2026, 9, 15),
-        loss_date=LOSS,
-        balances=[("F-1", date(2026, 3, 31), D("10000"))],
-        insurer_share_percent=D("90"),
-    )
-    assert shares == [Share("F-1", to_company=D("300.00"), to_insurer=D("2700.00"))]
-
-
-def test_a_payment_on_the_day_of_loss_is_already_shared():
-    shares = split_payment(
-        amount=D("1000"),
-        received_on=LOSS,
-        loss_date=LOSS,
-        balances=[("F-1", date(2026, 3, 31), D("10000"))],
-        insurer_share_percent=D("90"),
-    )
-    assert shares == [Share("F-1", to_company=D("100.00"), to_insurer=D("900.00"))]
+# Invoice 6 000 HT / 7 200 TTC, all of it unpaid when claimed, covered excl. VAT:
+# 6 000 × 90 % − 500 deductible = 4 900 paid by the insurer, 4 900 / 6 000 of the loss.
+INDEMNIFIED = IndemnifiedInvoice(
+    excl_vat=D("6000.00"),
+    incl_vat=D("7200.00"),
+    covers_vat=False,
+    claimed=D("7200.00"),
+    indemnity=D("4900.00"),
+    loss_date=PAID,
+)
 
 
-def test_a_payment_before_the_loss_settles_the_oldest_invoices_and_keeps_the_surplus():
-    # 3 500 paid: F-OLD (due 31 January) 2 000, then F-NEW (due 28 February) 1 000;
-    # 500 left over is an unallocated credit. Nothing goes to the insurer.
-    shares = split_payment(
-        amount=D("3500"),
-        received_on=date(2026, 5, 31),
-        loss_date=LOSS,
-        balances=[
-            ("F-NEW", date(2026, 2, 28), D("1000")),
-            ("F-OLD", date(2026, 1, 31), D("2000")),
-        ],
-        insurer_share_percent=D("90"),
-    )
-    assert shares == [
-        Share("F-OLD", to_company=D("2000.00"), to_insurer=D("0.00")),
-        Share("F-NEW", to_company=D("1000.00"), to_insurer=D("0.00")),
-        Share(None, to_company=D("500.00"), to_insurer=D("0.00")),
-    ]
-
-
-def test_without_a_loss_the_payment_is_all_the_companys_and_ties_go_by_key():
-    # Same due date: F-A before F-B. 1 500 paid: F-A 1 000, F-B 500.
-    due = date(2026, 1, 31)
-    shares = split_payment(
-        amount=D("1500"),
-        received_on=date(2026, 9, 1),
-        loss_date=None,
-        balances=[("F-B", due, D("1000")), ("F-A", due, D("1000"))],
-        insurer_share_percent=D("90"),
-    )
-    assert shares == [
-        Share("F-A", to_company=D("1000.00"), to_insurer=D("0.00")),
-        Share("F-B", to_company=D("500.00"), to_insurer=D("0.00")),
-    ]
-
-
-def test_the_surplus_after_the_loss_is_not_shared():
-    # 1 200 paid on a 1 000 balance: 900 / 100 shared, 200 left to the client.
-    shares = split_payment(
-        amount=D("1200"),
-        received_on=date(2026, 9, 1),
-        loss_date=LOSS,
-        balances=[("F-1", date(2026, 3, 31), D("1000"))],
-        insurer_share_percent=D("90"),
-    )
-    assert shares == [
-        Share("F-1", to_company=D("100.00"), to_insurer=D("900.00")),
-        Share(None, to_company=D("200.00"), to_insurer=D("0.00")),
-    ]
-
-
-def test_the_split_rounds_the_insurers_part_and_still_adds_up():
-    # 100.01 × 90 % = 90.009 → 90.01 to the insurer, 10.00 to the company.
-    shares = split_payment(
-        amount=D("100.01"),
-        received_on=date(2026, 9, 1),
-        loss_date=LOSS,
-        balances=[("F-1", date(2026, 3, 31), D("5000"))],
-        insurer_share_percent=D("90"),
-    )
-    assert shares == [Share("F-1", to_company=D("10.00"), to_insurer=D("90.01"))]
-
-
-def test_every_split_adds_up_to_the_cent():
-    balances = [
-        ("F-1", date(2026, 1, 31), D("333.33")),
-        ("F-2", date(2026, 2, 28), D("1234.56")),
-        ("F-3", date(2026, 3, 31), D("0.07")),
-    ]
-    for n in range(200):
-        amount = D(n * 4099 % 200003) / 100
-        percent = D(n * 37 % 10001) / 100  # 0 % to 100 %
-        shares = split_payment(
-            amount=amount,
-            received_on=date(2026, 9, 1),
-            loss_date=LOSS,
-            balances=balances,
-            insurer_share_percent=percent,
+def recover(invoice, *amounts, received_on=PAID):
+    """The shares of payments received one after the other on the invoice."""
+    shares = []
+    for amount in amounts:
+        share = share_recovery(invoice=invoice, amount=D(amount), received_on=received_on)
+        shares.append(share)
+        invoice = replace(
+            invoice,
+            recovered=invoice.recovered + D(amount),
+            to_insurer=invoice.to_insurer + share.to_insurer,
         )
-        assert sum(share.to_company + share.to_insurer for share in shares) == amount
-        for share in shares:
-            assert share.to_company >= 0
-            assert share.to_insurer >= 0
-            assert share.to_insurer == (share.to_insurer).quantize(D("0.01"))
+    return shares
+
+
+def test_the_whole_balance_recovered_gives_the_insurer_back_its_indemnity_and_no_more():
+    # 7 200 TTC = 6 000 HT + 1 200 VAT. The insurer: 6 000 × 4 900 / 6 000 = 4 900, what it
+    # paid (not 7 200 × 81,67 % = 5 880). The company: 1 200 VAT + the 1 100 it bore.
+    assert recover(INDEMNIFIED, "7200.00") == [
+        RecoveryShare(to_insurer=D("4900.00"), to_company=D("2300.00"), vat=D("1200.00"))
+    ]
+
+
+def test_partial_recoveries_share_each_payment_and_add_up_to_the_indemnity():
+    # 1 200 TTC = 1 000 HT: 1 000 × 4 900 / 6 000 = 816,666… → 816,67.
+    # Then 2 400: 3 600 recovered = 3 000 HT → 2 450,00 in all, 2 450 − 816,67 = 1 633,33.
+    # Then 3 600: 7 200 = 6 000 HT → 4 900 in all, 4 900 − 2 450 = 2 450,00.
+    assert recover(INDEMNIFIED, "1200.00", "2400.00", "3600.00") == [
+        RecoveryShare(to_insurer=D("816.67"), to_company=D("383.33"), vat=D("200.00")),
+        RecoveryShare(to_insurer=D("1633.33"), to_company=D("766.67"), vat=D("400.00")),
+        RecoveryShare(to_insurer=D("2450.00"), to_company=D("1150.00"), vat=D("600.00")),
+    ]
+
+
+def test_rounding_never_loses_nor_gains_a_cent_over_many_payments():
+    # Three payments of 2 400 TTC (2 000 HT each). Rounded on the running total: 1 633,33
+    # (2 000 × 0,8166…), then 3 266,67 − 1 633,33 = 1 633,34, then 4 900 − 3 266,67 =
+    # 1 633,33: 4 900,00 in all, where rounding each payment alone would give 4 899,99.
+    shares = recover(INDEMNIFIED, "2400.00", "2400.00", "2400.00")
+    assert [share.to_insurer for share in shares] == [D("1633.33"), D("1633.34"), D("1633.33")]
+    assert sum(share.to_insurer for share in shares) == D("4900.00")
+
+
+def test_once_the_indemnity_is_recovered_the_insurer_gets_nothing_more():
+    # The whole 7 200 claimed was recovered; 500 more (the late penalties, say) is the
+    # company's.
+    done = replace(INDEMNIFIED, recovered=D("7200.00"), to_insurer=D("4900.00"))
+    assert recover(done, "500.00") == [
+        RecoveryShare(to_insurer=D("0.00"), to_company=D("500.00"), vat=D("83.33"))
+    ]
+
+
+def test_a_payment_received_before_the_indemnity_is_all_the_company_s():
+    day_before = date(2026, 8, 31)
+    assert recover(INDEMNIFIED, "1200.00", received_on=day_before) == [
+        RecoveryShare(to_insurer=D("0.00"), to_company=D("1200.00"), vat=D("200.00"))
+    ]
+
+
+def test_a_policy_covering_vat_shares_the_payment_incl_vat():
+    # Covered incl. VAT: 7 200 × 90 % − 500 = 5 980 paid, 5 980 / 7 200 of the loss.
+    # 3 600 recovered: 3 600 × 5 980 / 7 200 = 2 990,00; the whole 7 200: 5 980.
+    covering_vat = replace(INDEMNIFIED, covers_vat=True, indemnity=D("5980.00"))
+    assert [share.to_insurer for share in recover(covering_vat, "3600.00", "3600.00")] == [
+        D("2990.00"),
+        D("2990.00"),
+    ]
+
+
+def test_the_insurer_shares_in_proportion_to_the_loss_it_bore_not_to_its_quotite():
+    # Invoice 10 000 HT / 12 000 TTC, the limit capped the base at 5 000: the insurer paid
+    # 5 000 × 90 % = 4 500 of a 10 000 HT loss, 45 %. Half the invoice recovered (6 000 TTC
+    # = 5 000 HT): 5 000 × 45 % = 2 250 to the insurer (90 % of it would be 5 400, more
+    # than it paid); the rest, 3 750 with the 1 000 VAT, to the company.
+    capped = IndemnifiedInvoice(
+        excl_vat=D("10000.00"),
+        incl_vat=D("12000.00"),
+        covers_vat=False,
+        claimed=D("12000.00"),
+        indemnity=D("4500.00"),
+        loss_date=PAID,
+    )
+    assert recover(capped, "6000.00", "6000.00") == [
+        RecoveryShare(to_insurer=D("2250.00"), to_company=D("3750.00"), vat=D("1000.00")),
+        RecoveryShare(to_insurer=D("2250.00"), to_company=D("3750.00"), vat=D("1000.00")),
+    ]
+
+
+def test_a_payment_partly_claimed_earlier_shares_only_what_was_claimed():
+    # 7 200 claimed, 6 000 already recovered (4 083,33 to the insurer). 2 000 arrives:
+    # 1 200 of it completes what was claimed (7 200 = 6 000 HT → 4 900 in all, 816,67 more),
+    # the other 800 is the company's.
+    late = replace(INDEMNIFIED, recovered=D("6000.00"), to_insurer=D("4083.33"))
+    (share,) = recover(late, "2000.00")
+    assert (share.to_insurer, share.to_company) == (D("816.67"), D("1183.33"))
 
 
 # Premiums.

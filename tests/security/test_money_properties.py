@@ -1,6 +1,7 @@
 """Property-based checks (hypothesis) of the money computations: whatever the amounts, they
 reconcile to the cent. Pure functions, no database."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -9,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dunning.penalties import late_penalty
-from insurance.rules import Terms, compute_indemnity, split_payment
+from insurance.rules import IndemnifiedInvoice, Terms, compute_indemnity, share_recovery
 from invoices.services.billing import compute_totals, line_total
 from invoices.services.payments import split_over_invoices
 from portage.money import ZERO, to_cents
@@ -79,32 +80,53 @@ def test_a_payment_spread_over_invoices_never_exceeds_a_balance_nor_the_payment(
     assert settled == sorted(settled)  # oldest due first
 
 
-@examples
-@given(
-    amount=cents("0.00", "500000.00"),
-    balances=st.lists(st.tuples(DAYS, cents("0.00", "100000.00")), max_size=8),
-    share=percents(),
-    shared=st.booleans(),
-)
-def test_a_payment_after_an_indemnity_splits_to_the_cent_between_company_and_insurer(
-    amount, balances, share, shared
-):
-    received = date(2026, 6, 1)
-    shares = split_payment(
-        amount=amount,
-        received_on=received,
-        loss_date=received if shared else None,
-        balances=[(key, due, balance) for key, (due, balance) in enumerate(balances)],
-        insurer_share_percent=share,
+@st.composite
+def indemnified_invoices(draw):
+    """An invoice indemnified after a claim: its totals, what was unpaid when claimed, and
+    an indemnity up to that amount on the basis the policy covers."""
+    excl_vat = draw(cents("0.01", "100000.00"))
+    incl_vat = excl_vat + to_cents(excl_vat * draw(VAT_RATES) / 100)
+    covers_vat = draw(st.booleans())
+    claimed = draw(cents("0.01", str(incl_vat)))
+    basis = claimed if covers_vat else to_cents(claimed * excl_vat / incl_vat)
+    indemnity = draw(cents("0.00", str(basis)))
+    return IndemnifiedInvoice(
+        excl_vat=excl_vat,
+        incl_vat=incl_vat,
+        covers_vat=covers_vat,
+        claimed=claimed,
+        indemnity=indemnity,
+        loss_date=date(2026, 6, 1),
     )
-    assert sum((s.to_company + s.to_insurer for s in shares), ZERO) == amount
-    for s in shares:
-        assert s.to_company >= ZERO and s.to_insurer >= ZERO
-        assert is_cents(s.to_company) and is_cents(s.to_insurer)
-        if s.invoice_key is not None:
-            assert s.to_company + s.to_insurer <= balances[s.invoice_key][1]
-        if not shared or s.invoice_key is None:
-            assert s.to_insurer == ZERO
+
+
+@examples
+@given(invoice=indemnified_invoices(), payments=st.lists(cents("0.01", "50000.00"), max_size=12))
+def test_partial_recoveries_never_give_the_insurer_more_than_its_indemnity(invoice, payments):
+    """Whatever the payments after the indemnity: each splits to the cent, the insurer never
+    gets in all more than it paid, the company keeps every payment's VAT when the policy
+    covers amounts excl. VAT, and once what was claimed is recovered the insurer has its
+    whole indemnity back."""
+    received = invoice.loss_date
+    for amount in payments:
+        share = share_recovery(invoice=invoice, amount=amount, received_on=received)
+        assert share.to_insurer + share.to_company == amount
+        assert share.to_insurer >= ZERO and share.to_company >= ZERO
+        assert is_cents(share.to_insurer) and is_cents(share.to_company)
+        if not invoice.covers_vat:
+            assert share.to_company >= share.vat
+        invoice = replace(
+            invoice,
+            recovered=invoice.recovered + amount,
+            to_insurer=invoice.to_insurer + share.to_insurer,
+        )
+        assert invoice.to_insurer <= invoice.indemnity
+    recovered = invoice.recovered
+    if not invoice.covers_vat:
+        vat = recovered - to_cents(recovered * invoice.excl_vat / invoice.incl_vat)
+        assert recovered - invoice.to_insurer >= vat
+    if recovered >= invoice.claimed:
+        assert invoice.to_insurer == invoice.indemnity
 
 
 @examples
