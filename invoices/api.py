@@ -478,7 +478,10 @@ class DraftChangeInput(StrictInput):
     payment_terms = serializers.ChoiceField(choices=PaymentTerms.choices, required=False)
     payment_days = serializers.IntegerField(min_value=0, max_value=366, required=False)
     period_start = serializers.DateField(
-        required=False, allow_null=True, help_text="Service period (BT-73), with period_end."
+        required=False,
+        allow_null=True,
+        help_text="Service period (BT-73), with period_end. Left out: the mission's dates, up "
+        "to the issue date; without a mission, the service is dated the issue date.",
     )
     period_end = serializers.DateField(
         required=False, allow_null=True, help_text="On or after period_start (BT-74)."
@@ -570,7 +573,10 @@ class InvoiceActionsMixin:
     @extend_schema(
         summary="Issue a draft invoice",
         description="Numbers, dates and freezes the draft; send an `Idempotency-Key` so a "
-        "retry never issues twice. " + IF_MATCH,
+        "retry never issues twice. While a mandatory mention of the company is missing "
+        "(legal form, share capital, RCS registry, registered office, VAT number, IBAN), "
+        "nothing is issued: 400, with each missing mention in `fields.missing_mentions`. "
+        + IF_MATCH,
         request=None,
         responses=InvoiceSerializer,
     )

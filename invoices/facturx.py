@@ -454,8 +454,10 @@ def _electronic_address(party):
 
 
 def _seller(seller, *, with_vat_number=True):
-    """BG-4: name (BT-27), SIREN as legal registration id (BT-30, scheme 0002), VAT number
-    (BT-31), electronic address (BT-34), address (BG-5) and contact e-mail (BT-43)."""
+    """BG-4: name (BT-27), additional legal information (BT-33: legal form, share capital,
+    RCS registry, Code de commerce R123-237 and R123-238), SIREN as legal registration id
+    (BT-30, scheme 0002), VAT number (BT-31), electronic address (BT-34), address (BG-5)
+    and contact e-mail (BT-43)."""
     party = {
         "name": seller["name"],
         "legal_identifier": seller["siren"],
@@ -463,6 +465,8 @@ def _seller(seller, *, with_vat_number=True):
         **_electronic_address(seller),
         **_address(seller),
     }
+    if seller.get("legal_info"):
+        party["legal_info"] = seller["legal_info"]
     if with_vat_number:
         party["vat_identifier"] = seller["vat_number"]
     if seller.get("email"):

@@ -90,7 +90,10 @@ class InvoiceDraftForm(forms.Form):
         label=_("Service period from"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Printed on the invoice and sent to the e-invoicing platform."),
+        help_text=_(
+            "Printed on the invoice and sent to the e-invoicing platform. Left empty: the "
+            "mission's dates, up to the issue date."
+        ),
     )
     period_end = forms.DateField(
         label=_("Service period to"),

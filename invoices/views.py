@@ -292,16 +292,27 @@ def invoice_delete(request, pk):
     return render(request, "invoices/invoice_delete.html", {"invoice": invoice})
 
 
+def _refusal(error):
+    """A service's refusal to issue, as one message; the missing mentions listed."""
+    missing = getattr(error, "error_dict", {}).get("missing_mentions")
+    if missing:
+        return _(
+            "Nothing was issued: a mandatory mention is missing (%(missing)s). Complete the "
+            "company's identity first."
+        ) % {"missing": "; ".join(m.message for m in missing)}
+    return " ".join(error.messages)
+
+
 @permission_required(Perm.MANAGE_INVOICES)
 def invoice_issue(request, pk):
-    invoice = get_object_or_404(Invoice.objects.select_related("client"), pk=pk)
+    invoice = get_object_or_404(Invoice.objects.select_related("client", "mission"), pk=pk)
     today = paris_today()
     warnings = warnings_before_issue(invoice, today) if invoice.is_draft else []
     if request.method == "POST":
         try:
             issued = billing.invoice_issue(invoice=invoice, by=request.user)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            messages.error(request, _refusal(error))
         else:
             messages.success(
                 request, _("Invoice %(number)s is issued.") % {"number": issued.number}
@@ -309,10 +320,20 @@ def invoice_issue(request, pk):
             for warning in warnings:
                 messages.warning(request, warning)
         return redirect("invoice_detail", pk=pk)
+    period = (invoice.period_start, invoice.period_end) if invoice.period_start else None
+    if period is None and invoice.mission:
+        period = billing.mission_service_period(invoice.mission, issued_on=today)
     return render(
         request,
         "invoices/invoice_issue.html",
-        {"invoice": invoice, "today": today, "warnings": warnings},
+        {
+            "invoice": invoice,
+            "today": today,
+            "warnings": warnings,
+            "missing": billing.missing_mentions(invoice) if invoice.is_draft else [],
+            "period": period,
+            "can_edit_company": has_perm(request.membership, Perm.MANAGE_COMPANY),
+        },
     )
 
 
@@ -329,7 +350,10 @@ def credit_note_create(request, pk):
                 lines=form.lines(),
             )
         except ValidationError as error:
-            add_service_error(form, error)
+            if "missing_mentions" in getattr(error, "error_dict", {}):
+                form.add_error(None, _refusal(error))
+            else:
+                add_service_error(form, error)
         else:
             messages.success(
                 request, _("Credit note %(number)s is issued.") % {"number": note.number}

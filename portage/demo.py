@@ -4,6 +4,7 @@ Idempotent: running it again resets the demo users' passwords and adds what is m
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.utils.translation import gettext as _
@@ -19,7 +20,10 @@ TENANTS = [
     {
         "slug": "horizon",
         "legal_name": "Horizon Portage SAS",
+        "legal_form": "SAS",
+        "share_capital": Decimal("50000.00"),
         "siren": "812345676",
+        "rcs_city": "Paris",
         "vat_number": "FR19812345676",
         "address_line1": "12 rue de la Paix",
         "postal_code": "75002",
@@ -30,7 +34,10 @@ TENANTS = [
     {
         "slug": "alpine",
         "legal_name": "Alpine Portage SARL",
+        "legal_form": "SARL",
+        "share_capital": Decimal("7500.00"),
         "siren": "908765431",
+        "rcs_city": "Grenoble",
         "vat_number": "FR46908765431",
         "address_line1": "4 place Grenette",
         "postal_code": "38000",

@@ -20,7 +20,10 @@ class DatePicker(forms.DateInput):
 
 COMPANY_FIELDS = [
     "legal_name",
+    "legal_form",
+    "share_capital",
     "siren",
+    "rcs_city",
     "vat_number",
     "address_line1",
     "address_line2",

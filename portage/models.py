@@ -1,9 +1,12 @@
+from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.db.models.signals import class_prepared
 from django.dispatch import receiver
@@ -12,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from portage import rls
+from portage.mentions import registration_mention
 from portage.permissions import Role
 from portage.validators import validate_bic, validate_iban, validate_siren, validate_vat_number
 
@@ -114,6 +118,32 @@ class Tenant(models.Model):
     vat_number = models.CharField(
         _("VAT number"), max_length=20, blank=True, validators=[validate_vat_number]
     )
+    # The registration mentions (Code de commerce R123-237, R123-238) printed beside the name
+    # on every invoice, letter and email: see portage.mentions.
+    legal_form = models.CharField(
+        _("legal form"),
+        max_length=100,
+        blank=True,
+        help_text=_("As on the Kbis extract, e.g. SAS, SARL, SA coopérative à capital variable."),
+    )
+    share_capital = models.DecimalField(
+        _("share capital (EUR)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    rcs_city = models.CharField(
+        _("RCS registry city"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "The city of the commercial court registry (greffe) where the company is "
+            "registered, as on the Kbis extract: documents then read RCS Paris 812 345 676."
+        ),
+    )
+    # The registered office (siège social).
     address_line1 = models.CharField(_("address"), max_length=200, blank=True)
     address_line2 = models.CharField(_("address (continued)"), max_length=200, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
@@ -188,6 +218,12 @@ class Tenant(models.Model):
         verbose_name = _("portage company")
         verbose_name_plural = _("portage companies")
         ordering = ["legal_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(share_capital__isnull=True) | Q(share_capital__gt=0),
+                name="tenant_share_capital_positive",
+            ),
+        ]
 
     def __str__(self):
         return self.legal_name
@@ -206,6 +242,16 @@ class Tenant(models.Model):
     def address_lines(self):
         city_line = " ".join(part for part in (self.postal_code, self.city) if part)
         return [line for line in (self.address_line1, self.address_line2, city_line) if line]
+
+    @property
+    def registration_mention(self):
+        """ "SAS au capital de 10 000 € · RCS Paris 812 345 676" (see portage.mentions)."""
+        return registration_mention(
+            legal_form=self.legal_form,
+            share_capital=self.share_capital,
+            rcs_city=self.rcs_city,
+            siren=self.siren,
+        )
 
 
 class TenantOwned(models.Model):

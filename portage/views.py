@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from portage import selectors, services
 from portage.forms import COMPANY_FIELDS, CompanyForm, InviteForm, MemberRoleForm
+from portage.mentions import missing_company_mentions
 from portage.middleware import ACTIVE_TENANT_SESSION_KEY
 from portage.models import AuditEntry, Membership
 from portage.permissions import Perm, Role, has_perm, permission_required, public, signed_in
@@ -69,7 +70,11 @@ def company(request):
     return render(
         request,
         "portage/company.html",
-        {"tenant": request.tenant, "can_edit": has_perm(request.membership, Perm.MANAGE_COMPANY)},
+        {
+            "tenant": request.tenant,
+            "can_edit": has_perm(request.membership, Perm.MANAGE_COMPANY),
+            "missing_mentions": missing_company_mentions(request.tenant),
+        },
     )
 
 

@@ -36,7 +36,10 @@ class TenantFactory(factory.django.DjangoModelFactory):
 
     slug = factory.Sequence(lambda n: f"company-{n}")
     legal_name = factory.Sequence(lambda n: f"Portage Company {n}")
+    legal_form = "SAS"
+    share_capital = Decimal("10000.00")
     siren = factory.LazyFunction(valid_siren)
+    rcs_city = "Paris"
     vat_number = factory.LazyAttribute(lambda tenant: vat_for(tenant.siren))
     address_line1 = "1 rue de la Paix"
     postal_code = "75002"

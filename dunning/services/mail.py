@@ -21,6 +21,7 @@ from django.utils.safestring import mark_safe
 
 from dunning import penalties
 from dunning.models import Action, Case, Letter, Message
+from portage.mentions import company_footer
 from portage.models import Tenant
 from portage.money import ZERO
 from portage.templatetags.portage import euros
@@ -89,7 +90,9 @@ def message_compose(
         "deadline": f"{letter.deadline:%d/%m/%Y}" if letter else "",
     }
     subject = fill(step.subject(language), values).replace("\n", " ")[:300]
-    body_text = fill(step.body(language), values)
+    # The company's registration mentions close every email (Code de commerce R123-237).
+    footer = company_footer(tenant)
+    body_text = f"{fill(step.body(language), values)}\n\n-- \n{footer}"
     html_values = {**values, "invoices": "\x00INVOICES\x00"}
     html_parts = escape(fill(step.body(language), html_values)).split("\x00INVOICES\x00")
     with translation.override(language):
@@ -102,6 +105,7 @@ def message_compose(
                 "tenant": tenant,
                 "subject": subject,
                 "language": language,
+                "footer": footer,
             },
         )
     message = Message(

@@ -27,6 +27,7 @@ from invoices.models import Client, Invoice, InvoiceLine, Mission, NumberCounter
 from invoices.signals import client_created, document_issued, invoice_issued
 from invoices.terms import due_date, validate_terms
 from portage.batch import paris_today
+from portage.mentions import missing_company_mentions
 from portage.models import PayModel
 from portage.money import ZERO, to_cents
 from portage.services import audit_record, snapshot
@@ -172,6 +173,20 @@ def _check_period(invoice):
         )
 
 
+def mission_service_period(mission, *, issued_on):
+    """The service period (BT-73 / BT-74) of an invoice for `mission` that gave none: the
+    mission's dates, up to the issue date while the mission goes on. The invoice must state
+    the date of the service (Code de commerce L441-9; CGI art. 242 nonies A, I-7°, the date
+    the service was performed or completed when it is not the invoice's date).
+
+    A mission not started yet by the issue date (an invoice in advance) gives its own dates
+    when it has an end, else None: the service is then dated the issue date."""
+    start, end = mission.start_date, mission.end_date
+    if issued_on < start:
+        return (start, end) if end else None
+    return start, min(end, issued_on) if end else issued_on
+
+
 def _check_parties(*, client, consultant, mission):
     if mission and (mission.client_id != client.pk or mission.consultant_id != consultant.pk):
         raise ValidationError(_("This mission is not the consultant's mission for this client."))
@@ -239,7 +254,8 @@ def invoice_draft_create(
     period_end=None,
 ):
     """A draft invoice; its terms default to the mission's, else the client's. The service
-    period is optional: printed and sent when given, never guessed."""
+    period is optional: without it, an invoice for a mission is issued with the mission's
+    dates (`mission_service_period`); without a mission, the service is dated the issue date."""
     _check_parties(client=client, consultant=consultant, mission=mission)
     terms_from = mission or client
     invoice = Invoice(
@@ -386,6 +402,8 @@ def _seller(tenant):
         email="",
         einvoicing_address=address,
         einvoicing_scheme=scheme,
+        # BT-33 and after the name on the PDF (Code de commerce R123-237, R123-238).
+        legal_info=tenant.registration_mention,
         # Printed on the invoice: the rate in force when it was issued.
         late_penalty_rate=str(tenant.late_penalty_rate or ""),
     ) | {"vat_on_debits": tenant.vat_on_debits}
@@ -411,22 +429,21 @@ def _buyer(client):
     )
 
 
-def _check_mentions(tenant, client):
-    """The mandatory mentions must be there before a number is taken."""
-    missing = [
-        label
-        for label, value in (
-            (_("the company's VAT number"), tenant.vat_number),
-            (_("the company's address"), tenant.address_line1 and tenant.city),
-            (_("the company's IBAN"), tenant.iban),
-        )
-        if not value
-    ]
+def missing_mentions(invoice):
+    """The mandatory mentions (Code de commerce L441-9, R123-237, R123-238; CGI art. 242
+    nonies A) the invoice could not print if it were issued now, each named with its
+    source: the company's (see portage.mentions.missing_company_mentions). The client's are
+    checked when the client is saved; the service date defaults (see
+    `mission_service_period`)."""
+    return missing_company_mentions(invoice.tenant)
+
+
+def _check_mentions(invoice):
+    """No number is taken while a mandatory mention is missing: the refusal lists them all."""
+    missing = missing_mentions(invoice)
     if missing:
         raise ValidationError(
-            _("Complete %(missing)s in the company settings before issuing."),
-            params={"missing": ", ".join(missing)},
-            code="missing_mentions",
+            {"missing_mentions": [ValidationError(m, code="missing_mention") for m in missing]}
         )
 
 
@@ -481,7 +498,7 @@ def _post_billed(invoice, *, sign, by):
 
 def _issue(invoice, *, by, issued_on):
     tenant = invoice.tenant
-    _check_mentions(tenant, invoice.client)
+    _check_mentions(invoice)
     if invoice.total_ttc <= 0 and invoice.kind == Invoice.Kind.INVOICE:
         raise ValidationError(_("An invoice of zero cannot be issued."), code="zero")
     buyer = _buyer(invoice.client)
@@ -501,6 +518,9 @@ def _issue(invoice, *, by, issued_on):
         invoice.due_date = due_date(
             issued_on=issued_on, terms=invoice.payment_terms, days=invoice.payment_days
         )
+        if invoice.period_start is None and invoice.mission:
+            period = mission_service_period(invoice.mission, issued_on=issued_on)
+            invoice.period_start, invoice.period_end = period or (None, None)
     invoice.save()
 
 
