@@ -257,3 +257,13 @@ def test_a_zero_rated_line_for_an_eu_client_without_vat_number_cannot_be_issued(
     with pytest.raises(ValidationError) as refused:
         make_invoice(tenant_a, client=client, issued_on=ISSUED_ON, lines=[day_line(vat="0")])
     assert refused.value.code == "reverse_charge_without_vat_number"
+
+
+def test_the_seller_s_legal_form_capital_and_registry_are_sent_as_bt_33(tenant_a, in_tenant):
+    xml = xml_of(make_invoice(tenant_a, issued_on=ISSUED_ON), in_tenant)
+
+    assert_accepted(xml)
+    assert values(xml, "//ram:SellerTradeParty/ram:Description") == [
+        f"SAS au capital de 10\u202f000\u00a0€ · RCS Paris {tenant_a.siren[:3]} "
+        f"{tenant_a.siren[3:6]} {tenant_a.siren[6:]}"
+    ]
