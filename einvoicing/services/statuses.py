@@ -94,8 +94,11 @@ def _move_submission(invoice):
     # A deposit still "to send" that the platform has: its answer was lost, or the worker
     # died before committing it. It stays to send, so that it is sent again (the platform
     # answers with the same flow) and recorded whole, flow id included; the state the
-    # statuses give is taken then.
-    if state is not None and submission.state != Submission.State.TO_SEND:
+    # statuses give is taken then. A deposit given up as failed that the platform turns out
+    # to have goes back to send for the same reason: the sweep fetches its receipt.
+    if state is not None and submission.state == Submission.State.FAILED:
+        submission.state = Submission.State.TO_SEND
+    elif state is not None and submission.state != Submission.State.TO_SEND:
         submission.state = state
     submission.save(update_fields=["state", "last_status", "updated_at"])
 

@@ -247,3 +247,28 @@ def test_the_task_renders_the_pdf_first_then_deposits_it_once(
     [flow] = platform.flows("CustomerInvoice")
     with in_tenant(tenant_a), submission.invoice.pdf.open("rb") as pdf:
         assert flow.content == pdf.read()
+
+
+def test_a_failed_deposit_the_platform_turns_out_to_have_is_sent_again_and_recorded_whole(
+    tenant_a, account, in_tenant, platform
+):
+    invoice = issued(tenant_a, platform)
+    with in_tenant(tenant_a):
+        directory_check(client=invoice.client, connector=connector(platform))
+        submission = Submission.objects.get(invoice=invoice)
+        # Every answer is lost, though the platform kept the flow at the first attempt.
+        platform.fail_next(3, "drop_after_store")
+        submission_send(submission.pk, connector=connector(platform), final=True)
+        platform.wait_until_idle()
+        submission.refresh_from_db()
+        assert submission.state == Submission.State.FAILED
+        [call] = platform.webhook_calls  # its 200 Déposée
+        webhook_receive(tenant=tenant_a, headers=call.headers, body=call.body)
+        submission.refresh_from_db()
+        # Back to send, so the sweep fetches the receipt rather than the page saying "failed".
+        assert submission.state == Submission.State.TO_SEND
+        submission_send(submission.pk, connector=connector(platform))
+        submission.refresh_from_db()
+    assert len(platform.flows("CustomerInvoice")) == 1
+    assert submission.state == Submission.State.DEPOSITED
+    assert submission.flow_id == platform.flow_of(submission.reference).flow_id
