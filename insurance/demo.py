@@ -45,6 +45,8 @@ def seed(*, tenant, today):
             minimum_premium=D("1200.00"),
             covered_share=D("90"),
             deductible_per_claim=D("500.00"),
+            # About 25 times the year's premium, as global policies set it.
+            annual_max_indemnity=D("30000.00"),
             waiting_days=90,
             declaration_days=30,
             max_credit_days=60,
