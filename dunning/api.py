@@ -306,6 +306,21 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
 # Letters
 
 
+class LetterScheduleLineSerializer(serializers.Serializer):
+    """An amount late over one half-year, at that half-year's rate (L441-10 II)."""
+
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    paid_on = serializers.DateField(
+        allow_null=True, help_text="The day this amount was paid; null while still unpaid."
+    )
+    start = serializers.DateField()
+    end = serializers.DateField()
+    days = serializers.IntegerField()
+    rate = serializers.DecimalField(max_digits=7, decimal_places=2)
+    rate_source = serializers.ChoiceField(choices=["contract", "legal_floor", "ecb_plus_10"])
+    penalty = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
 class LetterLineSerializer(serializers.Serializer):
     invoice_pk = serializers.IntegerField()
     number = serializers.CharField()
@@ -314,7 +329,16 @@ class LetterLineSerializer(serializers.Serializer):
     total_ttc = serializers.DecimalField(max_digits=12, decimal_places=2)
     balance = serializers.DecimalField(max_digits=12, decimal_places=2)
     days_late = serializers.IntegerField()
-    rate = serializers.DecimalField(max_digits=7, decimal_places=2)
+    rate = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        required=False,
+        help_text="Letters written before the penalty schedule only: their single rate.",
+    )
+    schedule = LetterScheduleLineSerializer(many=True, required=False)
+    penalty_on_paid_parts = serializers.DecimalField(
+        max_digits=12, decimal_places=2, required=False
+    )
     penalty = serializers.DecimalField(max_digits=12, decimal_places=2)
     indemnity = serializers.DecimalField(max_digits=12, decimal_places=2)
 

@@ -137,8 +137,9 @@ DEFAULT_STEPS = [
 ]
 
 # (year, half, ECB main refinancing rate on 1 January / 1 July, legal interest rate for
-# professionals). Sources in ../shared/research/domain-reference.md; the admin adds the
-# next half-years as they are published.
+# professionals; None: not published when this was written). Sources in
+# ../shared/research/domain-reference.md and docs/penalties.md; the admin adds the next
+# half-years, and the rates missing here, as they are published.
 KNOWN_RATES = [
     (2023, 1, "2.50", "2.06"),
     (2023, 2, "4.00", "4.22"),
@@ -147,11 +148,19 @@ KNOWN_RATES = [
     (2025, 1, "3.15", "3.71"),
     (2025, 2, "2.15", "2.76"),
     (2026, 1, "2.15", "2.62"),
+    # The ECB raised its rates by 25 basis points on 11 June 2026, the main refinancing rate
+    # to 2.40 % from 17 June: in force on 1 July. The legal rate's arrêté is not at hand.
+    (2026, 2, "2.40", None),
 ]
 
 
 def known_rates():
     return [
-        {"year": year, "half": half, "ecb_rate": Decimal(ecb), "legal_rate": Decimal(legal)}
+        {
+            "year": year,
+            "half": half,
+            "ecb_rate": Decimal(ecb) if ecb else None,
+            "legal_rate": Decimal(legal) if legal else None,
+        }
         for year, half, ecb, legal in KNOWN_RATES
     ]

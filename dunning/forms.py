@@ -161,12 +161,14 @@ class RateForm(forms.ModelForm):
         min_value=Decimal("-5"),
         max_value=Decimal("50"),
         decimal_places=2,
+        required=False,
     )
     legal_rate = forms.DecimalField(
         label=_("Legal interest rate for professionals (%)"),
         min_value=Decimal("0"),
         max_value=Decimal("50"),
         decimal_places=2,
+        required=False,
     )
 
     class Meta:
@@ -199,6 +201,15 @@ class RateForm(forms.ModelForm):
         ):
             raise forms.ValidationError(
                 _("The rates of this half-year are already in the table: correct them there.")
+            )
+        if (
+            data.get("ecb_rate") is None
+            and data.get("legal_rate") is None
+            and "ecb_rate" not in self.errors
+            and "legal_rate" not in self.errors
+        ):
+            raise forms.ValidationError(
+                _("Enter at least one of the two rates; leave the other empty until published.")
             )
         return data
 

@@ -500,17 +500,23 @@ class Acknowledgement(TenantOwned):
 
 class RateSemester(TenantOwned):
     """The reference rates of a half-year, maintained by the company's admin: the ECB main
-    refinancing rate on 1 January or 1 July, and the legal interest rate for professionals."""
+    refinancing rate on 1 January or 1 July, and the legal interest rate for professionals.
+    Either may be empty while it is not published: what needs it then waits (see
+    `dunning.penalties.RatesMissing`)."""
 
     year = models.PositiveSmallIntegerField(_("year"))
     half = models.PositiveSmallIntegerField(
         _("half-year"), choices=[(1, _("1 January")), (2, _("1 July"))]
     )
     ecb_rate = models.DecimalField(
-        _("ECB main refinancing rate (%)"), max_digits=5, decimal_places=2
+        _("ECB main refinancing rate (%)"), max_digits=5, decimal_places=2, null=True, blank=True
     )
     legal_rate = models.DecimalField(
-        _("legal interest rate for professionals (%)"), max_digits=5, decimal_places=2
+        _("legal interest rate for professionals (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
     )
 
     class Meta:
@@ -520,6 +526,14 @@ class RateSemester(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["tenant", "year", "half"], name="dunning_rate_once"),
             models.CheckConstraint(condition=Q(half__in=[1, 2]), name="dunning_rate_half"),
+            models.CheckConstraint(
+                condition=Q(ecb_rate__isnull=False) | Q(legal_rate__isnull=False),
+                name="dunning_rate_one_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(legal_rate__isnull=True) | Q(legal_rate__gte=0),
+                name="dunning_rate_legal_not_negative",
+            ),
         ]
 
     def __str__(self):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dunning import penalties
 from dunning.models import (
     Acknowledgement,
     Action,
@@ -20,12 +21,14 @@ from dunning.models import (
     LitigationFile,
     Message,
     Pause,
+    RateSemester,
     Step,
 )
 from einvoicing import selectors as einvoicing
 from invoices.models import Invoice, Payment
 from invoices.selectors import BALANCE, open_invoices
 from portage.money import ZERO
+from portage.templatetags.portage import percent
 
 # Apps above collections (credit insurance) add to its pages without collections knowing
 # them: events on a client's timeline (`source(client) -> iterable of Event`), facts on the
@@ -502,3 +505,146 @@ def consultant_tasks(consultant, today):
 
 def steps_of(policy):
     return list(Step.objects.filter(policy=policy).order_by("position"))
+
+
+# Reference rates: what the penalties need and the table lacks, for the homes and the batch.
+
+# In the first days of January and July the admin is reminded of the new half-year's rates.
+RATES_REMINDER_DAYS = 15
+
+
+def half_year_label(half_year):
+    if half_year.half == 1:
+        return _("first half of %(year)s (from 1 January)") % {"year": half_year.year}
+    return _("second half of %(year)s (from 1 July)") % {"year": half_year.year}
+
+
+def missing_rate_label(missing):
+    """ "the legal interest rate of the second half of 2026 (from 1 July)"."""
+    text = (
+        _("the ECB main refinancing rate of the %(period)s")
+        if missing.kind == penalties.ECB
+        else _("the legal interest rate of the %(period)s")
+    )
+    return text % {"period": half_year_label(missing.half_year)}
+
+
+def rates_absent(half_years, kind):
+    """Of `half_years`, those whose `kind` of rate the table lacks."""
+    if not half_years:
+        return []
+    column = "ecb_rate" if kind == penalties.ECB else "legal_rate"
+    known = {
+        penalties.HalfYear(year, half)
+        for year, half in RateSemester.objects.filter(
+            year__in={half_year.year for half_year in half_years}, **{f"{column}__isnull": False}
+        ).values_list("year", "half")
+    }
+    return [
+        penalties.MissingRate(half_year, kind) for half_year in half_years if half_year not in known
+    ]
+
+
+def rates_missing(*, today):
+    """The reference rates the late penalties of today's overdue invoices need and the
+    table lacks: the legal interest rate (for the floor of a contract rate) over the
+    half-years an invoice with a contract rate has been late, the ECB rate over those of
+    an invoice without one. A formal notice needing one of them waits for it."""
+    no_contract = (
+        Q(seller__late_penalty_rate__isnull=True)
+        | Q(seller__late_penalty_rate="")
+        | Q(seller__late_penalty_rate=None)
+    )
+    overdue = (
+        open_invoices()
+        .filter(due_date__lt=today)
+        .annotate(balance_due=BALANCE)
+        .filter(balance_due__gt=0)
+        .aggregate(
+            with_contract=Min("due_date", filter=~no_contract),
+            without=Min("due_date", filter=no_contract),
+        )
+    )
+    missing = []
+    for first_due, kind in [
+        (overdue["with_contract"], penalties.LEGAL),
+        (overdue["without"], penalties.ECB),
+    ]:
+        if first_due is not None:
+            missing += rates_absent(
+                penalties.half_years(first_due + timedelta(days=1), today), kind
+            )
+    return sorted(missing)
+
+
+def rates_due(*, today):
+    """In the first days of a half-year, its rates the admin has not entered yet."""
+    if today.month not in (1, 7) or today.day > RATES_REMINDER_DAYS:
+        return []
+    current = [penalties.HalfYear.of(today)]
+    return rates_absent(current, penalties.ECB) + rates_absent(current, penalties.LEGAL)
+
+
+def rate_notices(*, tenant, today, can_enter):
+    """What the homes say about the reference rates: those missing that hold formal notices
+    back, the new half-year's rates due, and a contract rate now under its floor. Each
+    notice links to the page where the rates are entered when the reader may enter them."""
+    notices = []
+    link = (
+        {"url": reverse("dunning_rates"), "link": _("Enter the reference rates")}
+        if can_enter
+        else {"hint": _("An administrator enters them on the reference rates page.")}
+    )
+    missing = rates_missing(today=today)
+    if missing:
+        notices.append(
+            {
+                "level": "error",
+                "text": _(
+                    "Late penalties cannot be computed without %(rates)s: the formal "
+                    "notices that need them wait until they are entered."
+                )
+                % {"rates": ", ".join(missing_rate_label(rate) for rate in missing)},
+                **link,
+            }
+        )
+    due = [rate for rate in rates_due(today=today) if rate not in missing]
+    if due:
+        notices.append(
+            {
+                "level": "warning",
+                "text": _("A new half-year has begun: enter %(rates)s as soon as published.")
+                % {"rates": ", ".join(missing_rate_label(rate) for rate in due)},
+                **link,
+            }
+        )
+    floor = _current_floor(today)
+    if tenant.late_penalty_rate is not None and floor and tenant.late_penalty_rate < floor:
+        notices.append(
+            {
+                "level": "warning",
+                "text": _(
+                    "Your contract rate of late penalties (%(rate)s) is under three times "
+                    "the legal interest rate of this half-year (%(floor)s): penalties apply "
+                    "%(floor)s for its days, and a rate under it is void (Code de commerce "
+                    "L441-10 and L441-16). Raise it on the company page."
+                )
+                % {"rate": percent(tenant.late_penalty_rate), "floor": percent(floor)},
+                **(
+                    {"url": reverse("company_edit"), "link": _("Change the contract rate")}
+                    if can_enter
+                    else {}
+                ),
+            }
+        )
+    return notices
+
+
+def _current_floor(today):
+    half_year = penalties.HalfYear.of(today)
+    legal_rate = (
+        RateSemester.objects.filter(year=half_year.year, half=half_year.half)
+        .values_list("legal_rate", flat=True)
+        .first()
+    )
+    return penalties.contract_rate_floor(legal_rate) if legal_rate is not None else None

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dunning.models import Acknowledgement, Action, Case, ContactLog, Pause, Policy, Step
+from dunning.selectors import missing_rate_label
 from dunning.services.ladder import balance_of, blocked, refresh_case, steps_due
 from dunning.services.mail import send_after_commit
 from dunning.services.perform import perform_groups
@@ -284,6 +285,18 @@ def send_next_step_now(*, tenant, invoice, actor, today):
         raise ValidationError(_("Every step of the ladder has been performed for this invoice."))
     result = RunResult()
     perform_groups(tenant, plans, today, result, actor=actor)
+    if result.letters_waiting:
+        raise ValidationError(
+            _(
+                "The formal notice cannot be written without %(rates)s: enter them on the "
+                "reference rates page first."
+            )
+            % {
+                "rates": ", ".join(
+                    missing_rate_label(rate) for rate in sorted(result.rates_missing)
+                )
+            }
+        )
     send_after_commit(tenant, result.message_ids)
     refresh_case(case, today)
     return plans[0].step

@@ -37,6 +37,7 @@ from dunning.models import (
     Step,
     StepKind,
 )
+from dunning.selectors import missing_rate_label
 from einvoicing import selectors as einvoicing
 from invoices.models import Invoice
 from portage.money import ZERO
@@ -83,6 +84,22 @@ class RunResult:
     litigation_files: int = 0
     lines: list = field(default_factory=list)
     message_ids: list = field(default_factory=list)
+    letters_waiting: int = 0
+    rates_missing: set = field(default_factory=set)
+
+    def letter_waits(self, client, invoices, missing):
+        """A formal notice not written today: the rates it needs are not in the table."""
+        self.letters_waiting += 1
+        self.rates_missing.update(missing)
+        numbers = ", ".join(invoice.number for invoice in invoices)
+        self.lines.append(
+            _("%(client)s: formal notice waiting for %(rates)s — %(invoices)s")
+            % {
+                "client": client,
+                "rates": ", ".join(missing_rate_label(rate) for rate in missing),
+                "invoices": numbers,
+            }
+        )
 
     def summary(self):
         return {
@@ -92,6 +109,8 @@ class RunResult:
             "skipped": self.skipped,
             "messages": self.messages,
             "letters": self.letters,
+            "letters_waiting": self.letters_waiting,
+            "rates_missing": [missing_rate_label(rate) for rate in sorted(self.rates_missing)],
             "litigation_files": self.litigation_files,
             "lines": self.lines[:200],
         }

@@ -1,6 +1,7 @@
 """Formal notices (mises en demeure): the figures they claim and their PDF."""
 
 import hashlib
+from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,48 +12,80 @@ from weasyprint import HTML
 
 from dunning import penalties
 from dunning.models import Letter, RateSemester
+from invoices.models import Allocation, Payment
 from invoices.pdf import _logo_data_uri, pdf_stylesheet
 from portage.money import ZERO
 
 
-def reference_rates(day):
-    """The half-year rates in force on `day`: that half-year's row, else the latest one
-    before it (the admin has not entered the new half-year yet)."""
-    year, half = penalties.half_year(day)
-    return RateSemester.objects.filter(_at_or_before(year, half)).order_by("-year", "-half").first()
+def rates_table(half_years):
+    """The company's reference rates of `half_years`, as `penalty_schedule` reads them; a
+    half-year not in the table is simply absent."""
+    wanted = set(half_years)
+    if not wanted:
+        return {}
+    years = {half_year.year for half_year in wanted}
+    table = {}
+    for row in RateSemester.objects.filter(year__in=years):
+        half_year = penalties.HalfYear(row.year, row.half)
+        if half_year in wanted:
+            table[half_year] = penalties.Rates(ecb_rate=row.ecb_rate, legal_rate=row.legal_rate)
+    return table
 
 
-def _at_or_before(year, half):
-    from django.db.models import Q
+def contract_rate_of(invoice):
+    """The contract rate printed on the invoice when it was issued, or None."""
+    rate = invoice.seller.get("late_penalty_rate")
+    return Decimal(rate) if rate else None
 
-    return Q(year__lt=year) | Q(year=year, half__lte=half)
+
+def payments_by_invoice(invoices):
+    """(day paid, amount) of each allocation in force, per invoice: the day is the payment's,
+    since the client's money was received that day."""
+    found = defaultdict(list)
+    allocations = Allocation.objects.filter(
+        invoice__in=[invoice.pk for invoice in invoices],
+        is_active=True,
+        payment__status=Payment.Status.ACTIVE,
+    ).values_list("invoice_id", "payment__received_on", "amount")
+    for invoice_pk, received_on, amount in allocations.order_by("payment__received_on", "id"):
+        found[invoice_pk].append((received_on, amount))
+    return found
 
 
-def rate_for(invoice, known=None):
-    """The penalty rate of an invoice: its contract rate (frozen at issue), else ECB + 10,
-    never under 3 × the legal rate, of the half-year in which lateness began. `known`
-    caches the half-years already read."""
-    contract = invoice.seller.get("late_penalty_rate")
-    start = penalties.lateness_start(invoice.due_date)
-    known = {} if known is None else known
-    half = penalties.half_year(start)
-    if half not in known:
-        known[half] = reference_rates(start)
-    rates = known[half]
-    return penalties.penalty_rate(
-        contract_rate=Decimal(contract) if contract else None,
-        ecb_rate=rates.ecb_rate if rates else None,
-        legal_rate=rates.legal_rate if rates else None,
-    )
+def invoice_schedules(invoices, on_date):
+    """The penalty schedule of each invoice on `on_date`, by invoice pk. Raises
+    `penalties.RatesMissing` naming every rate missing over all the invoices."""
+    invoices = list(invoices)
+    first_day = min((invoice.due_date for invoice in invoices), default=on_date)
+    rates = rates_table(penalties.half_years(first_day, max(first_day, on_date)))
+    payments = payments_by_invoice(invoices)
+    schedules, missing = {}, []
+    for invoice in invoices:
+        try:
+            schedules[invoice.pk] = penalties.penalty_schedule(
+                amount_due=invoice.total_ttc - invoice.credited_amount,
+                due_date=invoice.due_date,
+                payments=payments[invoice.pk],
+                on_date=on_date,
+                contract_rate=contract_rate_of(invoice),
+                rates=rates,
+            )
+        except penalties.RatesMissing as error:
+            missing.extend(error.missing)
+    if missing:
+        raise penalties.RatesMissing(missing)
+    return schedules
 
 
 def claim_lines(invoices, on_date):
-    """One line per invoice: its balance, days late, rate, penalties and the indemnity."""
+    """One line per invoice: its balance, days late, penalty schedule (each amount, each
+    half-year, its days and rate), penalties and the indemnity. Raises
+    `penalties.RatesMissing` when a rate it needs is not in the table."""
+    schedules = invoice_schedules(invoices, on_date)
     lines = []
-    known = {}
     for invoice in invoices:
         balance = invoice.total_ttc - invoice.paid_amount - invoice.credited_amount
-        rate = rate_for(invoice, known)
+        schedule = schedules[invoice.pk]
         days = penalties.days_late(invoice.due_date, on_date)
         lines.append(
             {
@@ -63,19 +96,31 @@ def claim_lines(invoices, on_date):
                 "total_ttc": str(invoice.total_ttc),
                 "balance": str(balance),
                 "days_late": days,
-                "rate": str(rate.rate),
-                "rate_source": rate.source,
-                "penalty": str(
-                    penalties.late_penalty(balance, rate.rate, invoice.due_date, on_date)
-                ),
+                "schedule": [
+                    {
+                        "amount": str(line.amount),
+                        "paid_on": line.paid_on.isoformat() if line.paid_on else None,
+                        "start": line.start.isoformat(),
+                        "end": line.end.isoformat(),
+                        "days": line.days,
+                        "rate": str(line.rate),
+                        "rate_source": line.source,
+                        "penalty": str(line.penalty),
+                    }
+                    for line in schedule.lines
+                ],
+                "penalty_on_paid_parts": str(schedule.on_paid_parts),
+                "penalty": str(schedule.total),
                 "indemnity": str(penalties.RECOVERY_INDEMNITY if days > 0 else ZERO),
             }
         )
     return lines
 
 
-def letter_create(*, tenant, client, invoices, letter_date, deadline_days):
-    lines = claim_lines(invoices, letter_date)
+def letter_create(*, tenant, client, lines, letter_date, deadline_days):
+    """The formal notice of `lines` (see `claim_lines`), rendered and stored. The total
+    claimed is the balance, the penalties (those accrued on the parts paid late included)
+    and the indemnities."""
     balance = sum((Decimal(line["balance"]) for line in lines), ZERO)
     penalty_total = sum((Decimal(line["penalty"]) for line in lines), ZERO)
     indemnities = sum((Decimal(line["indemnity"]) for line in lines), ZERO)
@@ -111,7 +156,13 @@ def render_letter_pdf(letter):
     tenant = letter.tenant
     with translation.override("fr"):
         lines = [
-            {**line, "rate_source_label": RATE_SOURCES.get(line["rate_source"], "")}
+            {
+                **line,
+                "schedule": [
+                    {**part, "rate_source_label": RATE_SOURCES.get(part["rate_source"], "")}
+                    for part in line.get("schedule", [])
+                ],
+            }
             for line in letter.lines
         ]
         html = render_to_string(
@@ -121,6 +172,10 @@ def render_letter_pdf(letter):
                 "tenant": tenant,
                 "client": letter.client,
                 "lines": lines,
+                "penalties_on_paid_parts": sum(
+                    (Decimal(line.get("penalty_on_paid_parts", "0")) for line in letter.lines),
+                    ZERO,
+                ),
                 "logo": _logo_data_uri(tenant),
             },
         )

@@ -7,7 +7,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dunning.models import Action, Case, Channel, ClientSettings, LitigationFile
-from dunning.services.letters import letter_create
+from dunning.penalties import RatesMissing
+from dunning.services.letters import claim_lines, letter_create
 from dunning.services.mail import message_compose
 from dunning.signals import step_performed
 from portage.money import ZERO
@@ -98,6 +99,15 @@ def perform_group(tenant, members, today, result, actor, languages):
     step = members[0].step
     client = members[0].case.client
     invoices = [plan.case.invoice for plan in members]
+    claim = None
+    if step.channel == Channel.LETTER:
+        try:
+            claim = claim_lines(invoices, today)
+        except RatesMissing as error:
+            # Never a letter at another half-year's rate: the step waits for the rates, and
+            # the next run performs it once they are entered.
+            result.letter_waits(client, invoices, error.missing)
+            return
     actions = [
         Action(
             tenant=tenant,
@@ -136,7 +146,7 @@ def perform_group(tenant, members, today, result, actor, languages):
         letter = letter_create(
             tenant=tenant,
             client=client,
-            invoices=invoices,
+            lines=claim,
             letter_date=today,
             deadline_days=members[0].case.policy.notice_deadline_days,
         )

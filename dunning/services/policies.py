@@ -481,8 +481,8 @@ RATE_FIELDS = ["ecb_rate", "legal_rate"]
 
 def rates_save(*, tenant, actor, rows):
     """Adds or corrects half-year reference rates. `rows`: dicts with year, half (1: from
-    1 January, 2: from 1 July), ecb_rate and legal_rate (in percent). Returns the rows that
-    changed."""
+    1 January, 2: from 1 July), ecb_rate and legal_rate (in percent, None while not
+    published; one of them at least). Returns the rows that changed."""
     changed = []
     with transaction.atomic():
         for data in rows:
@@ -493,6 +493,10 @@ def rates_save(*, tenant, actor, rows):
                 row = RateSemester(tenant=tenant, year=year, half=half)
             for name in RATE_FIELDS:
                 setattr(row, name, data[name])
+            if row.ecb_rate is None and row.legal_rate is None:
+                raise ValidationError(
+                    _("%(row)s: enter at least one of the two rates.") % {"row": row}
+                )
             row.full_clean(exclude=["tenant"], validate_constraints=False)
             after = snapshot(row, RATE_FIELDS)
             if before == after:

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dunning import penalties
+from dunning import penalties, selectors
 from dunning.forms import ClientSettingsForm, PolicyForm, RateForm, RateFormSet, StepFormSet
 from dunning.models import Policy, RateSemester, StepKind
 from dunning.services import policies as service
@@ -193,7 +193,8 @@ def rates(request):
     adding = posted is not None and "add" in posted
     formset = RateFormSet(None if adding else posted, initial=initial, prefix="rates")
     today = paris_today()
-    year, half = penalties.half_year(today)
+    current = penalties.HalfYear.of(today)
+    year, half = current.year, current.half
     add_form = RateForm(
         posted if adding else None, prefix="new", initial={"year": year, "half": half}
     )
@@ -209,8 +210,10 @@ def rates(request):
             return redirect("dunning_rates")
     for row_form in formset.forms:
         if row_form.initial:
-            row_form.applied = penalties.penalty_rate(
-                ecb_rate=row_form.initial["ecb_rate"], legal_rate=row_form.initial["legal_rate"]
+            ecb_rate, legal_rate = row_form.initial["ecb_rate"], row_form.initial["legal_rate"]
+            row_form.applied = ecb_rate + penalties.ECB_MARGIN if ecb_rate is not None else None
+            row_form.floor = (
+                penalties.contract_rate_floor(legal_rate) if legal_rate is not None else None
             )
     return render(
         request,
@@ -218,10 +221,16 @@ def rates(request):
         {
             "formset": formset,
             "add_form": add_form,
-            "current": {"year": year, "half": half},
-            "current_missing": not any(row.year == year and row.half == half for row in rows),
+            "current": current,
+            "current_label": selectors.half_year_label(current),
+            "current_missing": [
+                selectors.missing_rate_label(rate)
+                for rate in selectors.rates_absent([current], penalties.ECB)
+                + selectors.rates_absent([current], penalties.LEGAL)
+            ],
             "contract_rate": request.tenant.late_penalty_rate,
             "margin": penalties.ECB_MARGIN,
             "floor_factor": penalties.LEGAL_RATE_FLOOR_FACTOR,
         },
     )
+

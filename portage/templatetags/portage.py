@@ -2,6 +2,7 @@ from datetime import date
 from decimal import Decimal
 
 from django import template
+from django.utils.safestring import mark_safe
 
 from portage.money import to_cents
 
@@ -133,3 +134,18 @@ def isodate(value):
     if not value:
         return None
     return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+@register.filter
+def css_string(value):
+    """`value` inside a double-quoted CSS string of a <style> block (a PDF's page footer):
+    the HTML escapes would print as they are there ("L&#x27;Atelier"), so the text is
+    escaped for CSS instead; `<` too, so it cannot close the block."""
+    escaped = (
+        str(value)
+        .replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\A ")
+        .replace("<", "\\3C ")
+    )
+    return mark_safe(escaped)  # noqa: S308 - escaped for the CSS string it goes into

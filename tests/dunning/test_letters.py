@@ -23,13 +23,13 @@ LETTER_DAY = date(2026, 5, 1)  # 30 days late: lateness began on 2 April 2026 (H
 
 def test_penalties_worked_by_hand(tenant_a, in_tenant):
     """One invoice of 7 200,00 € TTC (10 days × 600 € + 20 % VAT), due 1 April 2026,
-    unpaid on 1 May 2026: 30 days late.
-    Rate: H1 2026 ECB main refinancing rate 2,15 % + 10 points = 12,15 %; the floor is
-    3 × 2,62 % (legal rate for professionals, H1 2026) = 7,86 %, so 12,15 % applies.
+    unpaid on 1 May 2026: 30 days late (2 April to 1 May).
+    Rate: H1 2026 ECB main refinancing rate 2,15 % + 10 points = 12,15 % (no contract rate).
     Penalties: 7 200,00 × 12,15 % × 30 / 365 = 71,9013… → 71,90 €.
     Indemnity: 40,00 €. Total claimed: 7 200,00 + 71,90 + 40,00 = 7 311,90 €.
-    A second invoice of the same amount, 1 200,00 € paid: balance 6 000,00 €,
-    penalties 6 000 × 12,15 % × 30 / 365 = 59,9178… → 59,92 €, indemnity still 40,00 €.
+    A second invoice of the same amount, 1 200,00 € of it paid on 10 April (9 days late):
+    that part owes 1 200 × 12,15 % × 9 / 365 = 3,5951… → 3,60 €; the balance of 6 000,00 €,
+    6 000 × 12,15 % × 30 / 365 = 59,9178… → 59,92 €; penalties 63,52 €, indemnity 40,00 €.
     """
     client = make_client(tenant_a)
     consultant = make_consultant(tenant_a)
@@ -47,34 +47,50 @@ def test_penalties_worked_by_hand(tenant_a, in_tenant):
         partly.refresh_from_db()
         lines = claim_lines([unpaid, partly], LETTER_DAY)
     assert [
-        (line["balance"], line["days_late"], line["rate"], line["penalty"], line["indemnity"])
-        for line in lines
+        (line["balance"], line["days_late"], line["penalty"], line["indemnity"]) for line in lines
     ] == [
-        ("7200.00", 30, "12.15", "71.90", "40.00"),
-        ("6000.00", 30, "12.15", "59.92", "40.00"),
+        ("7200.00", 30, "71.90", "40.00"),
+        ("6000.00", 30, "63.52", "40.00"),
     ]
+    assert [
+        (part["amount"], part["paid_on"], part["days"], part["rate"], part["penalty"])
+        for part in lines[1]["schedule"]
+    ] == [
+        ("1200.00", "2026-04-10", 9, "12.15", "3.60"),
+        ("6000.00", None, 30, "12.15", "59.92"),
+    ]
+    assert lines[1]["penalty_on_paid_parts"] == "3.60"
 
 
-def test_the_contract_rate_is_never_below_three_times_the_legal_rate():
-    assert penalties.penalty_rate(
-        contract_rate=Decimal("5.00"), ecb_rate=Decimal("2.15"), legal_rate=Decimal("2.62")
-    ) == penalties.PenaltyRate(rate=Decimal("7.86"), source="legal_floor")
-    assert penalties.penalty_rate(
-        contract_rate=Decimal("15.00"), ecb_rate=Decimal("2.15"), legal_rate=Decimal("2.62")
-    ) == penalties.PenaltyRate(rate=Decimal("15.00"), source="contract")
-
-
-def test_the_rate_is_that_of_the_half_year_lateness_began(tenant_a, in_tenant):
-    # Due 30 June 2025: lateness began on 1 July 2025, H2 2025: 2,15 % + 10 = 12,15 %.
-    # Due 29 June 2025: lateness began on 30 June, H1 2025: 3,15 % + 10 = 13,15 %.
+def test_each_day_bears_the_rate_of_its_half_year(tenant_a, in_tenant):
+    """7 200,00 € due 29 June 2025, unpaid on 2 July 2025: 30 June is in the first half of
+    2025, at 3,15 % + 10 = 13,15 %: 7 200 × 13,15 % × 1 / 365 = 2,5939… → 2,59 €; 1 and 2 July
+    in the second, at 2,15 % + 10 = 12,15 %: 7 200 × 12,15 % × 2 / 365 = 4,7934… → 4,79 €.
+    Penalties 7,38 €."""
+    invoice = make_invoice(tenant_a, issued_on=date(2025, 5, 30))
+    assert invoice.due_date == date(2025, 6, 29)
     with in_tenant(tenant_a):
-        assert RateSemester.objects.count() >= 7
-        from dunning.services.letters import reference_rates
+        [line] = claim_lines([invoice], date(2025, 7, 2))
+    assert [
+        (part["start"], part["end"], part["days"], part["rate"], part["penalty"])
+        for part in line["schedule"]
+    ] == [
+        ("2025-06-30", "2025-06-30", 1, "13.15", "2.59"),
+        ("2025-07-01", "2025-07-02", 2, "12.15", "4.79"),
+    ]
+    assert line["penalty"] == "7.38"
 
-        assert reference_rates(date(2025, 7, 1)).ecb_rate == Decimal("2.15")
-        assert reference_rates(date(2025, 6, 30)).ecb_rate == Decimal("3.15")
-        # A half-year not entered yet uses the latest one before it.
-        assert reference_rates(date(2026, 12, 1)).ecb_rate == Decimal("2.15")
+
+def test_a_half_year_not_in_the_table_stops_the_computation(tenant_a, in_tenant):
+    """No other half-year's rate stands in for a missing one."""
+    invoice = make_invoice(tenant_a, issued_on=ISSUED)
+    with in_tenant(tenant_a):
+        RateSemester.objects.filter(year=2026, half=1).delete()
+        with pytest.raises(penalties.RatesMissing) as stopped:
+            claim_lines([invoice], LETTER_DAY)
+    assert stopped.value.missing == (
+        penalties.MissingRate(penalties.HalfYear(2026, 1), penalties.ECB),
+    )
 
 
 def plain(text):

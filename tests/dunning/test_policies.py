@@ -250,8 +250,8 @@ def test_rates_are_added_and_corrected_with_an_audit_entry(tenant_a, admin, in_t
             actor=admin.user,
             rows=[
                 {
-                    "year": 2026,
-                    "half": 2,
+                    "year": 2027,
+                    "half": 1,
                     "ecb_rate": Decimal("2.00"),
                     "legal_rate": Decimal("2.5"),
                 },
@@ -263,11 +263,31 @@ def test_rates_are_added_and_corrected_with_an_audit_entry(tenant_a, admin, in_t
                 },
             ],
         )
-        row = RateSemester.objects.get(year=2026, half=2)
+        row = RateSemester.objects.get(year=2027, half=1)
     assert (row.ecb_rate, row.legal_rate) == (Decimal("2.00"), Decimal("2.50"))
     entries = audit_actions(tenant_a, in_tenant, "dunning.rates_changed")
     assert len(entries) == 1  # 2026 S1 was already known and unchanged
     assert entries[0].before is None and entries[0].after["ecb_rate"] == "2.00"
+
+
+def test_a_half_year_s_legal_rate_is_entered_once_published(tenant_a, admin, in_tenant):
+    """The second half of 2026 is known by its ECB rate only (2.40 % on 1 July 2026); the
+    legal interest rate is added to it when its arrêté is published."""
+    with in_tenant(tenant_a):
+        seeded = RateSemester.objects.get(year=2026, half=2)
+        assert (seeded.ecb_rate, seeded.legal_rate) == (Decimal("2.40"), None)
+        rates_save(
+            tenant=tenant_a,
+            actor=admin.user,
+            rows=[{"year": 2026, "half": 2, "ecb_rate": Decimal("2.40"), "legal_rate": None}],
+        )
+        with pytest.raises(ValidationError, match="at least one"):
+            rates_save(
+                tenant=tenant_a,
+                actor=admin.user,
+                rows=[{"year": 2027, "half": 1, "ecb_rate": None, "legal_rate": None}],
+            )
+        assert not RateSemester.objects.filter(year=2027).exists()
 
 
 # The pages
@@ -468,13 +488,21 @@ def test_the_rates_page_warns_when_the_current_half_year_is_missing(
 ):
     browser = signed_in(admin)
     monkeypatch.setattr("dunning.views.policies.paris_today", lambda: date(2026, 3, 1))
-    assert not browser.get(reverse("dunning_rates")).context["current_missing"]
+    assert browser.get(reverse("dunning_rates")).context["current_missing"] == []
     monkeypatch.setattr("dunning.views.policies.paris_today", lambda: date(2026, 7, 2))
     page = browser.get(reverse("dunning_rates"))
-    assert page.context["current_missing"]
+    assert page.context["current_missing"] == [
+        "le taux de l'intérêt légal du second semestre 2026 (à partir du 1er juillet)"
+    ]
     newest = page.context["formset"].forms[0]
-    assert (newest.initial["year"], newest.initial["half"]) == (2026, 1)
-    assert newest.applied.rate == Decimal("12.15")
+    assert (newest.initial["year"], newest.initial["half"]) == (2026, 2)
+    assert (newest.applied, newest.floor) == (Decimal("12.40"), None)
+    monkeypatch.setattr("dunning.views.policies.paris_today", lambda: date(2027, 1, 2))
+    assert browser.get(reverse("dunning_rates")).context["current_missing"] == [
+        "le taux de refinancement principal de la BCE du premier semestre 2027 (à partir du "
+        "1er janvier)",
+        "le taux de l'intérêt légal du premier semestre 2027 (à partir du 1er janvier)",
+    ]
 
 
 def test_the_admin_adds_a_half_year_and_corrects_one(signed_in, admin, tenant_a, in_tenant):
@@ -484,8 +512,8 @@ def test_the_admin_adds_a_half_year_and_corrects_one(signed_in, admin, tenant_a,
         url,
         {
             "add": "1",
-            "new-year": "2026",
-            "new-half": "2",
+            "new-year": "2027",
+            "new-half": "1",
             "new-ecb_rate": "2.00",
             "new-legal_rate": "2.40",
         },
@@ -495,8 +523,8 @@ def test_the_admin_adds_a_half_year_and_corrects_one(signed_in, admin, tenant_a,
         url,
         {
             "add": "1",
-            "new-year": "2026",
-            "new-half": "2",
+            "new-year": "2027",
+            "new-half": "1",
             "new-ecb_rate": "3",
             "new-legal_rate": "3",
         },
@@ -510,11 +538,11 @@ def test_the_admin_adds_a_half_year_and_corrects_one(signed_in, admin, tenant_a,
     }
     for index, form in enumerate(formset.forms):
         for name, value in form.initial.items():
-            data[f"rates-{index}-{name}"] = value
+            data[f"rates-{index}-{name}"] = "" if value is None else value
     data["rates-0-legal_rate"] = "2.45"
     assert browser.post(url, data).status_code == 302
     with in_tenant(tenant_a):
-        row = RateSemester.objects.get(year=2026, half=2)
+        row = RateSemester.objects.get(year=2027, half=1)
     assert (row.ecb_rate, row.legal_rate) == (Decimal("2.00"), Decimal("2.45"))
     entries = audit_actions(tenant_a, in_tenant, "dunning.rates_changed")
     assert [(entry.before, entry.after) for entry in entries][-1] == (

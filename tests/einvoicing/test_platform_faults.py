@@ -48,12 +48,12 @@ def account(tenant_a, in_tenant, platform):
         )
 
 
-def connector(platform):
+def connector(platform, timeout=0.2):
     return HttpConnector(
         platform.base_url,
         platform.api_key,
         platform.secret,
-        timeout=0.2,
+        timeout=timeout,
         max_attempts=3,
         backoff=(0,),
         sleep=lambda seconds: None,
@@ -254,11 +254,12 @@ def test_a_failed_deposit_the_platform_turns_out_to_have_is_sent_again_and_recor
 ):
     invoice = issued(tenant_a, platform)
     with in_tenant(tenant_a):
-        directory_check(client=invoice.client, connector=connector(platform))
+        directory_check(client=invoice.client, connector=connector(platform, timeout=10))
         submission = Submission.objects.get(invoice=invoice)
-        # Every answer is lost, though the platform kept the flow at the first attempt.
+        # Every answer is lost, though the platform kept the flow at the first attempt (a
+        # long time-out: under load, a request timed out would shift the faults' order).
         platform.fail_next(3, "drop_after_store")
-        submission_send(submission.pk, connector=connector(platform), final=True)
+        submission_send(submission.pk, connector=connector(platform, timeout=10), final=True)
         platform.wait_until_idle()
         submission.refresh_from_db()
         assert submission.state == Submission.State.FAILED
@@ -267,7 +268,7 @@ def test_a_failed_deposit_the_platform_turns_out_to_have_is_sent_again_and_recor
         submission.refresh_from_db()
         # Back to send, so the sweep fetches the receipt rather than the page saying "failed".
         assert submission.state == Submission.State.TO_SEND
-        submission_send(submission.pk, connector=connector(platform))
+        submission_send(submission.pk, connector=connector(platform, timeout=10))
         submission.refresh_from_db()
     assert len(platform.flows("CustomerInvoice")) == 1
     assert submission.state == Submission.State.DEPOSITED

@@ -127,3 +127,15 @@ def test_the_head_keeps_the_seller_and_the_title_side_by_side(tenant_a, in_tenan
     title, number = found["Facture"], found[invoice.number]
     assert abs(seller[1] - title[1]) < 10  # same band at the top of the page
     assert title[0] > seller[0] + 200 and number[0] > 300  # the title and number on the right
+
+
+def test_a_company_name_with_an_apostrophe_prints_as_it_is_in_the_page_footer(tenant_a, in_tenant):
+    tenant_a.legal_name = 'L\'Atelier "Portage" <Sud>'
+    tenant_a.save(update_fields=["legal_name"])
+    invoice = make_invoice(tenant_a, issued_on=date(2026, 10, 1))
+
+    _, pdf = pdf_of(invoice, in_tenant)
+
+    footer = PdfReader(io.BytesIO(pdf)).pages[0].extract_text().splitlines()[-1]
+    assert footer.startswith('L\'Atelier "Portage" <Sud> · SIREN')
+    assert "&#x27;" not in text_of(pdf) and "&quot;" not in text_of(pdf)
