@@ -20,7 +20,7 @@ class DunningConfig(AppConfig):
     verbose_name = _("Collections")
 
     def ready(self):
-        from dunning.views import portal, worklist
+        from dunning.views import policies, portal, worklist
         from portage.audit import register_actions
         from portage.models import Tenant
         from portage.permissions import Role
@@ -30,6 +30,8 @@ class DunningConfig(AppConfig):
         home_for(Role.CONSULTANT)(portal.portal_home)
         # The collector's home adds what the ladder needs from a person today.
         home_for(Role.COLLECTOR)(worklist.collections_home)
+        # The admin's home adds the reference rates the late penalties lack.
+        home_for(Role.ADMIN)(policies.admin_home)
 
         post_save.connect(_tenant_created, sender=Tenant, dispatch_uid="dunning_defaults")
         # The buyer's statuses through the e-invoicing platform pause or hold the ladder.

@@ -41,10 +41,17 @@ def dashboard(request):
     role = Role(request.membership.role)
     if role in ROLE_HOMES:
         return ROLE_HOMES[role](request)
-    context = {"role": role}
-    if role == Role.ADMIN:
-        context["setup"] = selectors.setup_checklist(tenant=request.tenant, user=request.user)
+    context = admin_home_context(request) if role == Role.ADMIN else {"role": role}
     return render(request, DASHBOARD_TEMPLATES[role], context)
+
+
+def admin_home_context(request):
+    """The admin's home: the company's setup checklist; apps add their `notices`."""
+    return {
+        "role": Role.ADMIN,
+        "setup": selectors.setup_checklist(tenant=request.tenant, user=request.user),
+        "notices": [],
+    }
 
 
 @signed_in

@@ -16,7 +16,8 @@ from dunning.services.defaults import tenant_defaults_ensure
 from invoices.models import Client
 from portage.batch import paris_today
 from portage.forms import add_service_error
-from portage.permissions import Perm, permission_required
+from portage.permissions import Perm, has_perm, permission_required
+from portage.views import admin_home_context
 
 STEP_SHORT = {
     StepKind.CONSULTANT_REMINDER: gettext_lazy("consultant"),
@@ -234,3 +235,19 @@ def rates(request):
         },
     )
 
+
+# The admin's home
+
+
+def admin_home(request):
+    """The admin's home, with what the reference rates need from them (see `rate_notices`)."""
+    context = admin_home_context(request)
+    context["notices"] = [
+        *context["notices"],
+        *selectors.rate_notices(
+            tenant=request.tenant,
+            today=paris_today(),
+            can_enter=has_perm(request.membership, Perm.MANAGE_DUNNING_POLICY),
+        ),
+    ]
+    return render(request, "portage/dashboard/admin.html", context)

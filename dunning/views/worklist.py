@@ -250,11 +250,19 @@ def collections_home(request):
 
 def collections_home_context(request):
     """Billing's home facts, plus the ladder's: emails that could not be sent, formal
-    notices to post, open litigation files."""
+    notices to post, open litigation files, and the reference rates the penalties lack."""
     from dunning.models import Letter, LitigationFile, Message
     from invoices.views import collections_home_context as billing_context
 
     context = billing_context(request)
+    context["notices"] = [
+        *context.get("notices", []),
+        *selectors.rate_notices(
+            tenant=request.tenant,
+            today=paris_today(),
+            can_enter=has_perm(request.membership, Perm.MANAGE_DUNNING_POLICY),
+        ),
+    ]
     context["ladder"] = {
         "failed_messages": Message.objects.filter(status=Message.Status.FAILED).count(),
         "letters_to_post": Letter.objects.filter(posting=Letter.Posting.TO_POST).count(),
