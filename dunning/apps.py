@@ -32,6 +32,11 @@ class DunningConfig(AppConfig):
         home_for(Role.COLLECTOR)(worklist.collections_home)
         # The admin's home adds the reference rates the late penalties lack.
         home_for(Role.ADMIN)(policies.admin_home)
+        # A contract rate of late penalties is checked against its floor where it is set.
+        from dunning.services.policies import contract_rate_check
+        from portage.services import tenant_check
+
+        tenant_check(contract_rate_check)
 
         post_save.connect(_tenant_created, sender=Tenant, dispatch_uid="dunning_defaults")
         # The buyer's statuses through the e-invoicing platform pause or hold the ladder.

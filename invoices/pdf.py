@@ -37,6 +37,9 @@ LEGAL_RATE_TEXT = (
     "au taux d'intérêt appliqué par la Banque centrale européenne à son opération de "
     "refinancement la plus récente, majoré de 10 points"
 )
+# A contract rate never applies under its floor (L441-10 II), which the penalties apply half-year
+# by half-year: printed with the rate, so that what the invoice states is what is claimed.
+CONTRACT_RATE_FLOOR = ", et au moins trois fois le taux d'intérêt légal en vigueur"
 # The mention CGI art. 242 nonies A asks since the e-invoicing reform of a company that
 # opted to pay VAT on its services when invoicing rather than when paid (CGI art. 269-2-c).
 VAT_ON_DEBITS = "Option pour le paiement de la taxe d'après les débits"
@@ -63,7 +66,7 @@ def mandatory_notes(invoice):
             )
         )
     rate = invoice.seller.get("late_penalty_rate")
-    rate_text = f"au taux de {percent(rate)} l'an" if rate else LEGAL_RATE_TEXT
+    rate_text = f"au taux de {percent(rate)} l'an{CONTRACT_RATE_FLOOR}" if rate else LEGAL_RATE_TEXT
     notes += [
         Note(
             LATE_PENALTIES,

@@ -94,6 +94,17 @@ def tenant_create(*, by, admin_email, admin_name, **identity):
     return tenant
 
 
+# Checks the apps above add to a change of the company, each `check(*, tenant, before,
+# changes)` raising a ValidationError that names the field (e.g. collections: a contract
+# rate of late penalties under its legal floor). Registered in the apps' `ready`.
+TENANT_CHECKS = []
+
+
+def tenant_check(check):
+    TENANT_CHECKS.append(check)
+    return check
+
+
 def tenant_update(*, tenant, by, **changes):
     """Change the company's identity (printed on invoices and letters); audited field by field.
 
@@ -106,6 +117,8 @@ def tenant_update(*, tenant, by, **changes):
         for name, value in changes.items():
             setattr(tenant, name, value)
         tenant.full_clean()
+        for check in TENANT_CHECKS:
+            check(tenant=tenant, before=before, changes=changes)
         tenant.save()
         old, new = _diff(before, snapshot(tenant, changes))
         if new:

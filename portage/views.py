@@ -11,7 +11,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from portage import selectors, services
-from portage.forms import COMPANY_FIELDS, CompanyForm, InviteForm, MemberRoleForm
+from portage.forms import (
+    COMPANY_FIELDS,
+    CompanyForm,
+    InviteForm,
+    MemberRoleForm,
+    add_service_error,
+)
 from portage.mentions import missing_company_mentions
 from portage.middleware import ACTIVE_TENANT_SESSION_KEY
 from portage.models import AuditEntry, Membership
@@ -97,7 +103,7 @@ def company_edit(request):
         try:
             services.tenant_update(tenant=request.tenant, by=request.user, **changes)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, _("The company's identity has been saved."))
             return redirect("company")

@@ -6,17 +6,22 @@ actions point to it, and the invoices it was performed for must not climb it aga
 dates and wording may still change; it may not be deleted or change kind.
 """
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, ProtectedError
 from django.utils.translation import gettext as _
 
+from dunning import penalties
 from dunning.models import Case, Channel, ClientSettings, Policy, RateSemester, Step, StepKind
+from dunning.selectors import half_year_label
 from dunning.services.ladder import LIVE_STATES, refresh_cases
 from dunning.services.mail import PLACEHOLDER
 from invoices.models import Client
 from portage.batch import paris_today
 from portage.services import audit_record, snapshot
+from portage.templatetags.portage import percent
 
 POLICY_FIELDS = [
     "name",
@@ -519,3 +524,46 @@ def rates_save(*, tenant, actor, rows):
             )
             changed.append(row)
     return changed
+
+
+def contract_rate_check(*, tenant, before, changes, today=None):
+    """A contract rate of late penalties may not be under 3 times the legal interest rate of
+    the half-year it is set in (Code de commerce L441-10 II): such a clause is void, and
+    fined (L441-16). It is refused where it is entered, with the rule; while that
+    half-year's legal rate is not in the table, it cannot be checked, and is refused too.
+    A rate left as it was is not checked again (penalties apply the floor half-year by
+    half-year, see `dunning.penalties.penalty_rate`)."""
+    rate = changes.get("late_penalty_rate")
+    if rate is None or rate == before.get("late_penalty_rate"):
+        return
+    half_year = penalties.HalfYear.of(today or paris_today())
+    period = half_year_label(half_year)
+    legal_rate = (
+        RateSemester.objects.filter(year=half_year.year, half=half_year.half)
+        .values_list("legal_rate", flat=True)
+        .first()
+    )
+    if legal_rate is None:
+        raise ValidationError(
+            {
+                "late_penalty_rate": _(
+                    "The legal interest rate of the %(period)s is not in the reference rates "
+                    "yet, so this rate cannot be checked against its floor (3 times the legal "
+                    "rate, Code de commerce L441-10). Enter it on the reference rates page "
+                    "first, or leave the field empty to apply the ECB rate plus 10 points."
+                )
+                % {"period": period}
+            }
+        )
+    floor = penalties.contract_rate_floor(legal_rate)
+    if Decimal(rate) < floor:
+        raise ValidationError(
+            {
+                "late_penalty_rate": _(
+                    "A contract rate of late penalties may not be under 3 times the legal "
+                    "interest rate: at least %(floor)s for the %(period)s (3 × %(legal)s). A "
+                    "lower rate is void and fined (Code de commerce L441-10 and L441-16)."
+                )
+                % {"floor": percent(floor), "period": period, "legal": percent(legal_rate)}
+            }
+        )

@@ -1,6 +1,7 @@
 """The company's identity: SIREN, VAT and IBAN checked with their check digits."""
 
 import io
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -120,7 +121,10 @@ def test_the_collector_reads_the_identity_without_an_edit_button(signed_in, tena
     assert reverse("company_edit").encode() not in page.content
 
 
-def test_the_admin_chooses_the_numbering_and_the_pay_model(signed_in, admin_a):
+def test_the_admin_chooses_the_numbering_and_the_pay_model(signed_in, admin_a, monkeypatch):
+    # In the first half of 2026, whose legal rate (2,62 %) puts the contract rate's floor at
+    # 7,86 % (see tests/dunning/test_rates.py).
+    monkeypatch.setattr("dunning.services.policies.paris_today", lambda: date(2026, 3, 2))
     response = signed_in(admin_a).post(
         reverse("company_edit"),
         identity(
