@@ -20,6 +20,7 @@ from invoices.facturx import (
     DIRECTORY_SCHEME,
     DOMESTIC_COUNTRIES,
     EMAIL_SCHEME,
+    EU_COUNTRIES,
     NOT_SUBJECT,
     vat_category,
 )
@@ -448,11 +449,35 @@ def _check_mentions(invoice):
 
 
 def _check_vat_categories(invoice, buyer):
-    """A 0 % line must fit a VAT category for this client (see invoices.facturx.vat_category):
-    a business of another member state is billed under reverse charge only with its VAT
-    number (EN 16931 BR-AE-02); a client outside the EU is not subject to French VAT, and an
-    invoice not subject to VAT has no line with VAT (BR-O-11)."""
-    categories = {vat_category(line.vat_rate, buyer) for line in invoice.lines.all()}
+    """A line's VAT must fit the client (see invoices.facturx.vat_category).
+
+    CGI art. 259-1°: a service to a taxable business is taxed where the business is
+    established, so a business established outside France is billed no French VAT (reverse
+    charge in another member state, art. 283-2 and EN 16931 AE; not subject outside the EU,
+    O). A business of another member state proves it is one by its VAT number; without it,
+    French VAT applies. An individual is billed French VAT wherever they live (art. 259 B
+    aside, which a consultant's services do not meet). At 0 %, a business of another member
+    state is billed under reverse charge only with its VAT number (EN 16931 BR-AE-02), and an
+    invoice not subject to VAT has no line with VAT (BR-O-11). A credit note carries the VAT
+    of the invoice it cancels, even one issued before this rule."""
+    lines = list(invoice.lines.all())
+    country = buyer.get("country")
+    business_abroad = (
+        buyer.get("category") != "individual"
+        and country not in DOMESTIC_COUNTRIES
+        and (country not in EU_COUNTRIES or bool(buyer.get("vat_number")))
+    )
+    credit_note = invoice.kind == Invoice.Kind.CREDIT_NOTE
+    if business_abroad and not credit_note and any(line.vat_rate > 0 for line in lines):
+        raise ValidationError(
+            _(
+                "A service to a business established outside France is taxed where the "
+                "client is established (CGI art. 259-1°): its lines carry no French VAT "
+                "(0 %: reverse charge in the EU, not subject outside it)."
+            ),
+            code="vat_on_foreign_business",
+        )
+    categories = {vat_category(line.vat_rate, buyer) for line in lines}
     if None in categories:
         raise ValidationError(
             _(

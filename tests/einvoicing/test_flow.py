@@ -29,7 +29,7 @@ from insurance.services.batch import covered_open_covers
 from invoices.models import Allocation
 from invoices.services.payments import payment_record, payment_reverse
 from portage.batch import run_job_for_tenant
-from tests.factories import make_client, make_invoice
+from tests.factories import day_line, make_client, make_invoice
 
 ISSUED = date(2026, 10, 1)
 DUE = ISSUED + timedelta(days=30)
@@ -297,8 +297,10 @@ def test_the_payment_e_reporting_of_a_month_adds_up_to_what_was_allocated(
         tenant_a, country="CH", siren="", vat_number="", postal_code="1201", city="Genève"
     )
     domestic = listed_client(tenant_a)
+    # A business abroad is billed no French VAT (CGI art. 259-1°): 6,000.00 with no VAT.
+    lines = {abroad: [day_line(vat="0")]}
     invoices = {
-        client: make_invoice(tenant_a, client=client, issued_on=ISSUED)
+        client: make_invoice(tenant_a, client=client, issued_on=ISSUED, lines=lines.get(client))
         for client in (person, abroad, domestic)
     }
     with in_tenant(tenant_a):

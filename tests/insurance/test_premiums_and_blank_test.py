@@ -117,7 +117,7 @@ def test_insurable_turnover_leaves_out_excluded_clients_credit_notes_and_drafts(
     policy = make_policy(tenant_a, excluded_countries=["be"])
     private = make_client(tenant_a)
     public = make_client(tenant_a, category="public")
-    belgian = make_client(tenant_a, country="BE")
+    belgian = make_client(tenant_a, country="BE", siren="", vat_number="")
     consultant = make_consultant(tenant_a)
     invoice(tenant_a, private, consultant, date(2026, 1, 15), "6")  # 6 000 HT
     second = invoice(tenant_a, private, consultant, date(2026, 2, 10), "5")  # 5 000 HT

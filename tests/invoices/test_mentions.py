@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from invoices.models import Invoice, NumberCounter
 from invoices.pdf import invoice_pdf_ensure
 from invoices.services.billing import (
+    credit_note_issue,
     invoice_draft_create,
     invoice_issue,
     mission_create,
@@ -24,7 +25,7 @@ from invoices.services.billing import (
 )
 from portage.mentions import registration_mention
 from portage.permissions import Role
-from portage.tenancy import PLATFORM_DB
+from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import (
     TenantFactory,
     day_line,
@@ -229,6 +230,56 @@ def test_services_to_a_client_outside_the_eu_read_vat_not_applicable(registered,
     text, _ = text_of(invoice, in_tenant)
 
     assert "TVA non applicable, article 259-1° du CGI" in text
+
+
+@pytest.mark.parametrize(
+    ("country", "vat_number", "category"),
+    [("DE", GERMAN_VAT_NUMBER, "private"), ("CH", "", "private")],
+)
+def test_french_vat_on_a_service_to_a_business_abroad_is_refused(
+    registered, country, vat_number, category
+):
+    client = make_client(
+        registered, country=country, siren="", vat_number=vat_number, category=category
+    )
+    draft = make_invoice(registered, client=client, lines=[day_line(vat="20.00")])
+
+    with tenant_context(registered), translation.override("en"):
+        with pytest.raises(ValidationError) as refused:
+            invoice_issue(invoice=draft, by=None, issued_on=ISSUED_ON)
+        assert Invoice.objects.get(pk=draft.pk).status == Invoice.Status.DRAFT
+
+    assert "CGI art. 259-1°" in str(refused.value)
+
+
+def test_an_invoice_with_french_vat_is_still_cancelled_once_its_client_is_abroad(registered):
+    client = make_client(registered)
+    invoice = make_invoice(registered, client=client, issued_on=ISSUED_ON)
+    with tenant_context(registered):
+        # The client moved to Berlin after the invoice (or it was issued before the rule).
+        client.country, client.siren, client.vat_number = "DE", "", GERMAN_VAT_NUMBER
+        client.save()
+        note = credit_note_issue(invoice=invoice, by=None, reason="Erreur de TVA")
+
+    assert (note.kind, note.total_ttc) == (Invoice.Kind.CREDIT_NOTE, invoice.total_ttc)
+
+
+@pytest.mark.parametrize(
+    ("country", "vat_number", "category"),
+    [("DE", "", "private"), ("CH", "", "individual"), ("DE", "", "individual")],
+)
+def test_french_vat_is_kept_for_individuals_and_an_eu_client_without_vat_number(
+    registered, country, vat_number, category
+):
+    client = make_client(
+        registered, country=country, siren="", vat_number=vat_number, category=category
+    )
+    invoice = make_invoice(
+        registered, client=client, issued_on=ISSUED_ON, lines=[day_line(vat="20.00")]
+    )
+
+    assert invoice.status == Invoice.Status.ISSUED
+    assert invoice.total_ttc == Decimal("7200.00")  # 6,000 + 20 % French VAT
 
 
 # No invoice without its mentions
