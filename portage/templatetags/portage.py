@@ -51,6 +51,12 @@ def percent(value):
 
 
 @register.filter
+def rate(value):
+    """An interest rate with its two decimals, as the rates are published: 12.4 → "12,40 %"."""
+    return f"{_french_number(Decimal(value), 2)}{NBSP}%"
+
+
+@register.filter
 def quantity(value):
     """2.500 → "2,5", 10.000 → "10"."""
     number = Decimal(value).normalize()

@@ -336,7 +336,7 @@ def test_a_notice_of_7_december_2026_shows_both_half_years_and_the_parts_paid_la
         "du 02/06/2026 au 30/06/2026",
         "du 01/07/2026 au 07/12/2026",
         "12,15 %",
-        "12,4 %",
+        "12,40 %",
         "326,14 €",
         "dont 17,70 € sur les sommes réglées en retard",
         "401,76 €",
