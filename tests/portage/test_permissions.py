@@ -3,20 +3,16 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from portage.api import TenantViewSet
+from portage.api_auth import RolePermission
 from portage.permissions import ROLE_PERMISSIONS, Perm, Role
 from tests.factories import make_member
+from tests.helpers import project_apps
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_PACKAGES = {
-    "portage",
-    "consultants",
-    "invoices",
-    "dunning",
-    "insurance",
-    "webhooks",
-    "accounting",
-}
+# What a page view may declare besides a permission (see portage.permissions).
+OPEN_TO = {"signed_in", "public"}
 
 
 def project_views(patterns=None, prefix=""):
@@ -25,15 +21,42 @@ def project_views(patterns=None, prefix=""):
             yield from project_views(entry.url_patterns, prefix + str(entry.pattern))
         elif isinstance(entry, URLPattern):
             module = getattr(entry.callback, "__module__", "") or ""
-            if module.split(".")[0] in PROJECT_PACKAGES:
+            if module.split(".")[0] in project_apps():
                 yield prefix + str(entry.pattern), entry.callback
+
+
+def unguarded(path, view):
+    """Why `view` lets a user in without checking their role ("" when it checks it)."""
+    viewset = getattr(view, "cls", None)
+    if viewset is None:
+        declared = getattr(view, "required_permission", None)
+        if declared in OPEN_TO or declared in set(Perm):
+            return ""
+        return f"{path}: no permission_required/signed_in/public decorator ({declared!r})"
+    # An API route: RolePermission checks the viewset's read_perm and write_perm on every
+    # call; `required_permission` alone is set for any TenantViewSet, checked or not.
+    if not issubclass(viewset, TenantViewSet):
+        return f"{path}: {viewset.__name__} is not a TenantViewSet"
+    problems = [
+        f"{name} is {getattr(viewset, name)!r}, not a permission"
+        for name in ("read_perm", "write_perm")
+        if getattr(viewset, name) not in set(Perm)
+    ]
+    instance = viewset(**view.initkwargs)
+    for action in sorted(set(view.actions.values())):
+        instance.action = action
+        if not any(isinstance(check, RolePermission) for check in instance.get_permissions()):
+            problems.append(f"its action {action!r} does not check the role (RolePermission)")
+    return f"{path} ({viewset.__name__}): {'; '.join(problems)}" if problems else ""
 
 
 def test_every_project_view_declares_who_may_open_it():
     views = list(project_views())
-    assert len(views) >= 10
-    unguarded = [path for path, view in views if not hasattr(view, "required_permission")]
-    assert unguarded == []
+    # The walk reaches every app's pages and the API, so no view escapes it.
+    assert {view.__module__.split(".")[0] for _path, view in views} == set(project_apps())
+    assert len([path for path, _view in views if path.startswith("api/")]) >= 40
+    problems = [problem for path, view in views if (problem := unguarded(path, view))]
+    assert problems == [], "\n".join(problems)
 
 
 def test_the_accountant_role_grants_no_change():

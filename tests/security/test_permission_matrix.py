@@ -22,21 +22,12 @@ from portage.api_keys import api_key_create
 from portage.permissions import ROLE_PERMISSIONS, Perm, Role
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import TenantFactory
+from tests.helpers import project_apps
 from tests.security import world
 
 # The batches the world runs see its rows through the platform connection, committed.
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
 
-PROJECT_PACKAGES = {
-    "portage",
-    "consultants",
-    "invoices",
-    "einvoicing",
-    "dunning",
-    "insurance",
-    "webhooks",
-    "accounting",
-}
 # Routes of libraries, with who they are for. Any other route outside the project fails.
 THIRD_PARTY = {
     "admin/": "Django admin: staff users of the platform only (checked below)",
@@ -147,7 +138,7 @@ def project_routes():
     found, unaccounted = [], []
     for path, entry in routes():
         module = (getattr(entry.callback, "__module__", "") or "").split(".")[0]
-        if module not in PROJECT_PACKAGES:
+        if module not in project_apps():
             if not any(path.startswith(prefix) for prefix in THIRD_PARTY):
                 unaccounted.append(f"{path}: a library's route; say who it is for in THIRD_PARTY")
             continue
