@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-from invoices import bank_formats
 from invoices.bank_formats import (
     ParsedStatement,
     StatementFormatError,
@@ -879,9 +878,8 @@ def test_parse_statement_refuses_foreign_xml_named_csv():
     assert message.startswith("The file is not a CAMT.053 bank statement")
 
 
-def test_messages_go_through_the_translation_catalogue(monkeypatch):
-    monkeypatch.setattr(bank_formats, "_", lambda text: text.replace("Line", "Ligne"))
+def test_a_french_user_reads_the_line_and_its_problem_in_french():
+    with translation.override("fr"):
+        message = refused(parse_csv, csv_bytes("date;amount", "05/03/2026;x"), line_number=2)
 
-    message = refused(parse_csv, csv_bytes("date;amount", "05/03/2026;x"), line_number=2)
-
-    assert message.startswith("Ligne 2: ")
+    assert message == "Ligne 2 : le montant « x » n'est pas un nombre."

@@ -6,12 +6,14 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 
 from portage.permissions import Role
 from portage.tenancy import tenant_context
 from tests.factories import make_invoice, make_member
 from webhooks import services
-from webhooks.models import Delivery, Endpoint
+from webhooks.models import Delivery, Endpoint, EventType
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +139,19 @@ def test_another_company_s_endpoint_is_not_found(signed_in, admin_a, tenant_b):
         assert client.post(reverse(name, args=[endpoint_b.pk])).status_code == 404
     assert stored(tenant_b)[0].is_active
     assert "beta.example" not in client.get(reverse("webhook_list")).content.decode()
+
+
+def test_the_form_offers_every_event_type_under_its_french_label(signed_in, admin_a):
+    """A type added without a label, or with one missing from the French catalogue, would
+    show the admin its code or English words."""
+    with translation.override("en"):
+        english = {value: str(label) for value, label in EventType.choices}
+    with translation.override("fr"):
+        french = {value: str(label) for value, label in EventType.choices}
+    assert [value for value in EventType.values if french[value] in (english[value], value)] == []
+
+    page = signed_in(admin_a).get(reverse("webhook_list")).content.decode()
+
+    for value in EventType.values:
+        assert f'value="{value}"' in page
+        assert escape(french[value]) in page
