@@ -76,6 +76,12 @@ def admin_b(tenant_b):
 
 
 @pytest.fixture
+def collector(tenant_a):
+    """A collector of tenant_a (back office: worklist, payments, cases, claims)."""
+    return make_member(tenant_a, Role.COLLECTOR)
+
+
+@pytest.fixture
 def signed_in(client):
     """`signed_in(membership)`: the test client, signed in as that member."""
 

@@ -1,10 +1,13 @@
-"""Helpers the tests of several apps share: the project's own apps, and callers of the
-REST API with a company's key. Objects of the domain are made in `tests.factories`."""
+"""Helpers the tests of several apps share: the project's own apps, callers of the REST API
+with a company's key, and two requests at the same moment. Objects of the domain are made
+in `tests.factories`."""
 
+import threading
 from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.db import connections
 from rest_framework.test import APIClient
 
 from portage.api_keys import api_key_create
@@ -44,3 +47,24 @@ def api(full_key=None, *, language=None):
 def caller(tenant, scope="write"):
     """A caller with a new key of `tenant`, reading messages in English."""
     return api(key_for(tenant, scope)[1], language="en")
+
+
+def twins(request):
+    """Runs `request()` twice at the same moment, each in its own thread and database
+    connection; returns both responses."""
+    start = threading.Barrier(2, timeout=20)
+    responses = []
+
+    def run():
+        try:
+            start.wait()
+            responses.append(request())
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return responses

@@ -8,7 +8,7 @@ import pytest
 from portage.permissions import Role
 from portage.tenancy import PLATFORM_DB
 from tests.factories import make_client, make_invoice, make_member
-from tests.portage.test_api import api, key_for
+from tests.helpers import api, key_for
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
 

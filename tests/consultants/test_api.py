@@ -9,7 +9,7 @@ from django.core import mail
 from consultants.services import pay_out_record
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import make_consultant, make_invoice
-from tests.invoices.test_api_invoices import caller
+from tests.helpers import caller
 from tests.invoices.test_api_payments import pay
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])

@@ -78,11 +78,6 @@ def book(tenant_a, in_tenant):
     return {"x": x, "y": y, "alice": alice, "bob": bob}
 
 
-@pytest.fixture
-def collector(tenant_a):
-    return make_member(tenant_a, Role.COLLECTOR)
-
-
 def figures(row):
     return [*row.amounts, row.total, row.oldest_days_late]
 

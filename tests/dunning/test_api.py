@@ -10,7 +10,7 @@ from invoices.services.payments import payment_record
 from portage.batch import paris_today, run_job_for_tenant
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.dunning.api_world import build, late_invoice
-from tests.portage.test_api import api, key_for
+from tests.helpers import api, key_for
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
 

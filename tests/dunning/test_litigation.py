@@ -38,11 +38,6 @@ def _media(settings, tmp_path):
 
 
 @pytest.fixture
-def collector(tenant_a):
-    return make_member(tenant_a, Role.COLLECTOR)
-
-
-@pytest.fixture
 def invoice(tenant_a):
     return make_invoice(tenant_a, issued_on=ISSUED)
 

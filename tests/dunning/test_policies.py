@@ -70,11 +70,6 @@ def admin(tenant_a):
     return make_member(tenant_a, Role.ADMIN)
 
 
-@pytest.fixture
-def collector(tenant_a):
-    return make_member(tenant_a, Role.COLLECTOR)
-
-
 # The service rules
 
 

@@ -20,11 +20,6 @@ TODAY = paris_today()
 
 
 @pytest.fixture
-def collector(tenant_a):
-    return make_member(tenant_a, Role.COLLECTOR)
-
-
-@pytest.fixture
 def late(tenant_a, in_tenant, django_capture_on_commit_callbacks):
     """An invoice 20 days late that the ladder has followed (first reminder sent)."""
     client = make_client(tenant_a, legal_name="Durand Industrie")

@@ -10,8 +10,8 @@ import pytest
 from consultants.models import LedgerEntry
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import make_client
+from tests.helpers import api, key_for
 from tests.insurance.api_world import insured_claim
-from tests.portage.test_api import api, key_for
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
 

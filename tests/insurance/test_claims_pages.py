@@ -104,11 +104,6 @@ def audit_actions(tenant):
 
 
 @pytest.fixture
-def collector(tenant_a):
-    return make_member(tenant_a, Role.COLLECTOR)
-
-
-@pytest.fixture
 def accountant(tenant_a):
     return make_member(tenant_a, Role.ACCOUNTANT)
 

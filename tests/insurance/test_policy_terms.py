@@ -11,9 +11,9 @@ from django.urls import reverse
 from insurance.models import AMOUNT_TERMS, DAYS_TERMS, PERCENT_TERMS, InsurancePolicy
 from portage.models import AuditEntry
 from portage.tenancy import PLATFORM_DB, tenant_context
+from tests.helpers import api, caller, key_for
 from tests.insurance.api_world import insured_claim
 from tests.insurance.test_admin_pages import make_insurer, make_policy, policy_post
-from tests.portage.test_api import api, key_for
 
 D = Decimal
 
@@ -144,10 +144,7 @@ def test_the_api_records_a_policy_with_the_defaults_of_the_terms_left_out(tenant
 @api_db
 def test_the_api_answers_400_on_each_negative_term(tenant_a):
     limit, _claim, _invoice = insured_claim(tenant_a)
-    write = api()
-    write.credentials(
-        HTTP_AUTHORIZATION=f"Bearer {key_for(tenant_a, 'write')[1]}", HTTP_ACCEPT_LANGUAGE="en"
-    )
+    write = caller(tenant_a)
     with tenant_context(tenant_a):
         insurer_pk = limit.policy.insurer_id
     refused = post_policy(write, insurer_pk, **NEGATIVE)

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from invoices.models import BankStatement
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import make_client, make_invoice
-from tests.invoices.test_api_invoices import caller
+from tests.helpers import caller
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
 

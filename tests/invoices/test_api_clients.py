@@ -4,7 +4,7 @@ import pytest
 
 from portage.tenancy import PLATFORM_DB
 from tests.factories import make_client, make_consultant
-from tests.invoices.test_api_invoices import caller
+from tests.helpers import caller
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
 

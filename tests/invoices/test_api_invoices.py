@@ -9,17 +9,9 @@ import pytest
 from invoices.models import Invoice
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import make_client, make_consultant, make_invoice
-from tests.invoices.test_api_idempotency import twins
-from tests.portage.test_api import api, key_for
+from tests.helpers import api, caller, key_for, twins
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
-
-
-def caller(tenant, scope="write"):
-    """A caller with a key of `tenant`, reading messages in English."""
-    client = api(key_for(tenant, scope)[1])
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
 
 
 def line(days="10", rate="600.00", vat="20.00"):

@@ -13,7 +13,7 @@ from invoices.api import InvoiceSerializer
 from invoices.models import Invoice
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import day_line, make_client, make_consultant, make_invoice
-from tests.invoices.test_api_invoices import caller
+from tests.helpers import caller
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
 

@@ -387,7 +387,7 @@ def test_a_share_capital_of_zero_is_refused_next_to_the_field(signed_in, unregis
 
 @pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
 def test_the_api_answers_400_with_the_missing_mentions(unregistered):
-    from tests.invoices.test_api_invoices import caller
+    from tests.helpers import caller
 
     draft = make_invoice(unregistered)
     response = caller(unregistered).post(f"/api/v1/invoices/{draft.pk}/issue/")

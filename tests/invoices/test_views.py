@@ -21,11 +21,6 @@ D = Decimal
 
 
 @pytest.fixture
-def collector(tenant_a):
-    return make_member(tenant_a, Role.COLLECTOR)
-
-
-@pytest.fixture
 def issued(tenant_a):
     return make_invoice(tenant_a, issued_on=date(2026, 3, 2))
 

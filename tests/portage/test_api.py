@@ -5,31 +5,18 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from portage.api_auth import ApiKeyRateThrottle
-from portage.api_keys import api_key_create, api_key_revoke
+from portage.api_keys import api_key_revoke
 from portage.models import ApiKey
 from portage.permissions import Role
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import make_invoice, make_member, valid_siren
+from tests.helpers import api, key_for
 
 # Keys are found across companies through the platform connection: it must see them
 # committed, as in production.
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
-
-
-def key_for(tenant, scope="read"):
-    admin = make_member(tenant, Role.ADMIN).user
-    with tenant_context(tenant):
-        return api_key_create(tenant=tenant, name="Compta", scope=scope, by=admin)
-
-
-def api(full_key=None):
-    client = APIClient()
-    if full_key:
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {full_key}")
-    return client
 
 
 def test_a_key_is_stored_hashed_and_finds_its_company(tenant_a):

@@ -20,7 +20,7 @@ from invoices.services.payments import payment_record, unallocated
 from portage.models import PayModel
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import make_invoice
-from tests.invoices.test_api_invoices import caller
+from tests.helpers import caller
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
 

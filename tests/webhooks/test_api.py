@@ -7,7 +7,7 @@ import pytest
 from portage.permissions import Role
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import make_invoice, make_member
-from tests.portage.test_api import api, key_for
+from tests.helpers import api, key_for
 from webhooks import services
 from webhooks.models import Delivery, Endpoint
 
