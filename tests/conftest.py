@@ -14,6 +14,15 @@ from portage.permissions import Role
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import TenantFactory, make_member
 
+# The kinds of test that take seconds each; `-m "not slow"` leaves them out (README, Tests).
+SLOW_KINDS = ("demo", "schemathesis", "worker", "browser")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if any(item.get_closest_marker(kind) for kind in SLOW_KINDS):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):

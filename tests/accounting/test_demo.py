@@ -23,7 +23,7 @@ from portage.permissions import Role
 from portage.tenancy import tenant_context
 from tests.factories import make_member
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.demo, pytest.mark.django_db]
 
 
 def amount(text):

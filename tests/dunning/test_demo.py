@@ -12,6 +12,8 @@ from portage.batch import paris_today, run_job_for_tenant
 from portage.models import Tenant
 from portage.tenancy import PLATFORM_DB, tenant_context
 
+pytestmark = pytest.mark.demo
+
 
 @pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
 def test_the_demo_leaves_invoices_at_every_step_and_claims_filed_once(capsys):

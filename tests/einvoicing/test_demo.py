@@ -15,6 +15,8 @@ from invoices.models import Allocation
 from portage.models import Tenant
 from portage.tenancy import PLATFORM_DB, tenant_context
 
+pytestmark = pytest.mark.demo
+
 
 @pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
 def test_the_demo_deposits_its_invoices_and_reports_what_was_collected():

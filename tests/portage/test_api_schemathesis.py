@@ -25,7 +25,10 @@ from portage.permissions import Role
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import TenantFactory, make_member
 
-pytestmark = pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
+pytestmark = [
+    pytest.mark.schemathesis,
+    pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB]),
+]
 
 VALID_EXAMPLES = 8
 INVALID_EXAMPLES = 4

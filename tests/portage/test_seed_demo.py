@@ -10,7 +10,7 @@ from portage.models import Membership, Tenant, User
 from portage.permissions import Role
 from portage.tenancy import tenant_context
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.demo, pytest.mark.django_db]
 
 
 def seed(capsys):
