@@ -1,5 +1,10 @@
 """What collectors and consultants do by hand on a case: pause, dispute, promise, payment
-plan, resume, log a contact, acknowledge a debt, send the next step now."""
+plan, resume, log a contact, acknowledge a debt, send the next step now.
+
+This module is also the only writer of `Case.state`: the ladder, the mail queue, the
+performed steps, litigation and the insurance batch call the named transitions below, each
+checked against `NEXT_STATES`. The ladder's daily decision computes the new states here and
+still saves them in one statement (`ladder.store_cases`)."""
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -11,11 +16,109 @@ from django.utils.translation import gettext as _
 
 from dunning.models import Acknowledgement, Action, Case, ContactLog, Pause, Policy, Step
 from dunning.selectors import missing_rate_label
-from dunning.services.ladder import balance_of, blocked, refresh_case, steps_due
-from dunning.services.mail import send_after_commit
-from dunning.services.perform import perform_groups
+from dunning.services import ladder, mail, perform  # modules: they call this one back
 from einvoicing import selectors as einvoicing
 from portage.services import audit_record
+
+State = Case.State
+
+# The states the ladder follows (and may move between from one day to the next).
+LIVE = frozenset(
+    {
+        State.ACTIVE,
+        State.PAUSED,
+        State.DISPUTED,
+        State.TIME_BARRED,
+        State.BELOW_MINIMUM,
+        State.FAILED,
+        State.NOT_ISSUED,
+    }
+)
+
+# The states a case may move to from each state. Staying in the same state is always allowed.
+# A live case moves freely between the live states (the ladder re-decides each day), closes
+# when paid or credited, goes to litigation or to the insurer. A case in litigation only
+# leaves it for the insurer; a case with the insurer stays there (its litigation file may
+# still be read back); a time-barred debt the client acknowledges comes back on the ladder
+# through the live moves. A closed case stays closed.
+NEXT_STATES = {
+    **{state: LIVE | {State.CLOSED, State.LITIGATION, State.INSURER} for state in LIVE},
+    State.LITIGATION: {State.INSURER},
+    State.INSURER: {State.LITIGATION},
+    State.CLOSED: set(),
+}
+
+
+def next_states(state):
+    return NEXT_STATES[State(state)]
+
+
+def may_move(state, to):
+    return State(state) == State(to) or State(to) in next_states(state)
+
+
+def sources_of(to):
+    """The states from which a case may move to `to` (itself included)."""
+    return [state for state, nexts in NEXT_STATES.items() if state == to or to in nexts]
+
+
+def case_state_move(case, to):
+    """Sets one case's state in memory (the caller saves it, alone or in bulk): the one
+    place a case's state is assigned. A move the table does not allow is a programming
+    error, not a user's."""
+    if not may_move(case.state, to):
+        raise ValueError(f"a dunning case cannot go from {case.state} to {to}")
+    case.state = to
+    return case
+
+
+def case_states_set(cases, to, **fields):
+    """Moves every case of the queryset that may go to `to` (the others keep their state),
+    in one UPDATE; returns how many moved."""
+    return cases.filter(state__in=sources_of(to)).update(state=to, **fields)
+
+
+# Named transitions, for the callers outside this module.
+
+
+def case_decide(case, to):
+    """The ladder's daily decision for a live case (active, paused, closed, ...)."""
+    return case_state_move(case, to)
+
+
+def case_to_litigation(case):
+    """A case whose invoice is in a litigation file (seen by the ladder's refresh)."""
+    return case_state_move(case, State.LITIGATION)
+
+
+def cases_close_settled(cases):
+    """Live cases whose invoice is paid or credited: closed, off the ladder."""
+    return case_states_set(cases, State.CLOSED, next_step=None, next_step_on=None)
+
+
+def cases_send_failed(cases):
+    """A client-facing message could not be sent: its live cases wait for a collector."""
+    return case_states_set(cases, State.FAILED)
+
+
+def cases_send_retried(cases):
+    """A failed message is queued again: its cases go back on the ladder."""
+    return cases.filter(state=State.FAILED).update(state=State.ACTIVE)
+
+
+def cases_open_litigation(cases, **fields):
+    """The invoices go into a litigation file: their cases leave the ladder."""
+    return case_states_set(cases, State.LITIGATION, **fields)
+
+
+def cases_hand_to_insurer(cases):
+    """A claim is opened for the invoices: their cases are with the insurer, off the ladder."""
+    return case_states_set(cases, State.INSURER, next_step=None, next_step_on=None)
+
+
+def case_debt_acknowledged(case):
+    """The client acknowledged a time-barred debt: the limitation restarts, back on the ladder."""
+    return case_states_set(Case.objects.filter(pk=case.pk, state=State.TIME_BARRED), State.ACTIVE)
 
 
 def case_for_invoice(invoice, *, tenant):
@@ -37,7 +140,7 @@ def case_for_invoice(invoice, *, tenant):
 
 
 def _check_open(invoice):
-    if invoice.kind != invoice.Kind.INVOICE or balance_of(invoice) <= 0 or invoice.is_draft:
+    if invoice.kind != invoice.Kind.INVOICE or ladder.balance_of(invoice) <= 0 or invoice.is_draft:
         raise ValidationError(_("This invoice is not awaiting payment."))
 
 
@@ -73,7 +176,7 @@ def pause_create(*, tenant, invoice, actor, kind, today, until=None, reason="", 
         paid_at_start=invoice.paid_amount + invoice.credited_amount,
         created_by=actor,
     )
-    refresh_case(case, today)
+    ladder.refresh_case(case, today)
     audit_record(
         tenant=tenant,
         actor=actor,
@@ -105,10 +208,10 @@ def _instalments(rows, invoice, today, errors):
         plan.append({"due": due.isoformat(), "amount": str(value)})
     if not plan:
         errors["instalments"] = _("A payment plan needs at least one instalment.")
-    elif total != balance_of(invoice):
+    elif total != ladder.balance_of(invoice):
         errors["instalments"] = _(
             "The instalments add up to %(total)s, the balance is %(balance)s."
-        ) % {"total": total, "balance": balance_of(invoice)}
+        ) % {"total": total, "balance": ladder.balance_of(invoice)}
     elif min(row["due"] for row in plan) < today.isoformat():
         errors["instalments"] = _("An instalment date has already passed.")
     return sorted(plan, key=lambda row: row["due"])
@@ -122,7 +225,7 @@ def pause_end(*, tenant, pause, actor, today, reason):
     pause.ended_on = today
     pause.end_reason = reason or _("Resumed by hand")
     pause.save(update_fields=["ended_on", "end_reason"])
-    refresh_case(pause.case, today)
+    ladder.refresh_case(pause.case, today)
     audit_record(
         tenant=tenant,
         actor=actor,
@@ -182,7 +285,7 @@ def contact_log(
     invoices = [invoice] if invoice else list(_open_invoices_of(client))
     if kind == ContactLog.Kind.PROMISE:
         for promised in invoices:
-            if balance_of(promised) > 0:
+            if ladder.balance_of(promised) > 0:
                 pause_create(
                     tenant=tenant,
                     invoice=promised,
@@ -237,9 +340,8 @@ def debt_acknowledge(*, tenant, invoice, actor, acknowledged_on, evidence, today
         recorded_by=actor,
     )
     case = case_for_invoice(invoice, tenant=tenant)
-    if case.state == Case.State.TIME_BARRED:
-        Case.objects.filter(pk=case.pk).update(state=Case.State.ACTIVE)
-    refresh_case(case, today)
+    case_debt_acknowledged(case)
+    ladder.refresh_case(case, today)
     audit_record(
         tenant=tenant,
         actor=actor,
@@ -276,15 +378,15 @@ def send_next_step_now(*, tenant, invoice, actor, today):
         )
     steps = list(Step.objects.filter(policy=case.policy).order_by("position"))
     done = list(Action.objects.filter(case=case).order_by("performed_on", "id"))
-    if blocked(done, today):
+    if ladder.blocked(done, today):
         raise ValidationError(
             _("The previous reminder has not been sent yet: see the emails page.")
         )
-    plans = steps_due(case, steps, done, today, balance_of(case.invoice), now=True)
+    plans = ladder.steps_due(case, steps, done, today, ladder.balance_of(case.invoice), now=True)
     if not plans:
         raise ValidationError(_("Every step of the ladder has been performed for this invoice."))
     result = RunResult()
-    perform_groups(tenant, plans, today, result, actor=actor)
+    perform.perform_groups(tenant, plans, today, result, actor=actor)
     if result.letters_waiting:
         raise ValidationError(
             _(
@@ -297,6 +399,6 @@ def send_next_step_now(*, tenant, invoice, actor, today):
                 )
             }
         )
-    send_after_commit(tenant, result.message_ids)
-    refresh_case(case, today)
+    mail.send_after_commit(tenant, result.message_ids)
+    ladder.refresh_case(case, today)
     return plans[0].step

@@ -38,6 +38,7 @@ from dunning.models import (
     StepKind,
 )
 from dunning.selectors import missing_rate_label
+from dunning.services import cases as case_states
 from einvoicing import selectors as einvoicing
 from invoices.models import Invoice
 from portage.money import ZERO
@@ -192,6 +193,7 @@ LIVE_STATES = [
     Case.State.FAILED,
     Case.State.NOT_ISSUED,
 ]
+assert set(LIVE_STATES) == case_states.LIVE
 
 
 def policy_by_client():
@@ -228,13 +230,11 @@ def _open_cases(tenant, today, steps_by_policy):
 
 
 def _close_settled_cases():
-    return (
-        Case.objects.filter(state__in=LIVE_STATES)
-        .filter(
+    return case_states.cases_close_settled(
+        Case.objects.filter(state__in=LIVE_STATES).filter(
             Q(invoice__status__in=[Invoice.Status.PAID, Invoice.Status.CREDITED])
             | Q(invoice__total_ttc__lte=F("invoice__paid_amount") + F("invoice__credited_amount"))
         )
-        .update(state=Case.State.CLOSED, next_step=None, next_step_on=None)
     )
 
 
@@ -269,30 +269,30 @@ def decide(cases, today, policies, steps_by_policy):
         invoice = case.invoice
         balance = balance_of(invoice)
         if balance <= ZERO or invoice.status in (Invoice.Status.PAID, Invoice.Status.CREDITED):
-            case.state = Case.State.CLOSED
+            case_states.case_decide(case, Case.State.CLOSED)
             continue
         if invoice.pk in not_issued:
             # Not deposited with the platform yet, or rejected by it: never legally issued.
-            case.state = Case.State.NOT_ISSUED
+            case_states.case_decide(case, Case.State.NOT_ISSUED)
             continue
         open_pauses = end_expired_pauses(case, pauses[case.pk], today, balance)
         if open_pauses:
             is_dispute = any(pause.kind == Pause.Kind.DISPUTE for pause in open_pauses)
-            case.state = Case.State.DISPUTED if is_dispute else Case.State.PAUSED
+            case_states.case_decide(case, Case.State.DISPUTED if is_dispute else Case.State.PAUSED)
             continue
         if today >= time_barred_since(invoice, acknowledged.get(invoice.pk)):
-            case.state = Case.State.TIME_BARRED
+            case_states.case_decide(case, Case.State.TIME_BARRED)
             continue
         if balance < policy.minimum_balance:
-            case.state = Case.State.BELOW_MINIMUM
+            case_states.case_decide(case, Case.State.BELOW_MINIMUM)
             continue
         done = actions[case.pk]
         if any(
             action.status == Action.Status.FAILED and is_client_facing(action) for action in done
         ):
-            case.state = Case.State.FAILED
+            case_states.case_decide(case, Case.State.FAILED)
             continue
-        case.state = Case.State.ACTIVE
+        case_states.case_decide(case, Case.State.ACTIVE)
         plans.extend(steps_due(case, steps_by_policy[policy.pk], done, today, balance))
     return plans
 
@@ -438,7 +438,7 @@ def refresh_cases(cases, today, steps_by_policy):
         case.last_step_id = last.step_id if last else None
         case.last_step_on = last.performed_on if last else None
         if any(action.litigation_id for action in done):
-            case.state = Case.State.LITIGATION
+            case_states.case_to_litigation(case)
         remaining = steps_left(steps_by_policy[case.policy_id], done)
         live = case.state in LIVE_STATES
         case.next_step = remaining[0] if remaining and live else None

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dunning.models import Case, Letter, LitigationDocument, LitigationFile
+from dunning.services import cases as case_states
 from dunning.services.ladder import balance_of
 from invoices.models import Invoice
 from portage.models import User
@@ -163,7 +164,6 @@ def litigation_open(
     ladder (state "in litigation", no next step): no more reminders once a lawyer or an
     agency acts. Only invoices past due with a balance go in; those already in an open
     file stay there, and are left out of the new one."""
-    from dunning.services.cases import case_for_invoice
 
     overdue = {invoice.pk: invoice for invoice in overdue_invoices(client=client, today=today)}
     if not overdue:
@@ -190,10 +190,10 @@ def litigation_open(
     )
     selected = [overdue[pk] for pk in sorted(set(chosen), key=chosen.index)]
     for invoice in selected:
-        case_for_invoice(invoice, tenant=tenant)
+        case_states.case_for_invoice(invoice, tenant=tenant)
     cases = Case.objects.select_for_update().filter(invoice__in=selected)
     list(cases)  # the batch skips locked cases: it cannot dun them while they change
-    cases.update(state=Case.State.LITIGATION, next_step=None, next_step_on=None)
+    case_states.cases_open_litigation(cases, next_step=None, next_step_on=None)
     file = LitigationFile.objects.create(
         tenant=tenant,
         client=client,

@@ -21,6 +21,7 @@ from django.utils.safestring import mark_safe
 
 from dunning import penalties
 from dunning.models import Action, Case, Letter, Message
+from dunning.services import cases as case_states
 from portage.mentions import company_footer
 from portage.models import Tenant
 from portage.money import ZERO
@@ -173,11 +174,13 @@ def deliver(tenant_pk, message_pk, *, now=None):
             if message.attempts >= MAX_ATTEMPTS:
                 message.status = Message.Status.FAILED
                 _actions_of(message).update(status=Action.Status.FAILED)
-                Case.objects.filter(
-                    pk__in=_actions_of(message)
-                    .exclude(kind="consultant_reminder")
-                    .values("case_id")
-                ).update(state=Case.State.FAILED)
+                case_states.cases_send_failed(
+                    Case.objects.filter(
+                        pk__in=_actions_of(message)
+                        .exclude(kind="consultant_reminder")
+                        .values("case_id")
+                    )
+                )
             else:
                 message.next_attempt_at = now + backoff(message.attempts)
             message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
@@ -248,6 +251,6 @@ def message_retry(*, message, actor):
     actions = Action.objects.filter(message=message, status=Action.Status.FAILED)
     case_ids = list(actions.values_list("case_id", flat=True))
     actions.update(status=Action.Status.PENDING)
-    Case.objects.filter(pk__in=case_ids, state=Case.State.FAILED).update(state=Case.State.ACTIVE)
+    case_states.cases_send_retried(Case.objects.filter(pk__in=case_ids))
     audit_record(tenant=message.tenant, actor=actor, action="dunning.message_retried", obj=message)
     send_after_commit(message.tenant, [message.pk])

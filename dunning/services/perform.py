@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from dunning.models import Action, Case, Channel, ClientSettings, LitigationFile
 from dunning.penalties import RatesMissing
+from dunning.services import cases as case_states
 from dunning.services.letters import claim_lines, letter_create
 from dunning.services.mail import message_compose
 from dunning.signals import step_performed
@@ -162,11 +163,11 @@ def perform_group(tenant, members, today, result, actor, languages):
             opened_on=today,
         )
         result.litigation_files += 1
-        Case.objects.filter(pk__in=[plan.case.pk for plan in members]).update(
-            state=Case.State.LITIGATION
+        case_states.cases_open_litigation(
+            Case.objects.filter(pk__in=[plan.case.pk for plan in members])
         )
         for plan in members:
-            plan.case.state = Case.State.LITIGATION
+            case_states.case_to_litigation(plan.case)
     status = Action.Status.DONE
     if message is not None:
         result.messages += 1

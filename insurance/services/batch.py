@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from dunning.models import Case, Pause
+from dunning.services.cases import cases_hand_to_insurer
 from dunning.services.mail import sender_of
 from einvoicing import selectors as einvoicing
 from insurance import rules
@@ -305,9 +306,7 @@ def claim_open(tenant, today, covers):
         )
         for cover, (_label, amount) in zip(covers, lines, strict=True)
     )
-    Case.objects.filter(invoice__in=[cover.invoice for cover in covers]).update(
-        state=Case.State.INSURER, next_step=None, next_step_on=None
-    )
+    cases_hand_to_insurer(Case.objects.filter(invoice__in=[cover.invoice for cover in covers]))
     audit_record(
         tenant=tenant,
         actor=None,
