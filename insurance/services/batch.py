@@ -85,7 +85,7 @@ def run_insurance(*, tenant, today):
     ]
     declare(tenant, today, covers, result)
     alert_admins(tenant, today, result)
-    file_claims(tenant, today, covers, result)
+    open_claims(tenant, today, covers, result)
     send_through_apis(tenant)
     return result
 
@@ -236,7 +236,10 @@ def _disputed(invoices):
     )
 
 
-def file_claims(tenant, today, covers, result):
+def open_claims(tenant, today, covers, result):
+    """Opens a claim ("to file") for each client's covered invoices whose waiting period
+    has run, one per client and policy; filing it with the insurer comes after (by hand,
+    or through the insurer's API once the batch commits)."""
     due = [
         cover for cover in covers if today >= claim_opens_on(cover.policy, cover.invoice.due_date)
     ]

@@ -94,11 +94,14 @@ def _refuse_unless(claim, target, message):
 
 
 @transaction.atomic
-def declaration_mark_sent(*, declaration, actor, declared_on, insurer_reference="", today=None):
-    """Records that the overdue was declared on the insurer's portal (déclaration de menace
-    de sinistre), with the reference the insurer gave. Only a declaration waiting to be sent
-    can be; one whose deadline was missed stays late (the cover is at risk, the insurer
-    decides)."""
+def declaration_mark_sent(
+    *, declaration, actor, declared_on, insurer_reference="", today=None, actor_label=None
+):
+    """Records that the overdue was declared to the insurer (déclaration de menace de
+    sinistre), on its portal by a user or through its API (`actor` None, `actor_label`
+    saying which), with the reference the insurer gave. Only a declaration waiting to be
+    sent can be; one whose deadline was missed stays late (the cover is at risk, the
+    insurer decides)."""
     declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
     if declaration.status != Declaration.Status.TO_SEND:
         raise ValidationError(
@@ -126,10 +129,12 @@ def declaration_mark_sent(*, declaration, actor, declared_on, insurer_reference=
     declaration.status = Declaration.Status.SENT
     declaration.declared_on = declared_on
     declaration.insurer_reference = insurer_reference
-    declaration.save(update_fields=["status", "declared_on", "insurer_reference"])
+    declaration.detail = ""
+    declaration.save(update_fields=["status", "declared_on", "insurer_reference", "detail"])
     audit_record(
         tenant=declaration.tenant,
         actor=actor,
+        actor_label=actor_label,
         action="insurance.declaration_sent",
         obj=declaration,
         before={"status": Declaration.Status.TO_SEND.label},
@@ -142,12 +147,27 @@ def declaration_mark_sent(*, declaration, actor, declared_on, insurer_reference=
     return declaration
 
 
+@transaction.atomic
+def declaration_mark_failed(*, declaration, detail):
+    """Records that the insurer's API refused the declaration, or stayed unreachable to the
+    last try, with what it said: the collector sees it and declares on the portal."""
+    declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
+    if declaration.status != Declaration.Status.TO_SEND:
+        return declaration
+    declaration.status = Declaration.Status.FAILED
+    declaration.detail = detail[:300]
+    declaration.save(update_fields=["status", "detail"])
+    return declaration
+
+
 # Claims
 
 
 @transaction.atomic
-def claim_file(*, claim, actor, filed_on, insurer_reference="", today=None):
-    """Records that the claim was filed with the insurer (déclaration de sinistre)."""
+def claim_file(*, claim, actor, filed_on, insurer_reference="", today=None, actor_label=None):
+    """Records that the claim was filed with the insurer (déclaration de sinistre), on its
+    portal by a user or through its API (`actor` None, `actor_label` saying which). A
+    refusal the API gave to an earlier try no longer stands once the claim is filed."""
     claim = _locked(claim)
     _refuse_unless(
         claim, State.FILED, _("Only a claim to file can be filed; this one is: %(state)s.")
@@ -171,16 +191,30 @@ def claim_file(*, claim, actor, filed_on, insurer_reference="", today=None):
     claim.state = State.FILED
     claim.filed_on = filed_on
     claim.insurer_reference = insurer_reference
-    claim.save(update_fields=["state", "filed_on", "insurer_reference"])
+    claim.rejection_reason = ""
+    claim.save(update_fields=["state", "filed_on", "insurer_reference", "rejection_reason"])
     claim_filed.send(sender=Claim, claim=claim)
     _audit(
         claim,
         actor,
         "insurance.claim_filed",
         before,
+        actor_label=actor_label,
         filed_on=filed_on.isoformat(),
         insurer_reference=insurer_reference,
     )
+    return claim
+
+
+@transaction.atomic
+def claim_note_refusal(*, claim, reason):
+    """Notes on a claim still to file that the insurer's API refused to file it, and why;
+    the claim stays to file (the collector files it on the portal, or a later try does)."""
+    claim = _locked(claim)
+    if claim.state != State.TO_FILE:
+        return claim
+    claim.rejection_reason = reason[:300]
+    claim.save(update_fields=["rejection_reason"])
     return claim
 
 
@@ -383,10 +417,11 @@ def claim_close(*, claim, actor):
     return claim
 
 
-def _audit(claim, actor, action, before_state, **after):
+def _audit(claim, actor, action, before_state, *, actor_label=None, **after):
     audit_record(
         tenant=claim.tenant,
         actor=actor,
+        actor_label=actor_label,
         action=action,
         obj=claim,
         before={"state": State(before_state).label},

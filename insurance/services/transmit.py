@@ -13,10 +13,15 @@ from django.utils.translation import gettext as _
 
 from insurance.connectors import Refused, TemporaryFailure, get_connector
 from insurance.models import Claim, Declaration, Insurer
-from insurance.services.claims import claim_filing, overdue_notice
-from insurance.signals import claim_filed
+from insurance.services.claims import (
+    claim_file,
+    claim_filing,
+    claim_note_refusal,
+    declaration_mark_failed,
+    declaration_mark_sent,
+    overdue_notice,
+)
 from portage.batch import paris_today
-from portage.services import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -49,31 +54,24 @@ def transmit_declaration(declaration_pk, *, connector=None, final=False):
     try:
         receipt = connector.declare_overdue(overdue_notice(declaration))
     except Refused as refusal:
-        declaration.status = Declaration.Status.FAILED
-        declaration.detail = _("Refused by the insurer: %(reason)s") % {"reason": refusal}
-        declaration.save(update_fields=["status", "detail"])
-        return declaration
+        return declaration_mark_failed(
+            declaration=declaration,
+            detail=_("Refused by the insurer: %(reason)s") % {"reason": refusal},
+        )
     except TemporaryFailure as failure:
         if not final:
             raise
-        declaration.status = Declaration.Status.FAILED
-        declaration.detail = _("Insurer unreachable: %(error)s") % {"error": failure}
-        declaration.save(update_fields=["status", "detail"])
-        return declaration
-    declaration.status = Declaration.Status.SENT
-    declaration.declared_on = paris_today()
-    declaration.insurer_reference = receipt.insurer_reference
-    declaration.detail = ""
-    declaration.save(update_fields=["status", "declared_on", "insurer_reference", "detail"])
-    audit_record(
-        tenant=declaration.tenant,
+        return declaration_mark_failed(
+            declaration=declaration,
+            detail=_("Insurer unreachable: %(error)s") % {"error": failure},
+        )
+    return declaration_mark_sent(
+        declaration=declaration,
         actor=None,
         actor_label=_("Insurer's API"),
-        action="insurance.declaration_sent",
-        obj=declaration,
-        after={"insurer_reference": receipt.insurer_reference},
+        declared_on=paris_today(),
+        insurer_reference=receipt.insurer_reference,
     )
-    return declaration
 
 
 @transaction.atomic
@@ -90,28 +88,22 @@ def transmit_claim(claim_pk, *, connector=None, final=False):
     try:
         receipt = connector.file_claim(claim_filing(claim))
     except Refused as refusal:
-        claim.rejection_reason = _("Refused by the insurer's API: %(reason)s") % {"reason": refusal}
-        claim.save(update_fields=["rejection_reason"])
-        return claim
+        return claim_note_refusal(
+            claim=claim,
+            reason=_("Refused by the insurer's API: %(reason)s") % {"reason": refusal},
+        )
     except TemporaryFailure:
         if not final:
             raise
         logger.warning("Claim %s could not be filed: the insurer is unreachable", claim.pk)
         return claim
-    claim.state = Claim.State.FILED
-    claim.filed_on = paris_today()
-    claim.insurer_reference = receipt.insurer_reference
-    claim.save(update_fields=["state", "filed_on", "insurer_reference"])
-    claim_filed.send(sender=Claim, claim=claim)
-    audit_record(
-        tenant=claim.tenant,
+    return claim_file(
+        claim=claim,
         actor=None,
         actor_label=_("Insurer's API"),
-        action="insurance.claim_filed",
-        obj=claim,
-        after={"insurer_reference": receipt.insurer_reference},
+        filed_on=paris_today(),
+        insurer_reference=receipt.insurer_reference,
     )
-    return claim
 
 
 def send_after_commit(tenant, *, declarations=(), claims=()):

@@ -106,3 +106,33 @@ def test_a_refused_declaration_is_shown_as_failed_with_the_reason(tenant_a, in_t
     assert declaration.status == Declaration.Status.FAILED
     assert "SIREN" in declaration.detail
     assert insurer_api.filings("overdues") == []
+
+
+def test_a_claim_refused_then_filed_through_the_api_shows_no_refusal_and_is_audited_as_filed(
+    tenant_a, in_tenant, insurer_api
+):
+    """The API path files through `claim_file`, like the pages: the refusal an earlier try
+    noted no longer shows on the filed claim (the transmit copy left it), and the audit
+    says the state moved from "to file" to "filed" and when (the copy said neither)."""
+    from portage.models import AuditEntry
+
+    api_policy(tenant_a, in_tenant, insurer_api)
+    with in_tenant(tenant_a):
+        run_insurance(tenant=tenant_a, today=DUE + timedelta(days=150))
+        claim = Claim.objects.get()
+        insurer_api.fail_next(1, "refuse")
+        transmit_claim(claim.pk, connector=connector(insurer_api, []))
+        claim.refresh_from_db()
+        assert claim.state == Claim.State.TO_FILE
+        assert "SIREN" in claim.rejection_reason
+        transmit_claim(claim.pk, connector=connector(insurer_api, []))
+        claim.refresh_from_db()
+        entry = AuditEntry.objects.get(action="insurance.claim_filed")
+    assert claim.state == Claim.State.FILED
+    assert claim.rejection_reason == ""
+    assert entry.actor_id is None
+    assert entry.actor_label == "API de l'assureur"
+    assert entry.before == {"state": "À déposer"}
+    assert entry.after["state"] == "Déposé"
+    assert entry.after["filed_on"] == claim.filed_on.isoformat()
+    assert entry.after["insurer_reference"] == claim.insurer_reference
