@@ -1,5 +1,7 @@
 """What e-invoicing knows, for the pages, the collections ladder and credit insurance."""
 
+from collections import defaultdict
+
 from django.db.models import OuterRef, Q
 
 from einvoicing.models import (
@@ -11,6 +13,8 @@ from einvoicing.models import (
     Submission,
 )
 from invoices.models import Client, Invoice
+from invoices.services.billing import compute_totals
+from portage.money import ZERO
 
 # An invoice deposited with the platform is legally issued once the platform took it (200)
 # and did not reject it (213); until then, and after a rejection, it was never issued.
@@ -25,6 +29,23 @@ NOT_ISSUED = [
 TO_FIX = [Submission.State.BLOCKED, Submission.State.REJECTED, Submission.State.FAILED]
 # The buyer's statuses that stop the ladder: refused, disputed, suspended.
 BUYER_OBJECTIONS = ("210", "207", "208")
+
+
+def vat_shares(invoice):
+    """The invoice's amount incl. VAT per VAT rate, less what its credit notes cancelled at
+    each rate: ((rate, TTC), ...) by rate, descending, without the rates left at zero. Each
+    document's breakdown is its own, as printed (`compute_totals`); a payment is spread over
+    these shares by `rules.collected_by_rate`."""
+    shares = defaultdict(lambda: ZERO)
+    documents = [(invoice, 1)] + [
+        (note, -1) for note in invoice.credit_notes.filter(kind=Invoice.Kind.CREDIT_NOTE)
+    ]
+    for document, sign in documents:
+        for rate, base, vat in compute_totals(document.lines.all()).vat_breakdown:
+            shares[rate] += sign * (base + vat)
+    return tuple(
+        (rate, share) for rate, share in sorted(shares.items(), reverse=True) if share != ZERO
+    )
 
 
 def platform_account():
