@@ -210,6 +210,12 @@ class CollectionReport(TenantOwned):
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    # The amount split by VAT rate as the 212 states it, [[rate, amount], ...] as strings,
+    # fixed when the report is made (see rules.collected_by_rate).
+    amounts_by_rate = models.JSONField(_("amount per VAT rate"), default=list, blank=True)
+    # When the 212 was made (its message's issue date, MDG-4): never changes, so the message
+    # sent again after a lost answer is the same bytes.
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
     collected_on = models.DateField(_("collected on"))
     reference = models.CharField(_("flow reference"), max_length=60)
     state = models.CharField(

@@ -119,28 +119,53 @@ class StatusEvent:
             _require_money(self.amount, "amount")
 
 
+def _require_split(amounts_by_rate, amount, name):
+    """(rate, amount) pairs of Decimals adding up to `amount`; returned as a tuple."""
+    pairs = tuple((rate, part) for rate, part in amounts_by_rate)
+    for rate, part in pairs:
+        _require_money(rate, f"VAT rate of {name}")
+        _require_money(part, f"amount at {rate} % of {name}")
+    if pairs and sum(part for _rate, part in pairs) != amount:
+        raise ValueError(f"the amounts per VAT rate of {name} do not add up to {amount}")
+    return pairs
+
+
 @dataclass(frozen=True)
 class StatusMessage:
     """A lifecycle status the seller sends (flow type CustomerInvoiceLC): 212 Encaissée with
-    the amount and date collected. A correction (an allocation undone) is a 212 whose
-    `amount` is negative and whose `corrects` names the reference of the status it
-    corrects."""
+    the amount and date collected, the amount split by VAT rate (`amounts_by_rate`: (rate,
+    amount) pairs adding up to `amount`, which a 212 must carry). A correction (an
+    allocation undone) is a 212 whose amounts are negative and whose `corrects` names the
+    reference of the status it corrects. `issued_at` is when the message was made: a
+    message sent again is the same bytes. The invoice is named as the platform knows it: its
+    number, issue date and type (UNTDID 1001: 380 invoice, 381 credit note); the buyer by its
+    SIREN and its electronic address in the directory (with the address's scheme)."""
 
     reference: str
     invoice_number: str
     invoice_issue_date: date
-    invoice_flow_id: str
     seller_siren: str
     buyer_siren: str
     code: str
     amount: Decimal
     collected_on: date
+    issued_at: datetime
+    amounts_by_rate: tuple[tuple[Decimal, Decimal], ...]
+    invoice_type_code: str = "380"
+    seller_name: str = ""
+    buyer_name: str = ""
+    buyer_address: str = ""
+    buyer_address_scheme: str = "0225"
     currency: str = "EUR"
     corrects: str = ""
 
     def __post_init__(self):
         _require_choice(self.code, STATUSES, "status code")
         _require_money(self.amount, "amount")
+        split = _require_split(self.amounts_by_rate, self.amount, self.reference)
+        if self.code == "212" and not split:
+            raise ValueError(f"the 212 {self.reference} states no amount per VAT rate")
+        object.__setattr__(self, "amounts_by_rate", split)
 
 
 @dataclass(frozen=True)
@@ -159,13 +184,15 @@ class DirectoryEntry:
 
 class ReportedPayment(NamedTuple):
     """One payment collected in an e-reporting period: the invoice it paid, the day and the
-    amount collected with VAT."""
+    amount collected with VAT, and that amount split by VAT rate ((rate, amount) pairs, see
+    rules.collected_by_rate; empty for a line built before the split was kept)."""
 
     invoice_number: str
     invoice_issue_date: date
     collected_on: date
     amount: Decimal
     currency: str = "EUR"
+    amounts_by_rate: tuple[tuple[Decimal, Decimal], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -182,9 +209,13 @@ class PaymentReport:
     total: Decimal
 
     def __post_init__(self):
-        payments = tuple(ReportedPayment(*payment) for payment in self.payments)
-        for payment in payments:
+        payments = []
+        for fields in self.payments:
+            payment = ReportedPayment(*fields)
             _require_money(payment.amount, f"amount collected on {payment.invoice_number}")
+            split = _require_split(payment.amounts_by_rate, payment.amount, payment.invoice_number)
+            payments.append(payment._replace(amounts_by_rate=split))
+        payments = tuple(payments)
         _require_money(self.total, "total")
         object.__setattr__(self, "payments", payments)
 

@@ -28,13 +28,16 @@ The three flows the platform sends, by their file:
     an invoice             flowSyntax "Factur-X" (or "CII", "UBL"), flowProfile "CIUS" (EN
                            16931) unless the invoice says otherwise; the PA types it
                            CustomerInvoice.
-    a seller's status      flowSyntax "CDAR"; the PA types it CustomerInvoiceLC. The file here
-                           is JSON (ours): {"invoiceId" (BT-1), "invoiceIssueDate",
-                           "invoiceFlowId", "sellerSiren", "buyerSiren", "statusCode": "212",
-                           "amount", "currency", "collectedOn", "corrects": the trackingId of
-                           the 212 it corrects, or ""}. A correction is a 212 with a negative
-                           amount. A real PA expects the CDAR D22B XML message of XP Z12-012:
-                           not produced here.
+    a seller's status      flowSyntax "CDAR"; the PA types it CustomerInvoiceLC. The file is
+                           the CDAR D22B message of XP Z12-012 (the "CDV" of the DGFiP
+                           external specifications, flux 6), XML named <trackingId>.xml, built
+                           by einvoicing/cdar.py (whose docstring lists each element): the
+                           invoice by its number (MDT-87), issue date (MDG-35) and type code
+                           (MDT-91), the seller's and buyer's SIRENs, status 212 (MDT-105), the
+                           day collected, and one amount collected (MEN, MDT-215) per VAT rate
+                           (MDT-224). A correction is a 212 whose amounts are negative and
+                           whose status note (ours) names the ID (MDT-4) of the 212 it
+                           corrects.
     a payment e-reporting  flowSyntax "FRR"; the PA types it UnitaryCustomerPaymentReport
                            (FRR 10.2). The file here is JSON (ours): {"sellerSiren",
                            "periodStart", "periodEnd", "payments": [{"invoiceId",
@@ -111,6 +114,7 @@ import requests
 from urllib3.fields import RequestField
 from urllib3.filepost import encode_multipart_formdata
 
+from einvoicing.cdar import status_message_xml
 from einvoicing.connectors.base import (
     STATUSES,
     Connector,
@@ -146,21 +150,6 @@ def _money(amount):
 
 def _json_bytes(payload):
     return json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
-
-
-def status_message_json(message):
-    return {
-        "invoiceId": message.invoice_number,
-        "invoiceIssueDate": message.invoice_issue_date.isoformat(),
-        "invoiceFlowId": message.invoice_flow_id,
-        "sellerSiren": message.seller_siren,
-        "buyerSiren": message.buyer_siren,
-        "statusCode": message.code,
-        "amount": _money(message.amount),
-        "currency": message.currency,
-        "collectedOn": message.collected_on.isoformat(),
-        "corrects": message.corrects,
-    }
 
 
 def payment_report_json(report):
@@ -328,8 +317,8 @@ class HttpConnector(Connector):
         return self._deposit(flow.reference, flow.filename, flow.content, info)
 
     def send_status(self, message):
-        content = _json_bytes(status_message_json(message))
-        filename = f"{message.reference}.json"
+        content = status_message_xml(message)
+        filename = f"{message.reference}.xml"
         return self._deposit(message.reference, filename, content, {"flowSyntax": "CDAR"})
 
     def send_payment_report(self, report):

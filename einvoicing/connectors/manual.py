@@ -24,6 +24,8 @@ STATUS_CSV_HEADER = [
     "Code statut",
     "Statut",
     "Montant encaissé",
+    "Taux de TVA",
+    "Montant encaissé au taux",
     "Devise",
     "Date d'encaissement",
     "Corrige la référence",
@@ -57,11 +59,12 @@ def _csv(rows):
 
 
 def status_csv(message):
-    """The status message (a 212, or its correction with a negative amount) as one row for
-    the portal: decimal comma, dates as DD/MM/YYYY."""
-    return _csv(
-        [
-            STATUS_CSV_HEADER,
+    """The status message (a 212, or its correction with negative amounts) for the portal:
+    one row per VAT rate, each with the message's total and the amount collected at that
+    rate; decimal comma, dates as DD/MM/YYYY."""
+    rows = [STATUS_CSV_HEADER]
+    for rate, amount in message.amounts_by_rate:
+        rows.append(
             [
                 message.reference,
                 message.invoice_number,
@@ -71,12 +74,14 @@ def status_csv(message):
                 message.code,
                 STATUSES[message.code],
                 _decimal_comma(message.amount),
+                _decimal_comma(rate),
+                _decimal_comma(amount),
                 message.currency,
                 _french_date(message.collected_on),
                 message.corrects,
-            ],
-        ]
-    )
+            ]
+        )
+    return _csv(rows)
 
 
 def payment_report_csv(report):

@@ -5,8 +5,9 @@ A portage company sells services: unless it opted for VAT on debits, its VAT is 
 price is collected (CGI art. 269, 2, c), so the tax administration is told of each payment:
 - an invoice deposited with the platform: the seller sends status 212 with the amount and
   the day collected (XP Z12-012), once per allocation of a payment, a partial payment
-  reporting what it brought; undoing the allocation sends the correction (a 212 of the
-  negative amount naming the one it corrects);
+  reporting what it brought, split by VAT rate (rules.collected_by_rate over
+  selectors.vat_shares), the split fixed when the 212 is made; undoing the allocation sends
+  the correction (a 212 of the opposite amounts naming the one it corrects);
 - an invoice to an individual or a foreign client: the payments of a period are sent
   together, once, in the payment e-reporting (CGI art. 290 A), monthly before the 10th of
   the next month under the normal monthly regime.
@@ -36,9 +37,17 @@ from einvoicing.models import (
     PlatformAccount,
     Submission,
 )
-from einvoicing.selectors import in_scope, platform_account, reported_by_ereporting
+from einvoicing.rules import collected_by_rate
+from einvoicing.selectors import (
+    in_scope,
+    platform_account,
+    reported_by_ereporting,
+    vat_shares,
+)
 from einvoicing.services.platform import connector_of
+from invoices.facturx import TYPE_CODES
 from invoices.models import Allocation, Invoice
+from invoices.services.billing import buyer_electronic_address
 from portage.money import ZERO
 from portage.services import audit_record
 from portage.tasks import enqueue_on_commit
@@ -66,6 +75,7 @@ def on_payment_allocated(sender, allocation, invoice, payment, **kwargs):
         },
     )
     if created:
+        _keep_amounts_by_rate(report)
         send_after_commit(report)
 
 
@@ -87,7 +97,32 @@ def on_allocation_undone(sender, allocation, invoice, booked_on, **kwargs):
         },
     )
     if created:
+        _keep_amounts_by_rate(report)
         send_after_commit(report)
+
+
+def amounts_by_rate(report):
+    """What the 212 states per VAT rate, ((rate, amount), ...): as kept on the report; else,
+    for a 212, the allocation's amount spread over the invoice's rates (net of its credit
+    notes) as rules.collected_by_rate spreads it; for a correction, the exact opposite of
+    the 212 it corrects, whatever credit note came in between."""
+    if report.amounts_by_rate:
+        return tuple((Decimal(rate), Decimal(amount)) for rate, amount in report.amounts_by_rate)
+    if report.kind == CollectionReport.Kind.CORRECTION:
+        original = CollectionReport.objects.get(
+            allocation_id=report.allocation_id, kind=CollectionReport.Kind.COLLECTED
+        )
+        return tuple((rate, -amount) for rate, amount in amounts_by_rate(original))
+    return collected_by_rate(report.amount, vat_shares(report.invoice))
+
+
+def _as_json(split):
+    return [[str(rate), str(amount)] for rate, amount in split]
+
+
+def _keep_amounts_by_rate(report):
+    report.amounts_by_rate = _as_json(amounts_by_rate(report))
+    report.save(update_fields=["amounts_by_rate"])
 
 
 def send_after_commit(report):
@@ -102,7 +137,7 @@ def collection_report_send(report_pk, *, connector=None, final=False):
     waits until the 212 it corrects has left."""
     report = (
         CollectionReport.objects.select_for_update(of=("self",))
-        .select_related("invoice", "tenant")
+        .select_related("invoice__client", "tenant")
         .get(pk=report_pk)
     )
     if report.state != Outgoing.TO_SEND:
@@ -121,16 +156,28 @@ def collection_report_send(report_pk, *, connector=None, final=False):
         return report  # the invoice is not with the platform yet: the sweep sends it later
     connector = connector or connector_of(platform_account())
     report.attempts += 1
+    # A report made before the split was kept is split when it first leaves.
+    split = amounts_by_rate(report)
+    report.amounts_by_rate = _as_json(split)
+    buyer_address, buyer_scheme = buyer_electronic_address(invoice.client)
     message = StatusMessage(
         reference=report.reference,
         invoice_number=invoice.number,
         invoice_issue_date=invoice.issue_date,
-        invoice_flow_id=submission.flow_id if submission else "",
+        invoice_type_code=TYPE_CODES[invoice.kind],
         seller_siren=invoice.seller.get("siren", ""),
+        seller_name=invoice.seller.get("name", ""),
         buyer_siren=invoice.buyer.get("siren", ""),
+        buyer_name=invoice.buyer.get("name", ""),
+        buyer_address=buyer_address,
+        buyer_address_scheme=buyer_scheme,
         code=COLLECTED,
         amount=report.amount,
+        amounts_by_rate=split,
         collected_on=report.collected_on,
+        # The moment the 212 was made, kept on the report, not this attempt's: an attempt
+        # after a lost answer sends the same bytes, which the platform recognises.
+        issued_at=report.issued_at,
         currency=invoice.currency,
         corrects=corrected,
     )

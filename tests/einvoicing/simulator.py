@@ -1,7 +1,10 @@
 """A plateforme agréée on 127.0.0.1, speaking the contract of einvoicing/connectors/http.py.
 
 It checks what a PA checks (API key, signature, timestamp, the flowInfo's required fields,
-the file's SHA-256 against flowInfo, money as strings, a payment report's total), keeps each
+the file's SHA-256 against flowInfo, a seller's 212 read from its CDAR XML: the invoice it
+names was deposited here, the status code, the amounts per VAT rate are numbers, a
+correction names the 212 it cancels and its amounts add up to the opposite; money as
+strings and a payment report's total), keeps each
 flow once per trackingId, issues the lifecycle statuses a PA issues (200 Déposée on deposit,
 213 Rejetée for the invoices `reject` names), lets a test play the buyer (`emit_status`), and
 can be told to misbehave for the next requests (`fail_next`). Every status it issues is also
@@ -25,6 +28,7 @@ from typing import NamedTuple
 from urllib.parse import unquote
 
 import requests
+from lxml import etree
 
 MODES = ("500", "timeout", "drop_after_store", "refuse", "429")
 INVOICE_SYNTAXES = ("Factur-X", "CII", "UBL")
@@ -61,7 +65,10 @@ class Flow(NamedTuple):
     resource: dict
 
     def document(self):
-        """The file, read as JSON (the lifecycle and e-reporting files of the contract)."""
+        """The file as the platform reads it: a seller's status (CDAR XML) as the dict
+        `read_cdar` makes of it, a payment report as its JSON."""
+        if self.info.get("flowSyntax") == "CDAR":
+            return read_cdar(self.content)
         return json.loads(self.content)
 
 
@@ -115,21 +122,107 @@ def _multipart(content_type, body):
     return parts
 
 
-def _check_status_file(document, invoice_flows):
-    required = ("invoiceId", "invoiceIssueDate", "sellerSiren", "statusCode", "collectedOn")
-    missing = [name for name in required if not document.get(name)]
+CDAR_NAMESPACES = {
+    "rsm": "urn:un:unece:uncefact:data:standard:CrossDomainAcknowledgementAndResponse:100",
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+    "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
+    "qdt": "urn:un:unece:uncefact:data:standard:QualifiedDataType:100",
+}
+CDV_GUIDELINE = "urn.cpro.gouv.fr:1p0:CDV:invoice"
+INVOICE = "rsm:AcknowledgementDocument/ram:ReferenceReferencedDocument"
+STATUS = f"{INVOICE}/ram:SpecifiedDocumentStatus"
+
+
+def read_cdar(content):
+    """What a lifecycle message (CDAR D22B) says, as a dict of strings: "documentId"
+    (MDT-4), "guideline" (MDT-3), "invoiceId" (MDT-87), "invoiceIssueDate" (MDG-35),
+    "invoiceTypeCode", "statusCode" (MDT-105), "sellerSiren" (MDT-129), "buyerSiren",
+    "buyerAddress" (MDT-73), "collectedOn" (the status's date), "corrects" (the note),
+    "amounts": [(rate, amount, currency)] of the MEN characteristics and "amount" their sum
+    (None when one is not a number). ValueError when the file is not a CDAR message."""
+    try:
+        root = etree.fromstring(content)
+    except etree.XMLSyntaxError as error:
+        raise ValueError(f"the file is not XML: {error}") from None
+    if root.tag != f"{{{CDAR_NAMESPACES['rsm']}}}CrossDomainAcknowledgementAndResponse":
+        raise ValueError("the file is not a CDAR message")
+
+    def text(path):
+        return (root.findtext(path, default="", namespaces=CDAR_NAMESPACES) or "").strip()
+
+    amounts = []
+    for characteristic in root.iterfind(
+        f"{STATUS}/ram:SpecifiedDocumentCharacteristic", CDAR_NAMESPACES
+    ):
+        if characteristic.findtext("ram:TypeCode", namespaces=CDAR_NAMESPACES) != "MEN":
+            continue
+        value = characteristic.find("ram:ValueAmount", CDAR_NAMESPACES)
+        amounts.append(
+            (
+                characteristic.findtext("ram:ValuePercent", "", CDAR_NAMESPACES),
+                "" if value is None else value.text or "",
+                "" if value is None else value.get("currencyID", ""),
+            )
+        )
+    try:
+        total = str(sum((Decimal(amount) for _rate, amount, _currency in amounts), Decimal(0)))
+    except InvalidOperation:
+        total = None
+    return {
+        "documentId": text("rsm:ExchangedDocument/ram:ID"),
+        "guideline": text(
+            "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"
+        ),
+        "invoiceId": text(f"{INVOICE}/ram:IssuerAssignedID"),
+        "invoiceIssueDate": text(f"{INVOICE}/ram:FormattedIssueDateTime/qdt:DateTimeString"),
+        "invoiceTypeCode": text(f"{INVOICE}/ram:TypeCode"),
+        "statusCode": text(f"{INVOICE}/ram:ProcessConditionCode"),
+        "sellerSiren": text(f"{INVOICE}/ram:IssuerTradeParty/ram:GlobalID"),
+        "buyerSiren": text(f"{INVOICE}/ram:RecipientTradeParty/ram:GlobalID"),
+        "buyerAddress": text(
+            "rsm:ExchangedDocument/ram:RecipientTradeParty[ram:RoleCode='BY']"
+            "/ram:URIUniversalCommunication/ram:URIID"
+        ),
+        "collectedOn": text(f"{STATUS}/ram:ReferenceDateTime/udt:DateTimeString"),
+        "corrects": text(f"{STATUS}/ram:IncludedNote/ram:Content"),
+        "amounts": amounts,
+        "amount": total,
+    }
+
+
+def _check_status_file(content, invoice_numbers, statuses):
+    """The reason a PA refuses a seller's status (None when it takes it): `invoice_numbers`
+    the invoices deposited here, `statuses` {documentId: reading} of the 212s it holds."""
+    try:
+        document = read_cdar(content)
+    except ValueError as error:
+        return str(error)
+    if document["guideline"] != CDV_GUIDELINE:
+        return f"not a CDV message: {document['guideline']!r}"
+    required = ("documentId", "invoiceId", "invoiceIssueDate", "sellerSiren", "statusCode")
+    missing = [name for name in required if not document[name]]
     if missing:
         return f"missing in the status: {', '.join(missing)}"
     if document["statusCode"] != "212":
         return f"a seller sends 212 Encaissée here, not {document['statusCode']}"
-    problem = _money_problem(document.get("amount"), "amount")
-    if problem:
-        return problem
-    if Decimal(document["amount"]) < 0 and not document.get("corrects"):
-        return "a negative 212 must name the 212 it corrects"
-    flow_id = document.get("invoiceFlowId")
-    if flow_id and flow_id not in invoice_flows:
-        return f"unknown invoice flow {flow_id}"
+    if document["invoiceId"] not in invoice_numbers:
+        return f"unknown invoice {document['invoiceId']}: it was not deposited here"
+    if not document["amounts"]:
+        return "a 212 states the amount collected per VAT rate (MEN)"
+    for rate, amount, currency in document["amounts"]:
+        problem = _money_problem(rate, "VAT rate") or _money_problem(amount, "amount collected")
+        if problem:
+            return problem
+        if not currency:
+            return "an amount collected states its currency"
+    if Decimal(document["amount"]) < 0:
+        corrected = statuses.get(document["corrects"])
+        if corrected is None:
+            return "a negative 212 must name the 212 it corrects"
+        if corrected["invoiceId"] != document["invoiceId"]:
+            return f"{document['corrects']} is a 212 of another invoice"
+        if Decimal(corrected["amount"]) != -Decimal(document["amount"]):
+            return f"the correction does not cancel the {corrected['amount']} of its 212"
     return None
 
 
@@ -507,18 +600,20 @@ class PlatformSimulator:
             return "a Factur-X file is a PDF"
         if syntax in ("CII", "UBL") and not content.lstrip().startswith(b"<"):
             return f"a {syntax} file is XML"
-        if syntax in ("CDAR", "FRR"):
+        if syntax == "CDAR":
+            numbers = {
+                self._invoice_number(flow)
+                for flow in self._flows.values()
+                if flow.flow_type == "CustomerInvoice"
+            }
+            read = [flow.document() for flow in self.flows("CustomerInvoiceLC")]
+            statuses = {document["documentId"]: document for document in read}
+            return _check_status_file(content, numbers, statuses)
+        if syntax == "FRR":
             try:
                 document = json.loads(content)
             except ValueError:
                 return "the file is not JSON"
-            invoices = {
-                flow_id
-                for flow_id, flow in self._flows.items()
-                if flow.flow_type == "CustomerInvoice"
-            }
-            if syntax == "CDAR":
-                return _check_status_file(document, invoices)
             return _check_report_file(document)
         return None
 

@@ -86,17 +86,36 @@ def invoice_flow(reference="DEP-2026-0042", number="F-2026-0042", content=PDF):
     )
 
 
-def collected(flow_id, *, reference="212-2026-0001", amount="1234.50", corrects=""):
+def collected(
+    *,
+    reference="212-2026-0001",
+    number="F-2026-0042",
+    by_rate=(("20.00", "1134.50"), ("10.00", "100.00")),
+    corrects="",
+):
+    """A 212 on the invoice of `invoice_flow`: 1 234,50 collected, 1 134,50 at 20 % and
+    100,00 at 10 %."""
+    amounts = tuple((Decimal(rate), Decimal(amount)) for rate, amount in by_rate)
     return StatusMessage(
         reference=reference,
-        invoice_number="F-2026-0042",
+        invoice_number=number,
         invoice_issue_date=date(2026, 9, 30),
-        invoice_flow_id=flow_id,
         seller_siren=SELLER,
         buyer_siren=BUYER,
+        buyer_address=BUYER,
         code="212",
-        amount=Decimal(amount),
+        amount=sum(amount for _rate, amount in amounts),
+        amounts_by_rate=amounts,
         collected_on=date(2026, 10, 15),
+        issued_at=datetime(2026, 10, 15, 9, 30, tzinfo=UTC),
+        corrects=corrects,
+    )
+
+
+def correction(reference="212-2026-0002", corrects="212-2026-0001"):
+    return collected(
+        reference=reference,
+        by_rate=(("20.00", "-1134.50"), ("10.00", "-100.00")),
         corrects=corrects,
     )
 
@@ -359,9 +378,9 @@ def test_statuses_since_reads_every_page(platform, connect):
 
 def test_statuses_since_leaves_out_the_flows_the_company_sent(platform, connect):
     connector = connect()
-    flow_id = connector.submit_invoice(invoice_flow()).flow_id
+    connector.submit_invoice(invoice_flow())
     since = platform.clock()
-    connector.send_status(collected(flow_id))
+    connector.send_status(collected())
 
     assert connector.statuses_since(since) == ()
 
@@ -369,57 +388,73 @@ def test_statuses_since_leaves_out_the_flows_the_company_sent(platform, connect)
 # The seller's statuses and the payment e-reporting
 
 
-def test_a_212_is_sent_as_a_lifecycle_flow_with_its_amount_as_a_string(platform, connect):
+def test_a_212_is_sent_as_a_cdar_lifecycle_flow_with_its_amount_per_vat_rate(platform, connect):
     connector = connect()
-    flow_id = connector.submit_invoice(invoice_flow()).flow_id
+    connector.submit_invoice(invoice_flow())
 
-    receipt = connector.send_status(collected(flow_id))
+    receipt = connector.send_status(collected())
 
     (flow,) = platform.flows("CustomerInvoiceLC")
-    document = flow.document()
     assert receipt.flow_id == flow.flow_id
     assert flow.info["flowSyntax"] == "CDAR"
     assert flow.info["trackingId"] == "212-2026-0001"
+    assert flow.info["name"] == "212-2026-0001.xml"
+    assert flow.content.startswith(b"<?xml")
+    document = flow.document()
+    assert document["guideline"] == "urn.cpro.gouv.fr:1p0:CDV:invoice"
     assert document["statusCode"] == "212"
+    assert (document["invoiceId"], document["invoiceIssueDate"]) == ("F-2026-0042", "20260930")
+    assert (document["sellerSiren"], document["buyerSiren"]) == (SELLER, BUYER)
+    assert document["collectedOn"] == "20261015"
+    assert document["amounts"] == [("20.00", "1134.50", "EUR"), ("10.00", "100.00", "EUR")]
     assert document["amount"] == "1234.50"
-    assert document["invoiceFlowId"] == flow_id
-    assert document["collectedOn"] == "2026-10-15"
 
 
-def test_a_212_correction_has_a_negative_amount_and_names_the_212_it_corrects(platform, connect):
+def test_a_212_correction_has_the_opposite_amounts_and_names_the_212_it_corrects(platform, connect):
     connector = connect()
-    flow_id = connector.submit_invoice(invoice_flow()).flow_id
-    connector.send_status(collected(flow_id))
+    connector.submit_invoice(invoice_flow())
+    connector.send_status(collected())
 
-    connector.send_status(
-        collected(flow_id, reference="212-2026-0002", amount="-1234.50", corrects="212-2026-0001")
-    )
+    connector.send_status(correction())
 
-    correction = platform.flow_of("212-2026-0002").document()
-    assert correction["amount"] == "-1234.50"
-    assert correction["corrects"] == "212-2026-0001"
+    document = platform.flow_of("212-2026-0002").document()
+    assert document["amounts"] == [("20.00", "-1134.50", "EUR"), ("10.00", "-100.00", "EUR")]
+    assert document["corrects"] == "212-2026-0001"
     assert len(platform.flows("CustomerInvoiceLC")) == 2
 
 
 def test_a_negative_212_naming_no_212_is_refused(connect):
     connector = connect()
-    flow_id = connector.submit_invoice(invoice_flow()).flow_id
+    connector.submit_invoice(invoice_flow())
 
     with pytest.raises(Refused, match="must name the 212 it corrects"):
-        connector.send_status(collected(flow_id, amount="-10.00"))
+        connector.send_status(correction(corrects=""))
 
 
-def test_a_212_about_an_unknown_invoice_flow_is_refused(connect):
-    with pytest.raises(Refused, match="unknown invoice flow"):
-        connect().send_status(collected("FLOW-NEVER"))
+def test_a_correction_that_does_not_cancel_its_212_is_refused(connect):
+    connector = connect()
+    connector.submit_invoice(invoice_flow())
+    connector.send_status(collected())
+
+    with pytest.raises(Refused, match=r"does not cancel the 1234\.50 of its 212"):
+        connector.send_status(
+            collected(
+                reference="212-2026-0002", by_rate=(("20.00", "-10.00"),), corrects="212-2026-0001"
+            )
+        )
+
+
+def test_a_212_about_an_invoice_never_deposited_is_refused(connect):
+    with pytest.raises(Refused, match="unknown invoice F-2026-0042"):
+        connect().send_status(collected())
 
 
 def test_a_212_sent_again_after_a_lost_answer_is_sent_once(platform, connect):
     connector = connect()
-    flow_id = connector.submit_invoice(invoice_flow()).flow_id
+    connector.submit_invoice(invoice_flow())
     platform.fail_next(1, "drop_after_store")
 
-    receipt = connector.send_status(collected(flow_id))
+    receipt = connector.send_status(collected())
 
     assert [flow.flow_id for flow in platform.flows("CustomerInvoiceLC")] == [receipt.flow_id]
 
@@ -565,7 +600,7 @@ def test_manual_flows_are_to_upload():
 
     receipts = [
         connector.submit_invoice(invoice_flow()),
-        connector.send_status(collected("")),
+        connector.send_status(collected()),
         connector.send_payment_report(payment_report()),
     ]
 
@@ -587,13 +622,13 @@ def _rows(content):
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
 
 
-def test_the_manual_212_csv_reads_back():
-    content = status_csv(
-        collected("", reference="212-2026-0002", amount="-1234.50", corrects="212-2026-0001")
-    )
+def test_the_manual_212_csv_has_one_row_per_vat_rate():
+    content = status_csv(correction())
 
     assert content.startswith(b"\xef\xbb\xbf")
     assert b"\r\n" in content
+    common = ["212-2026-0002", "F-2026-0042", "30/09/2026", SELLER, BUYER, "212", "Encaissée"]
+    after = ["EUR", "15/10/2026", "212-2026-0001"]
     assert _rows(content) == [
         [
             "Référence",
@@ -604,23 +639,14 @@ def test_the_manual_212_csv_reads_back():
             "Code statut",
             "Statut",
             "Montant encaissé",
+            "Taux de TVA",
+            "Montant encaissé au taux",
             "Devise",
             "Date d'encaissement",
             "Corrige la référence",
         ],
-        [
-            "212-2026-0002",
-            "F-2026-0042",
-            "30/09/2026",
-            SELLER,
-            BUYER,
-            "212",
-            "Encaissée",
-            "-1234,50",
-            "EUR",
-            "15/10/2026",
-            "212-2026-0001",
-        ],
+        [*common, "-1234,50", "20,00", "-1134,50", *after],
+        [*common, "-1234,50", "10,00", "-100,00", *after],
     ]
 
 
@@ -685,7 +711,22 @@ def test_an_invoice_profile_is_one_of_xp_z12_013():
 
 def test_money_is_never_a_float():
     with pytest.raises(TypeError):
-        StatusMessage(**{**collected("").__dict__, "amount": 1234.5})
+        StatusMessage(**{**collected().__dict__, "amount": 1234.5})
+    with pytest.raises(TypeError):
+        StatusMessage(**{**collected().__dict__, "amounts_by_rate": ((20.0, 1234.5),)})
+
+
+def test_a_212_whose_amounts_per_rate_do_not_add_up_or_are_missing_is_never_made():
+    with pytest.raises(ValueError, match=r"do not add up to 1234\.50"):
+        StatusMessage(
+            **{
+                **collected().__dict__,
+                "amount": Decimal("1234.50"),
+                "amounts_by_rate": ((Decimal("20.00"), Decimal("1234.49")),),
+            }
+        )
+    with pytest.raises(ValueError, match="states no amount per VAT rate"):
+        StatusMessage(**{**collected().__dict__, "amounts_by_rate": ()})
 
 
 def test_the_directory_is_read_under_its_own_root_and_flows_under_theirs():

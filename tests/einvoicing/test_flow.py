@@ -17,6 +17,7 @@ from einvoicing.models import (
     PlatformAccount,
     Submission,
 )
+from einvoicing.selectors import vat_shares
 from einvoicing.services.directory import directory_enter
 from einvoicing.services.reporting import (
     collection_report_send,
@@ -27,6 +28,7 @@ from einvoicing.services.statuses import status_record
 from einvoicing.services.submissions import submission_retry, submission_send
 from insurance.services.batch import covered_open_covers
 from invoices.models import Allocation
+from invoices.services.billing import credit_note_issue
 from invoices.services.payments import payment_record, payment_reverse
 from portage.batch import run_job_for_tenant
 from tests.factories import day_line, make_client, make_invoice
@@ -287,6 +289,77 @@ def test_a_212_follows_each_allocation_once_and_its_undoing_sends_the_correction
         assert set(CollectionReport.objects.values_list("state", flat=True)) == {Outgoing.TO_UPLOAD}
         active = sum(a.amount for a in Allocation.objects.filter(invoice=invoice, is_active=True))
         assert sum(r.amount for r in reports) == active == Decimal("5200.00")
+
+
+def test_a_212_states_its_amount_per_vat_rate_and_its_correction_the_exact_opposite(
+    tenant_a, account, in_tenant, admin_a
+):
+    client = listed_client(tenant_a)
+    # 6 000,00 HT at 20 % (7 200,00 TTC) and 1 000,00 HT at 10 % (1 100,00 TTC): 8 300,00.
+    training = day_line(days="1", rate="1000.00", vat="10.00", description="Formation")
+    invoice = make_invoice(tenant_a, client=client, issued_on=ISSUED, lines=[day_line(), training])
+    deposited(tenant_a, invoice, in_tenant)
+    with in_tenant(tenant_a):
+        first = payment_record(
+            client=client,
+            amount=Decimal("3100.00"),
+            received_on=DUE,
+            by=admin_a.user,
+            allocations=[(invoice, Decimal("3100.00"))],
+        )
+        # Half the training cancelled (500,00 HT, 550,00 TTC at 10 %): 7 200,00 and 550,00
+        # are left at each rate.
+        credit_note_issue(
+            invoice=invoice,
+            by=admin_a.user,
+            reason="Formation écourtée",
+            lines=[{**training, "unit_price": Decimal("500.00")}],
+            issued_on=DUE,
+        )
+        payment_record(
+            client=client,
+            amount=Decimal("3100.00"),
+            received_on=DUE + timedelta(days=3),
+            by=admin_a.user,
+            allocations=[(invoice, Decimal("3100.00"))],
+        )
+        payment_reverse(payment=first, reason="Chèque impayé", by=admin_a.user)
+        reports = list(CollectionReport.objects.filter(invoice=invoice).order_by("pk"))
+        for report in reports:
+            collection_report_send(report.pk)
+        # 3 100 × 7 200 / 8 300 = 2 689,157 → 2 689,16; 3 100 × 1 100 / 8 300 = 410,843 →
+        # 410,84. After the credit note: 3 100 × 7 200 / 7 750 = 2 880,00 and
+        # 3 100 × 550 / 7 750 = 220,00. The correction cancels what the first 212 said.
+        assert [(r.kind, r.amounts_by_rate) for r in reports] == [
+            ("collected", [["20.00", "2689.16"], ["10.00", "410.84"]]),
+            ("collected", [["20.00", "2880.00"], ["10.00", "220.00"]]),
+            ("correction", [["20.00", "-2689.16"], ["10.00", "-410.84"]]),
+        ]
+        assert vat_shares(invoice) == (
+            (Decimal("20.00"), Decimal("7200.00")),
+            (Decimal("10.00"), Decimal("550.00")),
+        )
+
+
+def test_a_212_made_before_its_split_was_kept_is_split_when_it_leaves(
+    tenant_a, account, in_tenant, admin_a
+):
+    client = listed_client(tenant_a)
+    invoice = make_invoice(tenant_a, client=client, issued_on=ISSUED)
+    deposited(tenant_a, invoice, in_tenant)
+    with in_tenant(tenant_a):
+        payment_record(
+            client=client,
+            amount=Decimal("600.00"),
+            received_on=DUE,
+            by=admin_a.user,
+            allocations=[(invoice, Decimal("600.00"))],
+        )
+        CollectionReport.objects.filter(invoice=invoice).update(amounts_by_rate=[])
+        report = collection_report_send(CollectionReport.objects.get(invoice=invoice).pk)
+        report.refresh_from_db()
+        assert report.state == Outgoing.TO_UPLOAD
+        assert report.amounts_by_rate == [["20.00", "600.00"]]
 
 
 def test_the_payment_e_reporting_of_a_month_adds_up_to_what_was_allocated(
