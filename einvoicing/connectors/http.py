@@ -41,10 +41,12 @@ The three flows the platform sends, by their file:
     a payment e-reporting  flowSyntax "FRR"; the PA types it UnitaryCustomerPaymentReport
                            (FRR 10.2). The file here is JSON (ours): {"sellerSiren",
                            "periodStart", "periodEnd", "payments": [{"invoiceId",
-                           "invoiceIssueDate", "collectedOn", "amount", "currency"}], "total"}.
+                           "invoiceIssueDate", "collectedOn", "amount", "amountsByRate":
+                           [{"rate", "amount"}] (adding up to "amount"; empty for a line
+                           built before the split was kept), "currency"}], "total"}.
                            A real PA expects the e-reporting XML of the DGFiP external
-                           specifications (with the amounts split by VAT rate): not produced
-                           here.
+                           specifications (flux 10, the payments report: per invoice, the
+                           date and the amount collected per VAT rate): not produced here.
 
 Lifecycle statuses reach the seller as CustomerInvoiceLC flows of direction "In", each one
 status message. Their JSON view (ours, what the CDAR says) is the flow's "lifecycle" object:
@@ -163,6 +165,10 @@ def payment_report_json(report):
                 "invoiceIssueDate": payment.invoice_issue_date.isoformat(),
                 "collectedOn": payment.collected_on.isoformat(),
                 "amount": _money(payment.amount),
+                "amountsByRate": [
+                    {"rate": _money(rate), "amount": _money(amount)}
+                    for rate, amount in payment.amounts_by_rate
+                ],
                 "currency": payment.currency,
             }
             for payment in report.payments

@@ -290,6 +290,7 @@ def _lines_for(period_end, account):
                 "client": invoice.client.legal_name,
                 "collected_on": allocation.payment.received_on.isoformat(),
                 "amount": str(difference),
+                "amounts_by_rate": _as_json(collected_by_rate(difference, vat_shares(invoice))),
                 "correction": difference < ZERO,
             }
         )
@@ -364,6 +365,10 @@ def payment_report_send(report_pk, *, connector=None, final=False):
                 date.fromisoformat(line["invoice_issue_date"]),
                 date.fromisoformat(line["collected_on"]),
                 Decimal(line["amount"]),
+                amounts_by_rate=tuple(
+                    (Decimal(rate), Decimal(amount))
+                    for rate, amount in line.get("amounts_by_rate", ())
+                ),
             )
             for line in report.payments
         ),

@@ -235,9 +235,20 @@ def _check_report_file(document):
     if not isinstance(payments, list):
         return "payments must be a list"
     for payment in payments:
-        problem = _money_problem(payment.get("amount"), f"amount of {payment.get('invoiceId')}")
+        name = payment.get("invoiceId")
+        problem = _money_problem(payment.get("amount"), f"amount of {name}")
         if problem:
             return problem
+        by_rate = payment.get("amountsByRate") or []
+        for part in by_rate:
+            problem = _money_problem(part.get("rate"), "VAT rate") or _money_problem(
+                part.get("amount"), f"amount per VAT rate of {name}"
+            )
+            if problem:
+                return problem
+        parts = sum((Decimal(part["amount"]) for part in by_rate), Decimal(0))
+        if by_rate and parts != Decimal(payment["amount"]):
+            return f"the amounts per VAT rate of {name} do not add up to its amount"
     problem = _money_problem(document.get("total"), "total")
     if problem:
         return problem

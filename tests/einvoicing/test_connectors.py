@@ -19,6 +19,7 @@ from einvoicing.connectors import (
     InvoiceFlow,
     PaymentReport,
     Refused,
+    ReportedPayment,
     StatusMessage,
     TemporaryFailure,
     get_connector,
@@ -128,7 +129,16 @@ def payment_report(reference="ERP-2026-10"):
         period_end=date(2026, 10, 31),
         payments=(
             ("F-2026-0050", date(2026, 9, 2), date(2026, 10, 3), Decimal("600.00")),
-            ("F-2026-0051", date(2026, 9, 9), date(2026, 10, 20), Decimal("645.67")),
+            ReportedPayment(
+                "F-2026-0051",
+                date(2026, 9, 9),
+                date(2026, 10, 20),
+                Decimal("645.67"),
+                amounts_by_rate=(
+                    (Decimal("20.00"), Decimal("545.67")),
+                    (Decimal("10.00"), Decimal("100.00")),
+                ),
+            ),
         ),
         total=Decimal("1245.67"),
     )
@@ -472,7 +482,21 @@ def test_a_payment_report_is_sent_once(platform, connect):
     assert flow.info["flowSyntax"] == "FRR"
     assert document["total"] == "1245.67"
     assert [p["amount"] for p in document["payments"]] == ["600.00", "645.67"]
-    assert (document["periodStart"], document["periodEnd"]) == ("2026-10-01", "2026-10-31")
+    assert [p["amountsByRate"] for p in document["payments"]] == [
+        [],
+        [{"rate": "20.00", "amount": "545.67"}, {"rate": "10.00", "amount": "100.00"}],
+    ]
+
+
+def test_a_payment_report_line_whose_amounts_per_rate_do_not_add_up_is_never_made():
+    line = (
+        payment_report()
+        .payments[1]
+        ._replace(amounts_by_rate=((Decimal("20.00"), Decimal("600.00")),))
+    )
+
+    with pytest.raises(ValueError, match="do not add up"):
+        PaymentReport(**{**payment_report().__dict__, "payments": (line,)})
 
 
 # The directory

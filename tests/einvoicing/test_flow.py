@@ -398,8 +398,13 @@ def test_the_payment_e_reporting_of_a_month_adds_up_to_what_was_allocated(
         ]
         assert reports_due(tenant=tenant_a, today=date(2026, 12, 2)) == []
         october = PaymentReport.objects.get(period_start=date(2026, 10, 1))
-        assert sorted(line["invoice"] for line in october.payments) == sorted(
-            [invoices[person].number, invoices[abroad].number]
+        assert sorted(
+            (line["invoice"], line["amounts_by_rate"]) for line in october.payments
+        ) == sorted(
+            [
+                (invoices[person].number, [["20.00", "1000.00"]]),
+                (invoices[abroad].number, [["0.00", "6000.00"]]),
+            ]
         )
         payment_report_send(october.pk)
         payment_report_send(october.pk)
