@@ -385,7 +385,10 @@ def steps_due(case, steps, done, today, balance, *, now=False):
         if len(reachable) > 1:
             late = (today - case.invoice.due_date).days
             reason = _("Caught up: the invoice was already %(days)s days late") % {"days": late}
-            skipped = [(step, reason) for step in reachable[:-1]]
+            # Steps of the same day as the last one within reach are due, not overtaken.
+            last_day = reachable[-1].days_from_due
+            overtaken = [step for step in reachable if step.days_from_due < last_day]
+            skipped = [(step, reason) for step in overtaken]
             remaining = remaining[len(skipped) :]
     plans = []
     for step in remaining:

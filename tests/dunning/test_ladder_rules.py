@@ -114,12 +114,8 @@ def test_an_invoice_first_seen_35_days_late_catches_up_with_the_formal_notice():
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="catch-up skips every step within reach but the last, even on an invoice followed "
-    "on time: the consultant's J+1 reminder, due the same day as the first reminder",
-)
 def test_catch_up_skips_nothing_on_an_invoice_followed_on_time():
+    """The consultant's J+1 reminder falls on the first reminder's day: both are due."""
     actions = [done(CONSULTANT_EARLY, date(2026, 3, 29))]
 
     assert due_on(date(2026, 4, 2), actions=actions, catch_up=True) == [
