@@ -20,7 +20,7 @@ from accounting.selectors import (
 )
 from accounting.services import CHART_FIELDS, chart_update
 from accounting.views import fec_attachment
-from portage.api import TenantViewSet
+from portage.api.base import TenantViewSet
 from portage.permissions import Perm
 
 PAGE_SIZE = 100

@@ -71,7 +71,7 @@ def load(spec):
 def world_for_api(today):
     from bench import world
     from invoices.models import Invoice
-    from portage.api_keys import api_key_create
+    from portage.api.keys import api_key_create
     from portage.models import ApiKey, User
     from portage.tenancy import tenant_context
 

@@ -19,8 +19,8 @@ from consultants import services
 from consultants.models import Consultant, LedgerEntry
 from consultants.selectors import consultants_with_balance, ledger_of
 from invoices.selectors import pay_status
-from portage.api import TenantViewSet
-from portage.api_input import FILTERS, SinceFilter, StrictInput
+from portage.api.base import TenantViewSet
+from portage.api.input import FILTERS, SinceFilter, StrictInput
 from portage.permissions import Perm
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "read_only": True}

@@ -19,8 +19,8 @@ from rest_framework.response import Response
 
 from dunning.models import Case, Letter, Message, Pause, StepKind
 from dunning.services import cases as case_services
-from portage.api import PDFRenderer, TenantViewSet
-from portage.api_input import FILTERS, SinceFilter, named_choices
+from portage.api.base import PDFRenderer, TenantViewSet
+from portage.api.input import FILTERS, SinceFilter, named_choices
 from portage.batch import paris_today
 from portage.permissions import Perm
 

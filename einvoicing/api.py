@@ -5,8 +5,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 
 from einvoicing.models import LifecycleStatus
-from portage.api import TenantViewSet
-from portage.api_input import FILTERS, SinceFilter
+from portage.api.base import TenantViewSet
+from portage.api.input import FILTERS, SinceFilter
 from portage.permissions import Perm
 
 

@@ -22,8 +22,8 @@ from insurance.services import claims as claim_services
 from insurance.services import limits as limit_services
 from insurance.services import policies as policy_services
 from invoices.models import Client
-from portage.api import TenantViewSet
-from portage.api_input import FILTERS, StrictInput, named_choices
+from portage.api.base import TenantViewSet
+from portage.api.input import FILTERS, StrictInput, named_choices
 from portage.batch import paris_today
 from portage.permissions import Perm
 

@@ -52,8 +52,8 @@ from invoices.selectors import statements_with_line_counts
 from invoices.services import bank, billing, payments
 from invoices.services.billing import CLIENT_FIELDS, MISSION_FIELDS
 from invoices.terms import PaymentTerms
-from portage.api import PDFRenderer, TenantViewSet
-from portage.api_input import FILTERS, SinceFilter, StrictInput
+from portage.api.base import PDFRenderer, TenantViewSet
+from portage.api.input import FILTERS, SinceFilter, StrictInput
 from portage.permissions import Perm
 from portage.validators import compact_siren, compact_vat_number
 

@@ -37,7 +37,8 @@ class PortageConfig(AppConfig):
         from allauth.account.signals import password_reset
         from django.utils.module_loading import autodiscover_modules
 
-        from portage import api_schema, checks  # noqa: F401  (registers checks, schema)
+        from portage import checks  # noqa: F401  (registers the checks)
+        from portage.api import schema  # noqa: F401  (registers the schema's extensions)
 
         post_migrate.connect(secure_tenant_tables, sender=self)
         password_reset.connect(_email_verified_by_password_reset)

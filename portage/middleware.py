@@ -82,7 +82,7 @@ class TenantMiddleware:
     def api_key_request(self, request):
         """An API call with a key runs in the key's company; with an unknown or revoked
         key it runs in none, and the API answers 401."""
-        from portage.api_keys import authenticate
+        from portage.api.keys import authenticate
 
         scheme, _, raw = request.META["HTTP_AUTHORIZATION"].partition(" ")
         key = authenticate(raw.strip()) if scheme.lower() == "bearer" else None

@@ -8,8 +8,8 @@ from rest_framework.permissions import AllowAny
 
 from portage import views
 
-handler404 = "portage.api.not_found"
-handler500 = "portage.api.server_error"
+handler404 = "portage.api.base.not_found"
+handler500 = "portage.api.base.server_error"
 
 # Operators reach the Django admin through the same sign-in (and second factor) as everyone.
 admin.site.login = login_required(admin.site.login)
@@ -37,7 +37,7 @@ urlpatterns = [
     path("", include("dunning.urls")),
     path("", include("insurance.urls")),
     path("", include("accounting.urls")),
-    path("api/v1/", include("portage.api_urls")),
+    path("api/v1/", include("portage.api.urls")),
     path(
         "api/v1/schema/",
         SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_POST
 
-from portage import api_keys
+from portage.api import keys as api_keys
 from portage.models import ApiKey
 from portage.permissions import Perm, permission_required
 

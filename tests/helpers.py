@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import connections
 from rest_framework.test import APIClient
 
-from portage.api_keys import api_key_create
+from portage.api.keys import api_key_create
 from portage.permissions import Role
 from portage.tenancy import tenant_context
 from tests.factories import make_member

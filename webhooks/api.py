@@ -8,7 +8,7 @@ from rest_framework import mixins, permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from portage.api import TenantViewSet
+from portage.api.base import TenantViewSet
 from portage.models import ApiKey
 from portage.permissions import Perm
 from webhooks import services

@@ -277,15 +277,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 6_000_000
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "portage.api_auth.ApiKeyAuthentication",
+        "portage.api.auth.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "portage.api_auth.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "portage.api.auth.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_THROTTLE_CLASSES": ["portage.api_auth.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["portage.api.auth.ApiKeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api": env("API_RATE", "600/min")},
-    "EXCEPTION_HANDLER": "portage.api.handle_exception",
+    "EXCEPTION_HANDLER": "portage.api.base.handle_exception",
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
@@ -304,7 +304,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "portage.api_schema.add_error_responses",
+        "portage.api.schema.add_error_responses",
     ],
 }
 

@@ -42,7 +42,7 @@ PRELUDE = """
 import json
 from django.test import Client
 from invoices.models import Client as Customer, Invoice, Mission
-from portage.api_keys import api_key_create
+from portage.api.keys import api_key_create
 from portage.models import Tenant, User
 from portage.tenancy import tenant_context
 from tests.factories import totp_secret_for

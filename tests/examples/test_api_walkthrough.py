@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 
 from invoices.models import Invoice, Payment
-from portage.api_keys import api_key_create
+from portage.api.keys import api_key_create
 from portage.permissions import Role
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import make_member

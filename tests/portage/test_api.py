@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from portage.api_auth import ApiKeyRateThrottle
-from portage.api_keys import api_key_revoke
+from portage.api.auth import ApiKeyRateThrottle
+from portage.api.keys import api_key_revoke
 from portage.models import ApiKey
 from portage.permissions import Role
 from portage.tenancy import PLATFORM_DB, tenant_context
@@ -128,7 +128,7 @@ def test_every_detail_endpoint_answers_404_for_the_other_company_s_ids(tenant_a,
 
     from django.urls import URLPattern, get_resolver
 
-    from portage.api_urls import APPS
+    from portage.api.urls import APPS
 
     _key, full_a = key_for(tenant_a, "write")
     ids = {}

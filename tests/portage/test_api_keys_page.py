@@ -6,7 +6,7 @@ import hashlib
 import pytest
 from django.urls import reverse
 
-from portage.api_keys import api_key_create, authenticate
+from portage.api.keys import api_key_create, authenticate
 from portage.models import ApiKey
 from portage.permissions import Role
 from portage.tenancy import PLATFORM_DB

@@ -18,9 +18,9 @@ from schemathesis.checks import (
     response_schema_conformance,
 )
 
-from portage.api_auth import ApiKeyRateThrottle
-from portage.api_keys import api_key_create
-from portage.api_urls import APPS, router
+from portage.api.auth import ApiKeyRateThrottle
+from portage.api.keys import api_key_create
+from portage.api.urls import APPS, router
 from portage.permissions import Role
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import TenantFactory, make_member

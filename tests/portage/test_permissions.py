@@ -3,8 +3,8 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from portage.api import TenantViewSet
-from portage.api_auth import RolePermission
+from portage.api.auth import RolePermission
+from portage.api.base import TenantViewSet
 from portage.permissions import ROLE_PERMISSIONS, Perm, Role
 from tests.factories import make_member
 from tests.helpers import project_apps

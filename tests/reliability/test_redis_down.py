@@ -19,7 +19,7 @@ from django.conf import settings
 from django.test import Client
 
 from invoices.models import Invoice
-from portage.api_keys import api_key_create
+from portage.api.keys import api_key_create
 from portage.permissions import Role
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.conftest import database_url

@@ -18,7 +18,7 @@ company's object): the matrix never performs a real write.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from portage.api_keys import api_key_create
+from portage.api.keys import api_key_create
 from portage.permissions import ROLE_PERMISSIONS, Perm, Role
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import TenantFactory

@@ -16,8 +16,8 @@ from dunning.services.litigation import litigation_add_document, litigation_open
 from insurance.models import Declaration, InsurancePolicy, Insurer, ProspectCheck
 from insurance.services.blank_test import blank_test_create_from_clients
 from invoices.models import BankLine, Invoice
-from portage.api_keys import api_key_create
-from portage.api_urls import APPS
+from portage.api.keys import api_key_create
+from portage.api.urls import APPS
 from portage.models import AuditEntry, Membership
 from portage.permissions import Role
 from portage.tenancy import tenant_context

@@ -22,7 +22,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from portage.api_auth import RolePermission
+from portage.api.auth import RolePermission
 from portage.models import IdempotencyRecord
 
 

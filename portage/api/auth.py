@@ -1,5 +1,5 @@
-"""Authentication, permission, throttling and pagination of the API. Kept apart from `portage.api`:
-REST framework imports these while it loads its views."""
+"""Authentication, permission, throttling and pagination of the API. Kept apart from
+`portage.api.base`: REST framework imports these while it loads its views."""
 
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, permissions
