@@ -132,7 +132,7 @@ def insurer_aux(insurer):
 
 def _vat_by_invoice(invoices):
     """{invoice pk: [(rate, VAT)]}: VAT per rate on the sum of that rate's lines, as the
-    invoice computed it (invoices.services.billing.compute_totals)."""
+    invoice computed it (invoices.totals.compute_totals)."""
     bases = (
         InvoiceLine.objects.filter(invoice__in=[invoice.pk for invoice in invoices])
         .values("invoice_id", "vat_rate")

@@ -13,7 +13,7 @@ from einvoicing.models import (
     Submission,
 )
 from invoices.models import Client, Invoice
-from invoices.services.billing import compute_totals
+from invoices.totals import compute_totals
 from portage.money import ZERO
 
 # An invoice deposited with the platform is legally issued once the platform took it (200)

@@ -29,8 +29,8 @@ from invoices.facturx import (
     vat_category,
 )
 from invoices.models import Invoice
-from invoices.services.billing import compute_totals
 from invoices.terms import describe
+from invoices.totals import compute_totals
 from portage.templatetags.portage import percent
 
 LEGAL_RATE_TEXT = (

@@ -5,8 +5,6 @@ nonies A): a unique number in a continuous, chronological series, the mandatory 
 and no change once issued; a correction is a credit note (avoir) naming the invoice.
 """
 
-from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -27,10 +25,11 @@ from invoices.facturx import (
 from invoices.models import Client, Invoice, InvoiceLine, Mission, NumberCounter
 from invoices.signals import client_created, document_issued, invoice_issued
 from invoices.terms import due_date, validate_terms
+from invoices.totals import compute_totals, line_total
 from portage.batch import paris_today
 from portage.mentions import missing_company_mentions
 from portage.models import PayModel
-from portage.money import ZERO, to_cents
+from portage.money import to_cents
 from portage.services import audit_record, snapshot
 from portage.tasks import enqueue_on_commit
 
@@ -120,41 +119,6 @@ def mission_create(*, tenant, consultant, client, by, **fields):
         },
     )
     return mission
-
-
-# Amounts
-
-
-@dataclass(frozen=True)
-class Totals:
-    ht: Decimal
-    vat: Decimal
-    ttc: Decimal
-    vat_breakdown: tuple  # ((rate, base, amount), ...) by rate, descending
-
-
-def line_total(*, quantity, unit_price):
-    """A line's amount excl. VAT: quantity × unit price, rounded to the cent per line."""
-    return to_cents(Decimal(quantity) * Decimal(unit_price))
-
-
-def compute_totals(lines):
-    """Totals of lines (each with `total_ht` and `vat_rate`).
-
-    VAT is computed once per rate on the sum of that rate's lines, as the invoice must show
-    the VAT per rate (CGI art. 242 nonies A) and EN 16931 checks each rate's amount
-    (BR-CO-17): base × rate, rounded to the cent.
-    """
-    bases = defaultdict(lambda: ZERO)
-    for line in lines:
-        bases[Decimal(line.vat_rate)] += line.total_ht
-    breakdown = tuple(
-        (rate, base, to_cents(base * rate / 100))
-        for rate, base in sorted(bases.items(), reverse=True)
-    )
-    ht = sum((base for _, base, _ in breakdown), ZERO)
-    vat = sum((amount for _, _, amount in breakdown), ZERO)
-    return Totals(ht=ht, vat=vat, ttc=ht + vat, vat_breakdown=breakdown)
 
 
 # Drafts

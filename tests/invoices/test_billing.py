@@ -10,7 +10,6 @@ from django.db.utils import ProgrammingError
 
 from invoices.models import Invoice, InvoiceLine
 from invoices.services.billing import (
-    compute_totals,
     credit_note_issue,
     invoice_draft_delete,
     invoice_draft_update,
@@ -22,20 +21,6 @@ from tests.factories import day_line, make_client, make_consultant, make_invoice
 pytestmark = pytest.mark.django_db
 
 D = Decimal
-
-
-class Line:
-    def __init__(self, total_ht, vat_rate):
-        self.total_ht, self.vat_rate = D(total_ht), D(vat_rate)
-
-
-def test_vat_is_computed_once_per_rate_on_the_lines_rounded_to_the_cent():
-    totals = compute_totals([Line("33.33", "20"), Line("33.33", "20"), Line("10.01", "5.5")])
-    assert totals.vat_breakdown == (
-        (D("20"), D("66.66"), D("13.33")),
-        (D("5.5"), D("10.01"), D("0.55")),
-    )
-    assert (totals.ht, totals.vat, totals.ttc) == (D("76.67"), D("13.88"), D("90.55"))
 
 
 def test_a_draft_line_is_quantity_times_price_rounded_half_up(tenant_a, in_tenant):

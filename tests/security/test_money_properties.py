@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from dunning.penalties import late_penalty
 from insurance.rules import IndemnifiedInvoice, Terms, compute_indemnity, share_recovery
-from invoices.services.billing import compute_totals, line_total
 from invoices.services.payments import split_over_invoices
+from invoices.totals import compute_totals, line_total
 from portage.money import ZERO, to_cents
 
 CENT = Decimal("0.01")

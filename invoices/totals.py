@@ -1,0 +1,43 @@
+"""An invoice's amounts from its lines: each line's total, the VAT per rate, the totals.
+
+Pure computation, no database: the billing service writes what it gives on a draft, and the
+PDF, the Factur-X XML and the e-invoicing shares print or split the same figures.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from portage.money import ZERO, to_cents
+
+
+@dataclass(frozen=True)
+class Totals:
+    ht: Decimal
+    vat: Decimal
+    ttc: Decimal
+    vat_breakdown: tuple  # ((rate, base, amount), ...) by rate, descending
+
+
+def line_total(*, quantity, unit_price):
+    """A line's amount excl. VAT: quantity × unit price, rounded to the cent per line."""
+    return to_cents(Decimal(quantity) * Decimal(unit_price))
+
+
+def compute_totals(lines):
+    """Totals of lines (each with `total_ht` and `vat_rate`).
+
+    VAT is computed once per rate on the sum of that rate's lines, as the invoice must show
+    the VAT per rate (CGI art. 242 nonies A) and EN 16931 checks each rate's amount
+    (BR-CO-17): base × rate, rounded to the cent.
+    """
+    bases = defaultdict(lambda: ZERO)
+    for line in lines:
+        bases[Decimal(line.vat_rate)] += line.total_ht
+    breakdown = tuple(
+        (rate, base, to_cents(base * rate / 100))
+        for rate, base in sorted(bases.items(), reverse=True)
+    )
+    ht = sum((base for _, base, _ in breakdown), ZERO)
+    vat = sum((amount for _, _, amount in breakdown), ZERO)
+    return Totals(ht=ht, vat=vat, ttc=ht + vat, vat_breakdown=breakdown)
