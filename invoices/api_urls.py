@@ -1,4 +1,4 @@
-from invoices import api
+from invoices.api import invoices as api
 
 routes = [
     ("clients", api.ClientViewSet, "api-client"),

@@ -8,7 +8,7 @@ from webhooks.services import emit
 
 
 def _invoice(invoice):
-    from invoices.api import InvoiceSerializer
+    from invoices.api.invoices import InvoiceSerializer
 
     return lambda: InvoiceSerializer(invoice).data
 
@@ -24,7 +24,7 @@ def on_payment_allocated(sender, allocation, invoice, payment, **kwargs):
 
 
 def on_payment_recorded(sender, payment, **kwargs):
-    from invoices.api import PaymentSerializer
+    from invoices.api.invoices import PaymentSerializer
 
     emit(
         tenant=payment.tenant,

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.renderers import JSONRenderer
 
-from invoices.api import InvoiceSerializer
+from invoices.api.invoices import InvoiceSerializer
 from invoices.models import Invoice
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import day_line, make_client, make_consultant, make_invoice
