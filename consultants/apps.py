@@ -12,9 +12,11 @@ class ConsultantsConfig(AppConfig):
         from consultants import views
         from portage.audit import register_actions
         from portage.permissions import Role
-        from portage.views import home_for
+        from portage.signals import home_panels
 
-        home_for(Role.CONSULTANT)(views.portal_home)
+        home_panels.connect(
+            views.portal_home_panels, sender=Role.CONSULTANT, dispatch_uid="consultants_home"
+        )
         register_actions(
             {
                 "consultant.created": _("Consultant added"),

@@ -8,10 +8,12 @@ from consultants import services
 from consultants.forms import AdjustmentForm, ConsultantCreateForm, ConsultantEditForm, PayOutForm
 from consultants.models import Consultant
 from consultants.selectors import consultant_of, consultants_with_balance, ledger_of
+from consultants.signals import portal_invoices
 from invoices.models import Invoice
 from invoices.selectors import pay_status, pay_totals
 from portage.batch import paris_today
 from portage.permissions import Perm, has_perm, permission_required
+from portage.signals import HomePanel
 
 
 @permission_required(Perm.VIEW_CONSULTANTS)
@@ -100,32 +102,31 @@ def _apply(action, consultant, data, user):
         services.ledger_adjust(consultant=consultant, by=user, **data)
 
 
-@permission_required(Perm.PORTAL)
-def portal_home(request):
-    """The consultant's home: their invoices and where their pay stands."""
-    context = portal_home_context(request)
-    if context is None:
-        return render(request, "consultants/portal_no_profile.html")
-    return render(request, "consultants/portal_home.html", context)
-
-
-def portal_home_context(request):
-    """What the consultant's home shows; apps above (collections) add their part to it."""
+def portal_home_panels(sender, request, **kwargs):
+    """The consultant's part of their home (answers `home_panels`): where their pay stands,
+    then their invoices, on which the apps above set what they know (`portal_invoices`)."""
     consultant = consultant_of(user=request.user, tenant=request.tenant)
     if consultant is None:
-        return None
+        return [HomePanel(order=10, template="consultants/home/no_profile.html")]
     invoices = (
         Invoice.objects.filter(consultant=consultant, kind=Invoice.Kind.INVOICE)
         .exclude(status=Invoice.Status.DRAFT)
         .select_related("client")
         .order_by("-issue_date", "-id")
     )
-    return {
+    page = Paginator(invoices, 25).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    portal_invoices.send(sender=Consultant, consultant=consultant, invoices=page.object_list)
+    context = {
         "consultant": consultant,
         "status": pay_totals(consultant=consultant),
-        "page": Paginator(invoices, 25).get_page(request.GET.get("page")),
+        "page": page,
         "today": paris_today(),
     }
+    return [
+        HomePanel(order=10, template="consultants/home/summary.html", context=context),
+        HomePanel(order=30, template="consultants/home/invoices.html", context=context),
+    ]
 
 
 @permission_required(Perm.PORTAL)

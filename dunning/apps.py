@@ -20,18 +20,26 @@ class DunningConfig(AppConfig):
     verbose_name = _("Collections")
 
     def ready(self):
+        from consultants.signals import portal_invoices
         from dunning.views import policies, portal, worklist
         from portage.audit import register_actions
         from portage.models import Tenant
         from portage.permissions import Role
-        from portage.views import home_for
+        from portage.signals import home_panels
 
-        # The consultant's home shows the reminders the ladder asks of them.
-        home_for(Role.CONSULTANT)(portal.portal_home)
+        # The consultant's home shows the reminders the ladder asks of them, and each
+        # invoice's place on the ladder.
+        home_panels.connect(
+            portal.consultant_home_panels, sender=Role.CONSULTANT, dispatch_uid="dunning_home"
+        )
+        portal_invoices.connect(portal.portal_invoices_ladder, dispatch_uid="dunning_portal")
         # The collector's home adds what the ladder needs from a person today.
-        home_for(Role.COLLECTOR)(worklist.collections_home)
-        # The admin's home adds the reference rates the late penalties lack.
-        home_for(Role.ADMIN)(policies.admin_home)
+        home_panels.connect(
+            worklist.collector_home_panels, sender=Role.COLLECTOR, dispatch_uid="dunning_home"
+        )
+        # The admin's and the collector's homes name the reference rates the penalties lack.
+        for role in (Role.ADMIN, Role.COLLECTOR):
+            home_panels.connect(policies.home_notices, sender=role, dispatch_uid="dunning_notices")
         # A contract rate of late penalties is checked against its floor where it is set.
         from dunning.services.policies import contract_rate_check
         from portage.services import tenant_check

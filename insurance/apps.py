@@ -30,11 +30,13 @@ class InsuranceConfig(AppConfig):
         register_actions(ACTION_LABELS)
         _add_to_collections_pages()
         # The collector's home adds the declarations at risk and the claims to file.
-        from insurance.views.home import collections_home
+        from insurance.views.home import collector_home_panels
         from portage.permissions import Role
-        from portage.views import home_for
+        from portage.signals import home_panels
 
-        home_for(Role.COLLECTOR)(collections_home)
+        home_panels.connect(
+            collector_home_panels, sender=Role.COLLECTOR, dispatch_uid="insurance_home"
+        )
 
 
 def _add_to_collections_pages():

@@ -12,9 +12,11 @@ class InvoicesConfig(AppConfig):
         from invoices import views
         from portage.audit import register_actions
         from portage.permissions import Role
-        from portage.views import home_for
+        from portage.signals import home_panels
 
-        home_for(Role.COLLECTOR)(views.collections_home)
+        home_panels.connect(
+            views.collector_home_panels, sender=Role.COLLECTOR, dispatch_uid="invoices_home"
+        )
         register_actions(ACTION_LABELS)
 
 

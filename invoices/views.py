@@ -31,6 +31,7 @@ from portage.batch import paris_today
 from portage.forms import add_service_error
 from portage.permissions import Perm, has_perm, permission_required
 from portage.selectors import audit_log
+from portage.signals import HomePanel
 
 PAGE_SIZE = 50
 
@@ -631,16 +632,11 @@ def portal_invoice_pdf(request, pk):
     return pdf_response(invoice)
 
 
-@permission_required(Perm.VIEW_INVOICES)
-def collections_home(request):
-    """The collector's home: what waits for them today."""
-    return render(request, "invoices/collections_home.html", collections_home_context(request))
-
-
-def collections_home_context(request):
-    """What the collector's home shows; the collections app adds the ladder's part."""
+def collector_home_panels(sender, request, **kwargs):
+    """Billing's part of the collector's home (answers `home_panels`): overdue invoices,
+    bank credits to match, drafts to issue, and the longest overdue."""
     today = paris_today()
-    return {
+    context = {
         "today": today,
         "overdue": selectors.overdue_summary(tenant=request.tenant, today=today),
         "drafts": Invoice.objects.filter(
@@ -655,3 +651,4 @@ def collections_home_context(request):
         .select_related("client", "consultant__user")
         .order_by("due_date")[:10],
     }
+    return [HomePanel(order=40, template="invoices/home/collector.html", context=context)]

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -22,42 +23,49 @@ from portage.mentions import missing_company_mentions
 from portage.middleware import ACTIVE_TENANT_SESSION_KEY
 from portage.models import AuditEntry, Membership
 from portage.permissions import Perm, Role, has_perm, permission_required, public, signed_in
-
-DASHBOARD_TEMPLATES = {
-    Role.ADMIN: "portage/dashboard/admin.html",
-    Role.ACCOUNTANT: "portage/dashboard/accountant.html",
-}
-
-# A role's home page, when an app provides a richer one than the core's (see `home_for`).
-ROLE_HOMES = {}
-
-
-def home_for(role):
-    """Register `view` as the home page of `role` (called by apps in their `ready`)."""
-
-    def register(view):
-        ROLE_HOMES[role] = view
-        return view
-
-    return register
+from portage.signals import HomePanel, home_panels
 
 
 @permission_required(Perm.VIEW_DASHBOARD)
 def dashboard(request):
+    """A member's home: the core's panels for their role and every app's answer to
+    `home_panels`, together, in the panels' order (see `HomePanel`)."""
     role = Role(request.membership.role)
-    if role in ROLE_HOMES:
-        return ROLE_HOMES[role](request)
-    context = admin_home_context(request) if role == Role.ADMIN else {"role": role}
-    return render(request, DASHBOARD_TEMPLATES[role], context)
+    panels = core_panels(role, request)
+    for _receiver, answer in home_panels.send(sender=role, request=request):
+        panels.extend(answer)
+    panels.sort(key=lambda panel: panel.order)
+    rendered = {"heading": [], "body": []}
+    for panel in panels:
+        rendered[panel.place].append(
+            render_to_string(panel.template, panel.context, request=request)
+        )
+    title, heading = home_titles(role, request.user)
+    context = {"title": title, "heading": heading, "actions": rendered["heading"]}
+    return render(request, "portage/home.html", {**context, "panels": rendered["body"]})
 
 
-def admin_home_context(request):
-    """The admin's home: the company's setup checklist; apps add their `notices`."""
-    return {
-        "role": Role.ADMIN,
-        "setup": selectors.setup_checklist(tenant=request.tenant, user=request.user),
-        "notices": [],
-    }
+def core_panels(role, request):
+    """The core's own part of a home: the admin's setup checklist and team, the
+    accountant's exports and audit log."""
+    if role == Role.ADMIN:
+        setup = selectors.setup_checklist(tenant=request.tenant, user=request.user)
+        return [HomePanel(order=20, template="portage/home/admin.html", context={"setup": setup})]
+    if role == Role.ACCOUNTANT:
+        return [HomePanel(order=20, template="portage/home/accountant.html")]
+    return []
+
+
+def home_titles(role, user):
+    """The home's title in the browser and its heading on the page."""
+    if role == Role.CONSULTANT:
+        return _("My invoices"), _("Hello %(name)s") % {"name": user.get_short_name()}
+    title = {
+        Role.COLLECTOR: _("Collections"),
+        Role.ADMIN: _("Administration"),
+        Role.ACCOUNTANT: _("Accounting"),
+    }[role]
+    return title, title
 
 
 @signed_in

@@ -17,7 +17,7 @@ from invoices.models import Client
 from portage.batch import paris_today
 from portage.forms import add_service_error
 from portage.permissions import Perm, has_perm, permission_required
-from portage.views import admin_home_context
+from portage.signals import HomePanel
 
 STEP_SHORT = {
     StepKind.CONSULTANT_REMINDER: gettext_lazy("consultant"),
@@ -236,18 +236,17 @@ def rates(request):
     )
 
 
-# The admin's home
+# The homes
 
 
-def admin_home(request):
-    """The admin's home, with what the reference rates need from them (see `rate_notices`)."""
-    context = admin_home_context(request)
-    context["notices"] = [
-        *context["notices"],
-        *selectors.rate_notices(
-            tenant=request.tenant,
-            today=paris_today(),
-            can_enter=has_perm(request.membership, Perm.MANAGE_DUNNING_POLICY),
-        ),
-    ]
-    return render(request, "portage/dashboard/admin.html", context)
+def home_notices(sender, request, **kwargs):
+    """What the reference rates need, on the admin's and the collector's homes (answers
+    `home_panels`, see `rate_notices`)."""
+    notices = selectors.rate_notices(
+        tenant=request.tenant,
+        today=paris_today(),
+        can_enter=has_perm(request.membership, Perm.MANAGE_DUNNING_POLICY),
+    )
+    if not notices:
+        return []
+    return [HomePanel(order=10, template="includes/notices.html", context={"notices": notices})]

@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consultants.selectors import consultant_of
-from consultants.views import portal_home_context
 from dunning import selectors
 from dunning.models import ContactLog
 from dunning.services.cases import contact_log
@@ -17,18 +16,25 @@ from invoices.models import Invoice
 from portage.batch import paris_today
 from portage.forms import DatePicker, add_service_error
 from portage.permissions import Perm, permission_required
+from portage.signals import HomePanel
 
 
-@permission_required(Perm.PORTAL)
-def portal_home(request):
-    """The portal home of the consultant, with the reminders waiting for them and each
-    invoice's current and next step."""
-    context = portal_home_context(request)
-    if context is None:
-        return render(request, "consultants/portal_no_profile.html")
-    selectors.invoice_ladder(list(context["page"].object_list))
-    context["tasks"] = selectors.consultant_tasks(context["consultant"], context["today"])[:20]
-    return render(request, "consultants/portal_home.html", context)
+def consultant_home_panels(sender, request, **kwargs):
+    """The ladder's part of the consultant's home (answers `home_panels`): the reminders
+    waiting for them."""
+    consultant = consultant_of(user=request.user, tenant=request.tenant)
+    if consultant is None:
+        return []
+    tasks = selectors.consultant_tasks(consultant, paris_today())[:20]
+    if not tasks:
+        return []
+    return [HomePanel(order=20, template="dunning/home/consultant.html", context={"tasks": tasks})]
+
+
+def portal_invoices_ladder(sender, invoices, **kwargs):
+    """Each invoice of the consultant's home with its current and next step (answers
+    `consultants.signals.portal_invoices`)."""
+    selectors.invoice_ladder(invoices)
 
 
 class ReminderLogForm(forms.Form):

@@ -20,11 +20,12 @@ from dunning.forms_cases import (
     ResumeForm,
     WorklistFilterForm,
 )
-from dunning.models import ClientSettings, Pause, Policy
+from dunning.models import ClientSettings, Letter, LitigationFile, Message, Pause, Policy
 from dunning.services import cases as case_services
 from invoices.models import Client, Invoice
 from portage.batch import paris_today
 from portage.permissions import Perm, has_perm, permission_required
+from portage.signals import HomePanel
 
 CLIENTS_PER_PAGE = 25
 
@@ -242,32 +243,18 @@ def contact_log(request, pk):
     return redirect("dunning_client", pk=pk)
 
 
-@permission_required(Perm.VIEW_DASHBOARD)
-def collections_home(request):
-    """The collector's home, with what the ladder needs from a person today."""
-    return render(request, "invoices/collections_home.html", collections_home_context(request))
-
-
-def collections_home_context(request):
-    """Billing's home facts, plus the ladder's: emails that could not be sent, formal
-    notices to post, open litigation files, and the reference rates the penalties lack."""
-    from dunning.models import Letter, LitigationFile, Message
-    from invoices.views import collections_home_context as billing_context
-
-    context = billing_context(request)
-    context["notices"] = [
-        *context.get("notices", []),
-        *selectors.rate_notices(
-            tenant=request.tenant,
-            today=paris_today(),
-            can_enter=has_perm(request.membership, Perm.MANAGE_DUNNING_POLICY),
-        ),
-    ]
-    context["ladder"] = {
+def collector_home_panels(sender, request, **kwargs):
+    """The ladder's part of the collector's home (answers `home_panels`): the way to the
+    worklist, emails that could not be sent, formal notices to post, open litigation files
+    (the reference rates the penalties lack are `policies.home_notices`)."""
+    ladder = {
         "failed_messages": Message.objects.filter(status=Message.Status.FAILED).count(),
         "letters_to_post": Letter.objects.filter(posting=Letter.Posting.TO_POST).count(),
         "litigation_open": LitigationFile.objects.exclude(
             state__in=[LitigationFile.State.SETTLED, LitigationFile.State.LOST]
         ).count(),
     }
-    return context
+    return [
+        HomePanel(order=10, template="dunning/home/worklist_button.html", place="heading"),
+        HomePanel(order=20, template="dunning/home/collector.html", context={"ladder": ladder}),
+    ]

@@ -1,23 +1,27 @@
-"""The collector's home, with credit insurance's part: declarations at risk, claims to file."""
+"""Credit insurance's home page, and its part of the collector's home."""
 
 from django.shortcuts import render
 
-from dunning.views.worklist import collections_home_context
 from insurance.models import Claim, Declaration
 from portage.permissions import Perm, permission_required
+from portage.signals import HomePanel
 
 
-@permission_required(Perm.VIEW_DASHBOARD)
-def collections_home(request):
-    context = collections_home_context(request)
-    context["insurance"] = {
+def collector_home_panels(sender, request, **kwargs):
+    """Credit insurance's part of the collector's home (answers `home_panels`): overdue
+    declarations missed and to send, claims to file."""
+    insurance = {
         "late_declarations": Declaration.objects.filter(status=Declaration.Status.LATE).count(),
         "declarations_to_send": Declaration.objects.filter(
             status=Declaration.Status.TO_SEND
         ).count(),
         "claims_to_file": Claim.objects.filter(state=Claim.State.TO_FILE).count(),
     }
-    return render(request, "invoices/collections_home.html", context)
+    return [
+        HomePanel(
+            order=30, template="insurance/home/collector.html", context={"insurance": insurance}
+        )
+    ]
 
 
 @permission_required(Perm.VIEW_COLLECTIONS)

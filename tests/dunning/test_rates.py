@@ -155,7 +155,7 @@ def on_day(monkeypatch):
 
 
 def notices(page):
-    return [notice["text"] for notice in page.context["notices"]]
+    return [notice["text"] for notice in page.context.get("notices", [])]
 
 
 def test_the_admin_and_collector_homes_name_the_missing_rate_and_link_to_its_page(

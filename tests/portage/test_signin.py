@@ -27,8 +27,8 @@ def sign_in(client, email, password=PASSWORD):
 @pytest.mark.parametrize(
     ("role", "template"),
     [
-        (Role.CONSULTANT, "consultants/portal_no_profile.html"),
-        (Role.ACCOUNTANT, "portage/dashboard/accountant.html"),
+        (Role.CONSULTANT, "consultants/home/no_profile.html"),
+        (Role.ACCOUNTANT, "portage/home/accountant.html"),
     ],
 )
 def test_a_member_signs_in_by_email_and_lands_on_their_roles_page(client, tenant_a, role, template):
@@ -66,7 +66,7 @@ def test_setting_up_totp_opens_the_roles_page(client, tenant_a):
     assert Authenticator.objects.filter(user=membership.user, type="totp").exists()
     page = client.get(reverse("dashboard"))
     assert page.status_code == 200
-    assert "portage/dashboard/admin.html" in [t.name for t in page.templates]
+    assert "portage/home/admin.html" in [t.name for t in page.templates]
 
 
 def test_a_user_with_totp_must_give_a_code_after_the_password(client, tenant_a):

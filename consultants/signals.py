@@ -1,0 +1,15 @@
+"""What the consultants' portal tells the apps above it, which it does not know: they
+connect to these signals in their `AppConfig.ready`, with a `dispatch_uid`."""
+
+from django.dispatch import Signal
+
+portal_invoices = Signal()
+"""
+Sent by the consultant's home with the invoices of the page it shows, before the page is
+rendered, so that the apps above set on them what the table shows.
+
+sender: `Consultant`.
+Arguments: `consultant`, `invoices` (a list of the consultant's issued invoices).
+Answer: none; a receiver sets attributes on the invoices (collections sets `case`, with
+its last and next step; credit insurance, through collections' `invoice_facts`, `cover`).
+"""
