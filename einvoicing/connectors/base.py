@@ -19,6 +19,9 @@ from typing import NamedTuple
 
 from django.utils.module_loading import import_string
 
+# The errors a connector raises are the same for every outside party.
+from portage.connectors import ConnectorError, Refused, TemporaryFailure  # noqa: F401
+
 # Lifecycle statuses (XP Z12-012, CDAR): code → French label, in the platform's words.
 STATUSES = {
     "200": "Déposée",
@@ -218,24 +221,6 @@ class PaymentReport:
         payments = tuple(payments)
         _require_money(self.total, "total")
         object.__setattr__(self, "payments", payments)
-
-
-class ConnectorError(Exception):
-    """The PA could not be told, or answered something unusable."""
-
-
-class TemporaryFailure(ConnectorError):
-    """The PA did not answer (timeout, connection refused, 5xx, 429): try again later with
-    the same reference, which the PA uses to recognise a repeat."""
-
-
-class Refused(ConnectorError):
-    """The PA refuses the content (4xx, with its reason): sending it again will not help."""
-
-    def __init__(self, reason, *, status_code=None):
-        super().__init__(reason)
-        self.reason = reason
-        self.status_code = status_code
 
 
 class Connector(abc.ABC):

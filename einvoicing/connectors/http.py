@@ -83,7 +83,7 @@ Headers on every request (ours):
     X-Timestamp        Unix time in seconds, when the request was signed
     X-Signature        hex HMAC-SHA256(secret, timestamp + "." + body); the body is empty on GET
 Each attempt is signed again (a fresh timestamp) over the same body bytes (one multipart
-boundary per flow).
+boundary per flow). Signing and retrying are portage.connectors.SignedClient's.
 
 Answers:
     2xx                 the result.
@@ -107,12 +107,10 @@ import hashlib
 import hmac
 import json
 import secrets
-import time
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-import requests
 from urllib3.fields import RequestField
 from urllib3.filepost import encode_multipart_formdata
 
@@ -125,25 +123,24 @@ from einvoicing.connectors.base import (
     FlowReceipt,
     Refused,
     StatusEvent,
-    TemporaryFailure,
+)
+from portage.connectors import (
+    ALREADY_RECEIVED,
+    SignedClient,
+    address_allowed,
+    answer_reason,
+    sign,
+    succeeded,
 )
 
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
-ALREADY_RECEIVED = 409
 NOT_FOUND = 404
 NO_CONTENT = 204
-TOO_MANY_REQUESTS = 429
 WEBHOOK_MAX_SKEW = 300
 SEARCH_LIMIT = 100
 DEFAULT_SCHEME = "0225"
 LIFECYCLE_FLOW_TYPE = "CustomerInvoiceLC"
 PROCESSING_RULE = "B2B"
-
-
-def sign(secret, timestamp, body):
-    """The X-Signature of `body` (bytes) sent at `timestamp` (str)."""
-    message = timestamp.encode() + b"." + body
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+REASON_KEYS = ("message", "errorMessage", "details", "error")
 
 
 def _money(amount):
@@ -255,20 +252,8 @@ def _directory_entry(siren, lines):
     )
 
 
-def _succeeded(response):
-    return 200 <= response.status_code < 300
-
-
 def _reason(response):
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        for key in ("message", "errorMessage", "details", "error"):
-            if body.get(key):
-                return str(body[key])
-    return response.text.strip()[:200] or f"HTTP {response.status_code}"
+    return answer_reason(response, REASON_KEYS)
 
 
 def _header(headers, name):
@@ -279,44 +264,23 @@ def _header(headers, name):
     return ""
 
 
-def address_allowed(url):
-    """Whether the platform's API may be reached at `url`: over HTTPS, or over plain HTTP
-    on this machine only (a local simulator, a tunnel)."""
-    parts = urlsplit(url)
-    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
-
-
 class HttpConnector(Connector):
-    """A PA's XP Z12-013 API, as described in this module's docstring. `sleep` and `clock`
-    (Unix seconds) are passed in so tests neither wait nor depend on the hour."""
+    """A PA's XP Z12-013 API, as described in this module's docstring. `sending` (timeout,
+    max_attempts, backoff, sleep, clock) says how requests are sent and retried:
+    portage.connectors.SignedClient, whose defaults apply."""
 
-    def __init__(
-        self,
-        base_url,
-        api_key,
-        secret,
-        timeout=10,
-        max_attempts=4,
-        backoff=(0.5, 2, 8),
-        sleep=time.sleep,
-        clock=time.time,
-        directory_url="",
-    ):
+    def __init__(self, base_url, api_key, secret, directory_url="", **sending):
         for url in (base_url, directory_url or base_url):
             if not address_allowed(url):
                 raise ValueError("the platform's API is reached over HTTPS")
-        if max_attempts < 1 or not backoff:
-            raise ValueError("max_attempts must be at least 1 and backoff not empty")
+        self.client = SignedClient(
+            key_headers={"Authorization": f"Bearer {api_key}"},
+            secret=secret,
+            reason_keys=REASON_KEYS,
+            **sending,
+        )
         self.base_url = base_url.rstrip("/")
         self.directory_url = (directory_url or base_url).rstrip("/")
-        self.api_key = api_key
-        self.secret = secret
-        self.timeout = timeout
-        self.max_attempts = max_attempts
-        self.backoff = tuple(backoff)
-        self.sleep = sleep
-        self.clock = clock
-        self.session = requests.Session()
 
     def submit_invoice(self, flow):
         info = {"flowSyntax": flow.syntax, "flowProfile": flow.profile}
@@ -333,8 +297,10 @@ class HttpConnector(Connector):
         return self._deposit(report.reference, filename, content, {"flowSyntax": "FRR"})
 
     def flow_statuses(self, flow_id):
-        response = self._send("GET", self.base_url, f"/flows/{quote(flow_id, safe='')}", b"", {})
-        if not _succeeded(response):
+        response = self.client.send(
+            "GET", self.base_url, f"/flows/{quote(flow_id, safe='')}", b"", {}
+        )
+        if not succeeded(response):
             raise Refused(_reason(response), status_code=response.status_code)
         flow = self._json(response)
         try:
@@ -362,8 +328,8 @@ class HttpConnector(Connector):
             }
             body = _json_bytes(query)
             headers = {"Content-Type": "application/json"}
-            response = self._send("POST", self.base_url, "/flows/search", body, headers)
-            if not _succeeded(response):
+            response = self.client.send("POST", self.base_url, "/flows/search", body, headers)
+            if not succeeded(response):
                 raise Refused(_reason(response), status_code=response.status_code)
             try:
                 results = self._json(response)["results"]
@@ -378,17 +344,17 @@ class HttpConnector(Connector):
 
     def directory_lookup(self, siren):
         path = f"/siren/code-insee:{quote(siren, safe='')}"
-        response = self._send("GET", self.directory_url, path, b"", {})
+        response = self.client.send("GET", self.directory_url, path, b"", {})
         if response.status_code == NOT_FOUND:
             return None
-        if not _succeeded(response):
+        if not succeeded(response):
             raise Refused(_reason(response), status_code=response.status_code)
         query = {
             "filters": {"siren": {"op": "strict", "value": siren}},
             "limit": SEARCH_LIMIT,
             "ignore": 0,
         }
-        response = self._send(
+        response = self.client.send(
             "POST",
             self.directory_url,
             "/directory-line/search",
@@ -397,7 +363,7 @@ class HttpConnector(Connector):
         )
         if response.status_code in (NO_CONTENT, NOT_FOUND):
             return None
-        if not _succeeded(response):
+        if not succeeded(response):
             raise Refused(_reason(response), status_code=response.status_code)
         try:
             return _directory_entry(siren, self._json(response)["results"])
@@ -406,9 +372,9 @@ class HttpConnector(Connector):
 
     def parse_webhook(self, headers, body):
         timestamp = _header(headers, "X-Timestamp")
-        if not timestamp.isdigit() or abs(self.clock() - int(timestamp)) > WEBHOOK_MAX_SKEW:
+        if not timestamp.isdigit() or abs(self.client.clock() - int(timestamp)) > WEBHOOK_MAX_SKEW:
             raise Refused("missing or stale timestamp", status_code=401)
-        expected = sign(self.secret, timestamp, body)
+        expected = sign(self.client.secret, timestamp, body)
         if not hmac.compare_digest(expected, _header(headers, "X-Signature")):
             raise Refused("invalid signature", status_code=401)
         try:
@@ -432,8 +398,8 @@ class HttpConnector(Connector):
             [info_part, file_part], boundary=secrets.token_hex(16)
         )
         headers = {"Content-Type": content_type}
-        response = self._send("POST", self.base_url, "/flows", body, headers)
-        if _succeeded(response):
+        response = self.client.send("POST", self.base_url, "/flows", body, headers)
+        if succeeded(response):
             return self._decode_receipt(response, reference)
         if response.status_code == ALREADY_RECEIVED:
             try:
@@ -453,41 +419,3 @@ class HttpConnector(Connector):
             return response.json()
         except ValueError as error:
             raise ConnectorError(f"the platform's answer is not JSON: {error}") from error
-
-    def _send(self, method, root, path, body, headers):
-        """The platform's answer other than 5xx or 429, after retrying those and lost
-        connections; TemporaryFailure when every attempt failed."""
-        delays = [self.backoff[min(i, len(self.backoff) - 1)] for i in range(self.max_attempts)]
-        for attempt, delay in enumerate(delays, start=1):
-            timestamp = str(int(self.clock()))
-            signed = {
-                **headers,
-                "Accept": "application/json",
-                "Authorization": f"Bearer {self.api_key}",
-                "X-Timestamp": timestamp,
-                "X-Signature": sign(self.secret, timestamp, body),
-            }
-            try:
-                response = self.session.request(
-                    method,
-                    root + path,
-                    data=body or None,
-                    headers=signed,
-                    timeout=self.timeout,
-                    allow_redirects=False,
-                )
-            except (
-                requests.Timeout,
-                requests.ConnectionError,
-                requests.exceptions.ChunkedEncodingError,
-            ) as error:
-                failure = error
-            else:
-                if response.status_code < 500 and response.status_code != TOO_MANY_REQUESTS:
-                    return response
-                failure = ConnectorError(f"HTTP {response.status_code}: {_reason(response)}")
-            if attempt == self.max_attempts:
-                raise TemporaryFailure(
-                    f"{method} {path}: no answer after {attempt} attempts ({failure})"
-                ) from failure
-            self.sleep(delay)

@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from einvoicing.connectors.base import ConnectorError, Refused, TemporaryFailure, get_connector
-from einvoicing.connectors.http import address_allowed
 from einvoicing.models import PlatformAccount
+from portage.connectors import address_allowed
 from portage.models import Tenant
 from portage.services import audit_record
 

@@ -12,6 +12,9 @@ from typing import NamedTuple
 
 from django.utils.module_loading import import_string
 
+# The errors a connector raises are the same for every outside party.
+from portage.connectors import ConnectorError, Refused, TemporaryFailure  # noqa: F401
+
 LIMIT_STATUSES = ("granted", "partial", "refused", "pending")
 CLAIM_STATUSES = (
     "filed",
@@ -151,24 +154,6 @@ class ClaimStatus:
         _require_status(self.status, CLAIM_STATUSES)
         if self.indemnity_amount is not None:
             _require_money(self.indemnity_amount, "indemnity_amount")
-
-
-class ConnectorError(Exception):
-    """The insurer could not be told, or answered something unusable."""
-
-
-class TemporaryFailure(ConnectorError):
-    """The insurer did not answer (timeout, connection refused, 5xx): try again later, with
-    the same reference, which the insurer uses to recognise a repeat."""
-
-
-class Refused(ConnectorError):
-    """The insurer refuses the content (4xx, with its reason): sending it again will not help."""
-
-    def __init__(self, reason, *, status_code=None):
-        super().__init__(reason)
-        self.reason = reason
-        self.status_code = status_code
 
 
 class Connector(abc.ABC):

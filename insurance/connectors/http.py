@@ -18,7 +18,8 @@ Headers on every request:
     X-Signature        hex HMAC-SHA256(secret, timestamp + "." + body); the body is empty on GET
 and on every POST:
     Idempotency-Key    the filing's `reference`
-Each attempt is signed again (a fresh timestamp) over the same body bytes.
+Each attempt is signed again (a fresh timestamp) over the same body bytes. Signing and
+retrying are portage.connectors.SignedClient's.
 
 Answers:
     2xx                 the result.
@@ -33,15 +34,10 @@ Answers:
                         TemporaryFailure.
 """
 
-import hashlib
-import hmac
 import json
-import time
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from urllib.parse import quote, urlsplit
-
-import requests
+from urllib.parse import quote
 
 from insurance.connectors.base import (
     ClaimStatus,
@@ -50,18 +46,16 @@ from insurance.connectors.base import (
     LimitDecision,
     Receipt,
     Refused,
-    TemporaryFailure,
+)
+from portage.connectors import (
+    ALREADY_RECEIVED,
+    SignedClient,
+    address_allowed,
+    answer_reason,
+    succeeded,
 )
 
-LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
-ALREADY_RECEIVED = 409
-TOO_MANY_REQUESTS = 429
-
-
-def sign(secret, timestamp, body):
-    """The X-Signature of `body` (bytes) sent at `timestamp` (str)."""
-    message = timestamp.encode() + b"." + body
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+REASON_KEYS = ("error", "detail")
 
 
 def _money(amount):
@@ -168,51 +162,22 @@ def _claim_status(body):
     )
 
 
-def _succeeded(response):
-    return 200 <= response.status_code < 300
-
-
 def _reason(response):
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and (body.get("error") or body.get("detail")):
-        return str(body.get("error") or body.get("detail"))
-    return response.text.strip()[:200] or f"HTTP {response.status_code}"
+    return answer_reason(response, REASON_KEYS)
 
 
 class HttpConnector(Connector):
-    """An insurer's API, as described in this module's docstring. `sleep` and `clock`
-    (Unix seconds) are passed in so tests neither wait nor depend on the hour."""
+    """An insurer's API, as described in this module's docstring. `sending` (timeout,
+    max_attempts, backoff, sleep, clock) says how requests are sent and retried:
+    portage.connectors.SignedClient, whose defaults apply."""
 
-    def __init__(
-        self,
-        base_url,
-        api_key,
-        secret,
-        timeout=10,
-        max_attempts=4,
-        backoff=(0.5, 2, 8),
-        sleep=time.sleep,
-        clock=time.time,
-    ):
-        parts = urlsplit(base_url)
-        if parts.scheme != "https" and not (
-            parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
-        ):
+    def __init__(self, base_url, api_key, secret, **sending):
+        if not address_allowed(base_url):
             raise ValueError("the insurer's API is reached over HTTPS")
-        if max_attempts < 1 or not backoff:
-            raise ValueError("max_attempts must be at least 1 and backoff not empty")
+        self.client = SignedClient(
+            key_headers={"X-Api-Key": api_key}, secret=secret, reason_keys=REASON_KEYS, **sending
+        )
         self.base_url = base_url.rstrip("/")
-        self.api_key = api_key
-        self.secret = secret
-        self.timeout = timeout
-        self.max_attempts = max_attempts
-        self.backoff = tuple(backoff)
-        self.sleep = sleep
-        self.clock = clock
-        self.session = requests.Session()
 
     def request_limit(self, request):
         return self._post("/limits", limit_request_json(request), _limit_decision)
@@ -224,8 +189,9 @@ class HttpConnector(Connector):
         return self._post("/claims", claim_filing_json(filing), _receipt)
 
     def claim_status(self, reference):
-        response = self._send("GET", f"/claims/{quote(reference, safe='')}", b"", {})
-        if _succeeded(response):
+        path = f"/claims/{quote(reference, safe='')}"
+        response = self.client.send("GET", self.base_url, path, b"", {})
+        if succeeded(response):
             return self._decode(response, _claim_status, reference)
         raise Refused(_reason(response), status_code=response.status_code)
 
@@ -233,8 +199,8 @@ class HttpConnector(Connector):
         reference = payload["reference"]
         body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
         headers = {"Content-Type": "application/json", "Idempotency-Key": reference}
-        response = self._send("POST", path, body, headers)
-        if _succeeded(response):
+        response = self.client.send("POST", self.base_url, path, body, headers)
+        if succeeded(response):
             return self._decode(response, decode, reference)
         if response.status_code == ALREADY_RECEIVED:
             try:
@@ -242,44 +208,6 @@ class HttpConnector(Connector):
             except ConnectorError:
                 pass  # a conflict that is not a replay: the insurer's reason says which
         raise Refused(_reason(response), status_code=response.status_code)
-
-    def _send(self, method, path, body, headers):
-        """The insurer's answer other than 5xx or 429, after retrying those and lost
-        connections; TemporaryFailure when every attempt failed."""
-        delays = [self.backoff[min(i, len(self.backoff) - 1)] for i in range(self.max_attempts)]
-        for attempt, delay in enumerate(delays, start=1):
-            timestamp = str(int(self.clock()))
-            signed = {
-                **headers,
-                "Accept": "application/json",
-                "X-Api-Key": self.api_key,
-                "X-Timestamp": timestamp,
-                "X-Signature": sign(self.secret, timestamp, body),
-            }
-            try:
-                response = self.session.request(
-                    method,
-                    self.base_url + path,
-                    data=body or None,
-                    headers=signed,
-                    timeout=self.timeout,
-                    allow_redirects=False,
-                )
-            except (
-                requests.Timeout,
-                requests.ConnectionError,
-                requests.exceptions.ChunkedEncodingError,
-            ) as error:
-                failure = error
-            else:
-                if response.status_code < 500 and response.status_code != TOO_MANY_REQUESTS:
-                    return response
-                failure = ConnectorError(f"HTTP {response.status_code}: {_reason(response)}")
-            if attempt == self.max_attempts:
-                raise TemporaryFailure(
-                    f"{method} {path}: no answer after {attempt} attempts ({failure})"
-                ) from failure
-            self.sleep(delay)
 
     def _decode(self, response, decode, reference):
         try:
