@@ -6,22 +6,24 @@ transaction, on whichever worker takes it. A command or a test runs the same chu
 turn, in the calling process. Either way each (invoice, step) happens once.
 """
 
+import uuid
+
 from django.conf import settings
 
+from dunning.services.ladder import (
+    RunResult,
+    chunked,
+    clients_to_follow,
+    prepare_day,
+    run_ladder,
+)
+from dunning.services.mail import send_after_commit
+from dunning.tasks import run_dunning_chunk_task
 from portage.batch import daily_job
 
 
 @daily_job("dunning", label="Relances", fans_out=True)
 def run(*, tenant, today, fan_out=False):
-    from dunning.services.ladder import (
-        RunResult,
-        chunked,
-        clients_to_follow,
-        prepare_day,
-        run_ladder,
-    )
-    from dunning.services.mail import send_after_commit
-
     if fan_out:
         prepared = RunResult()
         prepare_day(tenant=tenant, today=today, result=prepared)
@@ -39,33 +41,14 @@ def _enqueue_chunks(tenant, today, chunks):
     """Sends one task per chunk once the preparation commits; returns their ids. Should the
     broker be down, the chunks' steps are performed by the next day's run (or by
     `run_dunning --date` for this day), never lost and never doubled."""
-    import logging
-    import uuid
-
-    from django.db import transaction
-
-    from dunning.tasks import run_dunning_chunk
-
     task_ids = [str(uuid.uuid4()) for _ in chunks]
-
-    def send():
-        for task_id, client_ids in zip(task_ids, chunks, strict=True):
-            try:
-                run_dunning_chunk.apply_async(
-                    kwargs={
-                        "tenant_id": tenant.pk,
-                        "run_date": today.isoformat(),
-                        "client_ids": client_ids,
-                    },
-                    task_id=task_id,
-                )
-            except Exception:
-                logging.getLogger(__name__).warning(
-                    "Could not enqueue the dunning chunk %s of %s",
-                    task_id,
-                    tenant.slug,
-                    exc_info=True,
-                )
-
-    transaction.on_commit(send)
+    for task_id, client_ids in zip(task_ids, chunks, strict=True):
+        run_dunning_chunk_task.apply_async_on_commit(
+            kwargs={
+                "tenant_id": tenant.pk,
+                "run_date": today.isoformat(),
+                "client_ids": client_ids,
+            },
+            task_id=task_id,
+        )
     return task_ids

@@ -1,5 +1,6 @@
 """Celery tasks of the platform core. Tasks hold no business logic: they call services."""
 
+import functools
 import logging
 from datetime import date
 
@@ -18,20 +19,25 @@ from portage.tenancy import tenant_context
 logger = logging.getLogger(__name__)
 
 
-def enqueue_on_commit(task, **kwargs):
-    """Send `task` once the current transaction commits, and never fail the caller for it.
+# Retried while the database is away (a restart, a failover): five times, from 30 s apart.
+RETRY_ON_DATABASE = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 30,
+    "max_retries": 5,
+}
 
-    For work that has another way to happen (a PDF is also rendered on first download);
-    work that must not be lost goes through an outbox instead.
-    """
 
-    def send():
-        try:
-            task.delay(**kwargs)
-        except Exception:
-            logger.warning("Could not enqueue %s%r", task.name, kwargs, exc_info=True)
-
-    transaction.on_commit(send)
+def retry_while_unreachable(failure, *, first_wait):
+    """The retries of a task that talks to a partner's service (the e-invoicing platform, an
+    insurer's API): on `failure`, eight times, waiting from `first_wait` seconds and at most
+    an hour between two tries, so a service down for hours is still reached. The task's
+    last try passes `final=` to its service, which records the failure instead."""
+    return {
+        "autoretry_for": (failure,),
+        "retry_backoff": first_wait,
+        "retry_backoff_max": 3600,
+        "max_retries": 8,
+    }
 
 
 class TenantTask(DjangoTask):
@@ -42,12 +48,36 @@ class TenantTask(DjangoTask):
     when the body returns. A task that manages its own transactions sets `atomic=False`.
     The context is set and reset around every call, so nothing leaks to the next task
     the worker runs.
+
+    Sent after the caller's transaction with `delay_on_commit` (or `apply_async_on_commit`):
+    nothing leaves for a rolled-back write, and a broker that refuses never fails the
+    caller, since the work it stands for waits in the database for what sends it again.
     """
 
     abstract = True
     atomic = True
     # Callers pass tenant_id, the body takes tenant: Celery's signature check would refuse.
     typing = False
+
+    def delay_on_commit(self, *args, **kwargs):
+        """Celery's `DjangoTask.delay_on_commit` (sent once the transaction commits, never if
+        it rolls back), except that a broker that refuses is logged instead of raised."""
+        transaction.on_commit(functools.partial(self._send_or_log, "delay", args, kwargs))
+
+    def apply_async_on_commit(self, *args, **kwargs):
+        """`apply_async` with its options (a task id, a countdown), after the commit, as
+        `delay_on_commit`."""
+        transaction.on_commit(functools.partial(self._send_or_log, "apply_async", args, kwargs))
+
+    def _send_or_log(self, method, args, kwargs):
+        try:
+            getattr(self, method)(*args, **kwargs)
+        except Exception:
+            # Each caller's work is kept in the database and sent again: by a sweep (a
+            # deposit, a 212, a webhook), the next day's run (a dunning chunk, a filing to
+            # the insurer), or when next needed (an invoice's PDF on its first download, a
+            # client's directory entry at its first deposit).
+            logger.warning("Could not enqueue %s%r%r", self.name, args, kwargs, exc_info=True)
 
     def __call__(self, *args, tenant_id, **kwargs):
         try:
@@ -88,14 +118,14 @@ def _retry_being_raised(error):
     return context
 
 
-@shared_task
-def fan_out_daily_job(job, run_date=None):
+@shared_task(name="portage.tasks.fan_out_daily_job")
+def fan_out_daily_job_task(job, run_date=None):
     """Beat's entry point for a daily job: one task per active tenant, for that day."""
     batch.get_job(job)
     day = date.fromisoformat(run_date) if run_date else batch.paris_today()
     tenant_ids = Tenant.objects.filter(is_active=True).values_list("pk", flat=True)
     task_ids = [
-        run_daily_job.delay(job=job, tenant_id=tenant_id, run_date=day.isoformat()).id
+        run_daily_job_task.delay(job=job, tenant_id=tenant_id, run_date=day.isoformat()).id
         for tenant_id in tenant_ids
     ]
     return {"job": job, "run_date": day.isoformat(), "task_ids": task_ids}
@@ -103,14 +133,13 @@ def fan_out_daily_job(job, run_date=None):
 
 @shared_task(
     base=TenantTask,
+    name="portage.tasks.run_daily_job",
     atomic=False,
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=30,
-    max_retries=5,
+    **RETRY_ON_DATABASE,
 )
-def run_daily_job(*, tenant, job, run_date):
+def run_daily_job_task(*, tenant, job, run_date):
     """Daily jobs are idempotent (the database refuses a second action for the same step),
     so a task redelivered after a crash, or retried after the database came back, is safe."""
     return batch.run_job_for_tenant(
@@ -118,7 +147,7 @@ def run_daily_job(*, tenant, job, run_date):
     )
 
 
-@shared_task
-def clear_expired_sessions():
+@shared_task(name="portage.tasks.clear_expired_sessions")
+def clear_expired_sessions_task():
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return {"deleted": deleted}

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from einvoicing import tasks
 from einvoicing.selectors import goes_through_platform, platform_account
 from einvoicing.services.platform import connector_of, uses_api
 from invoices.models import Client
@@ -80,9 +81,6 @@ def directory_enter(*, client, address, scheme, platform, routing_code="", by, t
 
 def on_client_created(sender, client, **kwargs):
     """A new French company: its directory entry is looked up once it is committed."""
-    from einvoicing.tasks import check_directory_task
-    from portage.tasks import enqueue_on_commit
-
     account = platform_account()
     if account is not None and uses_api(account) and goes_through_platform(client):
-        enqueue_on_commit(check_directory_task, tenant_id=client.tenant_id, client_id=client.pk)
+        tasks.check_directory_task.delay_on_commit(tenant_id=client.tenant_id, client_id=client.pk)

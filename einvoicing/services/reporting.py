@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from einvoicing import tasks
 from einvoicing.connectors.base import PaymentReport as PaymentReportFlow
 from einvoicing.connectors.base import (
     Refused,
@@ -50,7 +51,6 @@ from invoices.models import Allocation, Invoice
 from invoices.services.billing import buyer_electronic_address
 from portage.money import ZERO
 from portage.services import audit_record
-from portage.tasks import enqueue_on_commit
 
 COLLECTED = "212"
 
@@ -126,9 +126,9 @@ def _keep_amounts_by_rate(report):
 
 
 def send_after_commit(report):
-    from einvoicing.tasks import send_collection_report_task
-
-    enqueue_on_commit(send_collection_report_task, tenant_id=report.tenant_id, report_pk=report.pk)
+    tasks.send_collection_report_task.delay_on_commit(
+        tenant_id=report.tenant_id, report_pk=report.pk
+    )
 
 
 @transaction.atomic
@@ -326,9 +326,7 @@ def payment_report_build(*, tenant, period_start, today):
         obj=report,
         after={"period": f"{start:%d/%m/%Y}–{end:%d/%m/%Y}", "total": report.total},
     )
-    from einvoicing.tasks import send_payment_report_task
-
-    enqueue_on_commit(send_payment_report_task, tenant_id=tenant.pk, report_pk=report.pk)
+    tasks.send_payment_report_task.delay_on_commit(tenant_id=tenant.pk, report_pk=report.pk)
     return report
 
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from einvoicing import tasks
 from einvoicing.connectors.base import InvoiceFlow, Refused, TemporaryFailure
 from einvoicing.models import Submission
 from einvoicing.selectors import (
@@ -30,7 +31,7 @@ from einvoicing.selectors import (
     in_scope,
     platform_account,
 )
-from einvoicing.services.directory import directory_check
+from einvoicing.services import directory
 from einvoicing.services.platform import connector_of, uses_api
 from invoices.facturx import FacturxError, facturx_xml
 from invoices.pdf import facturx_document, invoice_pdf_ensure
@@ -61,12 +62,9 @@ def on_document_issued(sender, invoice, **kwargs):
 
 
 def send_after_commit(submission):
-    from einvoicing.tasks import send_submission_task
-    from portage.tasks import enqueue_on_commit
-
     # A deposit whose task is lost stays "to send": the sweep (every few minutes) sends it.
-    enqueue_on_commit(
-        send_submission_task, tenant_id=submission.tenant_id, submission_pk=submission.pk
+    tasks.send_submission_task.delay_on_commit(
+        tenant_id=submission.tenant_id, submission_pk=submission.pk
     )
 
 
@@ -101,7 +99,7 @@ def submission_send(submission_pk, *, connector=None, final=False, today=None):
     try:
         if not client.einvoicing_address:
             if client.directory_checked_on is None and uses_api(account):
-                client = directory_check(client=client, connector=connector, today=today)
+                client = directory.directory_check(client=client, connector=connector, today=today)
             if not client.einvoicing_address:
                 return _block(
                     submission,

@@ -24,6 +24,7 @@ from invoices.facturx import (
 )
 from invoices.models import Client, Invoice, InvoiceLine, Mission, NumberCounter
 from invoices.signals import client_created, document_issued, invoice_issued
+from invoices.tasks import render_invoice_pdf_task
 from invoices.terms import due_date, validate_terms
 from invoices.totals import compute_totals, line_total
 from portage.batch import paris_today
@@ -31,7 +32,6 @@ from portage.mentions import missing_company_mentions
 from portage.models import PayModel
 from portage.money import to_cents
 from portage.services import audit_record, snapshot
-from portage.tasks import enqueue_on_commit
 
 VAT_RATES = (Decimal("20.00"), Decimal("10.00"), Decimal("5.50"), Decimal("2.10"), Decimal("0"))
 
@@ -606,6 +606,4 @@ def credit_note_issue(*, invoice, by, reason, lines=None, issued_on=None):
 
 def _render_pdf_after_commit(invoice):
     """Render the PDF in a worker; the download renders it if the worker has not yet."""
-    from invoices.tasks import render_invoice_pdf
-
-    enqueue_on_commit(render_invoice_pdf, tenant_id=invoice.tenant_id, invoice_id=invoice.pk)
+    render_invoice_pdf_task.delay_on_commit(tenant_id=invoice.tenant_id, invoice_id=invoice.pk)

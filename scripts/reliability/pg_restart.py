@@ -43,8 +43,8 @@ for _ in range({clients}):
 print(tenant.pk)
 """
 ENQUEUE = """
-from portage.tasks import run_daily_job
-print(run_daily_job.delay(job="dunning", tenant_id={tenant}, run_date="{day}").id)
+from portage.tasks import run_daily_job_task
+print(run_daily_job_task.delay(job="dunning", tenant_id={tenant}, run_date="{day}").id)
 """
 SWEEP = "from dunning.services.mail import deliver_due; print(deliver_due())"
 # Issued 2 March, due 1 April: the consultant's reminder, the first and second reminders,

@@ -14,7 +14,7 @@ import dunning.services.perform as perform
 from dunning.models import Action, Message, StepKind
 from dunning.services.mail import deliver_due
 from portage.batch import run_job_for_tenant
-from portage.tasks import run_daily_job
+from portage.tasks import run_daily_job_task
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import make_client, make_consultant, make_invoice
 
@@ -166,13 +166,15 @@ def test_a_message_that_fails_is_retried_with_backoff_and_never_marks_the_step_d
 @transactional
 def test_the_same_day_run_twice_through_a_real_worker_sends_once(tenant_a, worker):
     overdue_invoices(tenant_a, clients=2, per_client=2)
-    first = run_daily_job.delay(job="dunning", tenant_id=tenant_a.pk, run_date=DAY.isoformat())
+    first = run_daily_job_task.delay(job="dunning", tenant_id=tenant_a.pk, run_date=DAY.isoformat())
     assert first.get(timeout=60)["steps"] == 12  # 4 invoices × 3 steps due that day
-    second = run_daily_job.delay(job="dunning", tenant_id=tenant_a.pk, run_date=DAY.isoformat())
+    second = run_daily_job_task.delay(
+        job="dunning", tenant_id=tenant_a.pk, run_date=DAY.isoformat()
+    )
     assert second.get(timeout=60)["steps"] == 0
     # Redelivered at the same time on the same worker queue: still once.
     twins = [
-        run_daily_job.delay(job="dunning", tenant_id=tenant_a.pk, run_date=DAY.isoformat())
+        run_daily_job_task.delay(job="dunning", tenant_id=tenant_a.pk, run_date=DAY.isoformat())
         for _ in range(2)
     ]
     assert [twin.get(timeout=60)["steps"] for twin in twins] == [0, 0]
@@ -201,7 +203,7 @@ def test_the_beat_fans_a_tenant_s_day_out_in_chunks_each_step_once(
     tenant_a, one_client_per_chunk, worker
 ):
     overdue_invoices(tenant_a, clients=3, per_client=1)
-    day = run_daily_job.delay(job="dunning", tenant_id=tenant_a.pk, run_date=DAY.isoformat())
+    day = run_daily_job_task.delay(job="dunning", tenant_id=tenant_a.pk, run_date=DAY.isoformat())
     prepared = day.get(timeout=60)
     assert prepared["cases_opened"] == 3
     chunk_ids = prepared["chunk_task_ids"]
@@ -209,7 +211,7 @@ def test_the_beat_fans_a_tenant_s_day_out_in_chunks_each_step_once(
     chunks = [current_app.AsyncResult(task_id).get(timeout=60) for task_id in chunk_ids]
     assert [chunk["steps"] for chunk in chunks] == [3, 3, 3]
     # The same day again, through the beat's path: chunks find their steps done.
-    again = run_daily_job.delay(job="dunning", tenant_id=tenant_a.pk, run_date=DAY.isoformat())
+    again = run_daily_job_task.delay(job="dunning", tenant_id=tenant_a.pk, run_date=DAY.isoformat())
     rerun = [
         current_app.AsyncResult(task_id).get(timeout=60)["steps"]
         for task_id in again.get(timeout=60)["chunk_task_ids"]

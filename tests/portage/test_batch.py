@@ -14,7 +14,7 @@ from django_celery_beat.models import PeriodicTask
 import tests.portage.jobs  # noqa: F401  (registers the probe jobs)
 from portage.batch import paris_today, run_job_for_tenant
 from portage.models import AuditEntry, BatchRun
-from portage.tasks import TenantTask, clear_expired_sessions
+from portage.tasks import TenantTask, clear_expired_sessions_task
 
 pytestmark = pytest.mark.django_db
 
@@ -155,5 +155,5 @@ def test_expired_sessions_are_purged_and_live_ones_kept():
     Session.objects.filter(session_key=expired.session_key).update(
         expire_date=timezone.now() - timezone.timedelta(days=1)
     )
-    assert clear_expired_sessions() == {"deleted": 1}
+    assert clear_expired_sessions_task() == {"deleted": 1}
     assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]

@@ -4,7 +4,7 @@ import pytest
 from celery import current_app
 
 from portage.models import AuditEntry, BatchRun
-from portage.tasks import fan_out_daily_job
+from portage.tasks import fan_out_daily_job_task
 from portage.tenancy import PLATFORM_DB, all_tenants
 
 pytestmark = [
@@ -16,7 +16,7 @@ pytestmark = [
 def test_the_daily_fan_out_runs_the_job_once_per_tenant_in_its_own_context(
     tenant_a, tenant_b, worker
 ):
-    fanned = fan_out_daily_job.delay(job="probe", run_date="2026-03-02").get(timeout=30)
+    fanned = fan_out_daily_job_task.delay(job="probe", run_date="2026-03-02").get(timeout=30)
     assert fanned["run_date"] == "2026-03-02"
     summaries = [current_app.AsyncResult(i).get(timeout=30) for i in fanned["task_ids"]]
     # Each tenant's task sees only the line it wrote, though both tenants wrote one.

@@ -8,7 +8,7 @@ import pytest
 from django.db import OperationalError
 
 from dunning.models import Action
-from dunning.tasks import run_dunning_chunk
+from dunning.tasks import run_dunning_chunk_task
 from portage.batch import run_job_for_tenant
 from portage.models import Tenant
 from portage.tenancy import PLATFORM_DB, tenant_context
@@ -37,7 +37,7 @@ def test_a_chunk_whose_tenant_cannot_be_read_is_retried_then_done_once(tenant_a,
 
     monkeypatch.setattr(Tenant.objects, "get", down_the_first_time)
     # Eager: Celery runs the retry at once, in this process, instead of after a countdown.
-    result = run_dunning_chunk.apply(
+    result = run_dunning_chunk_task.apply(
         kwargs={
             "tenant_id": tenant_a.pk,
             "run_date": DAY.isoformat(),
@@ -52,11 +52,11 @@ def test_a_chunk_whose_tenant_cannot_be_read_is_retried_then_done_once(tenant_a,
 
 
 def test_a_task_not_meant_to_retry_fails_as_before(tenant_a, monkeypatch):
-    from invoices.tasks import render_invoice_pdf
+    from invoices.tasks import render_invoice_pdf_task
 
     def down(*args, **kwargs):
         raise OperationalError("the database system is shutting down")
 
     monkeypatch.setattr(Tenant.objects, "get", down)
-    result = render_invoice_pdf.apply(kwargs={"tenant_id": tenant_a.pk, "invoice_id": 1})
+    result = render_invoice_pdf_task.apply(kwargs={"tenant_id": tenant_a.pk, "invoice_id": 1})
     assert result.failed() and isinstance(result.result, OperationalError)

@@ -54,7 +54,7 @@ from einvoicing.models import (
     Submission,
 )
 from einvoicing.services.statuses import webhook_receive
-from einvoicing.tasks import SWEEP_AFTER, read_statuses_task, send_due
+from einvoicing.tasks import SWEEP_AFTER, read_statuses_task, send_due_task
 from invoices.services.payments import payment_record
 from portage.models import AuditEntry
 from portage.tenancy import PLATFORM_DB, tenant_context
@@ -213,7 +213,7 @@ def test_a_worker_killed_after_the_platform_took_an_invoice_leaves_each_deposite
     with running(start_worker("successor", tmp_path, CELERY_VISIBILITY_TIMEOUT=AN_HOUR)):
         # The third invoice's own task ran first; the sweep sends the second again and
         # reads the statuses.
-        assert send_due.delay().get(timeout=DEADLINE) == {"enqueued": 2}
+        assert send_due_task.delay().get(timeout=DEADLINE) == {"enqueued": 2}
         until(
             lambda: set(states(tenant_a, Submission).values()) == {"deposited"},
             "every invoice deposited",
@@ -221,7 +221,7 @@ def test_a_worker_killed_after_the_platform_took_an_invoice_leaves_each_deposite
     with running(start_worker("late", tmp_path)):
         # The killed task's own message, handed out again after the visibility timeout.
         assert current_app.AsyncResult(killed_task).get(timeout=DEADLINE) is None
-        assert send_due.delay().get(timeout=DEADLINE) == {"enqueued": 1}  # the status read
+        assert send_due_task.delay().get(timeout=DEADLINE) == {"enqueued": 1}  # the status read
         assert read_statuses_task.delay(tenant_id=tenant_a.pk).get(timeout=DEADLINE) == {"new": 0}
 
     assert sorted(tracking_ids(platform.flows("CustomerInvoice"))) == sorted(references)
@@ -289,7 +289,7 @@ def test_a_worker_killed_after_the_platform_took_a_212_leaves_each_payment_repor
 
     five_minutes_on(tenant_a, CollectionReport, "created_at")
     with running(start_worker("successor", tmp_path, CELERY_VISIBILITY_TIMEOUT=AN_HOUR)):
-        assert send_due.delay().get(timeout=DEADLINE) == {"enqueued": 2}
+        assert send_due_task.delay().get(timeout=DEADLINE) == {"enqueued": 2}
         until(
             lambda: (
                 set(states(tenant_a, CollectionReport).values()) == {Outgoing.SENT}
@@ -299,7 +299,7 @@ def test_a_worker_killed_after_the_platform_took_a_212_leaves_each_payment_repor
         )
     with running(start_worker("late", tmp_path)):
         assert current_app.AsyncResult(killed_task).get(timeout=DEADLINE) is None
-        assert send_due.delay().get(timeout=DEADLINE) == {"enqueued": 1}
+        assert send_due_task.delay().get(timeout=DEADLINE) == {"enqueued": 1}
 
     sent = {
         flow.info["trackingId"]: flow.document() for flow in platform.flows("CustomerInvoiceLC")

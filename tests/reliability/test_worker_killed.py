@@ -19,7 +19,7 @@ from celery import current_app
 
 from dunning.models import Action, Message
 from dunning.services.mail import deliver_due
-from portage.tasks import run_daily_job
+from portage.tasks import run_daily_job_task
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import make_client, make_consultant, make_invoice
 from tests.reliability.workers import VISIBILITY_TIMEOUT, start_worker
@@ -57,7 +57,9 @@ def test_a_worker_killed_in_the_middle_of_a_chunk_then_a_new_worker_do_each_step
     current_app.control.purge()
     doomed = start_worker("doomed", tmp_path, RELIABILITY_KILL_IN_CHUNK="3", **CHUNKS)
     try:
-        day = run_daily_job.delay(job="dunning", tenant_id=tenant_a.pk, run_date=DAY.isoformat())
+        day = run_daily_job_task.delay(
+            job="dunning", tenant_id=tenant_a.pk, run_date=DAY.isoformat()
+        )
         chunk_ids = day.get(timeout=60)["chunk_task_ids"]
         assert len(chunk_ids) == CLIENTS
         assert doomed.wait(timeout=60) == -signal.SIGKILL
