@@ -20,6 +20,7 @@ from insurance import rules
 from insurance.models import Claim, ClaimInvoice, Cover, Declaration, InsurancePolicy
 from insurance.selectors import limit_in_force, policy_year_totals
 from insurance.services.cover import terms_of, unpaid_covered
+from insurance.tasks import send_claim_task, send_declaration_task
 from invoices.models import Invoice
 from portage.models import Membership
 from portage.money import ZERO
@@ -94,20 +95,13 @@ def send_through_apis(tenant):
     """Everything still to send to an insurer that has an API goes out after the commit:
     today's filings, and any an earlier day could not send (the reference makes a resend
     harmless)."""
-    from insurance.services.transmit import send_after_commit
-
     api = {"policy__insurer__connector": "http"}
-    send_after_commit(
-        tenant,
-        declarations=list(
-            Declaration.objects.filter(status=Declaration.Status.TO_SEND, **api).values_list(
-                "pk", flat=True
-            )
-        ),
-        claims=list(
-            Claim.objects.filter(state=Claim.State.TO_FILE, **api).values_list("pk", flat=True)
-        ),
-    )
+    to_send = Declaration.objects.filter(status=Declaration.Status.TO_SEND, **api)
+    for pk in to_send.values_list("pk", flat=True):
+        send_declaration_task.delay_on_commit(tenant_id=tenant.pk, declaration_pk=pk)
+    to_file = Claim.objects.filter(state=Claim.State.TO_FILE, **api)
+    for pk in to_file.values_list("pk", flat=True):
+        send_claim_task.delay_on_commit(tenant_id=tenant.pk, claim_pk=pk)
 
 
 ALERT_DAYS = 2

@@ -104,24 +104,3 @@ def transmit_claim(claim_pk, *, connector=None, final=False):
         filed_on=paris_today(),
         insurer_reference=receipt.insurer_reference,
     )
-
-
-def send_after_commit(tenant, *, declarations=(), claims=()):
-    """Once the batch commits, one task per filing (never lost: a filing whose task could
-    not be sent stays "to send" and the next day's batch sends it again)."""
-    from insurance.tasks import send_claim, send_declaration
-
-    def send():
-        for pk in declarations:
-            try:
-                send_declaration.delay(tenant_id=tenant.pk, declaration_pk=pk)
-            except Exception:
-                logger.warning("Could not enqueue declaration %s", pk, exc_info=True)
-        for pk in claims:
-            try:
-                send_claim.delay(tenant_id=tenant.pk, claim_pk=pk)
-            except Exception:
-                logger.warning("Could not enqueue claim %s", pk, exc_info=True)
-
-    if declarations or claims:
-        transaction.on_commit(send)

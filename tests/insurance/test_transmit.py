@@ -47,7 +47,7 @@ def test_the_batch_sends_the_declaration_after_commit_once(
     api_policy(tenant_a, in_tenant, insurer_api)
     sent = []
     monkeypatch.setattr(
-        "insurance.tasks.send_declaration.delay", lambda **kwargs: sent.append(kwargs)
+        "insurance.tasks.send_declaration_task.delay", lambda **kwargs: sent.append(kwargs)
     )
     with in_tenant(tenant_a), django_capture_on_commit_callbacks(execute=True):
         run_insurance(tenant=tenant_a, today=DUE + timedelta(days=55))
