@@ -17,7 +17,6 @@ Delivery contract (docs/webhooks.md says it to receivers):
 
 import ipaddress
 import json
-import logging
 import socket
 import time
 from datetime import timedelta
@@ -37,10 +36,9 @@ from portage.models import Membership, Tenant
 from portage.permissions import Role
 from portage.services import audit_record
 from portage.tenancy import all_tenants, tenant_context
+from webhooks import tasks
 from webhooks.models import PING, Attempt, Delivery, Endpoint, Event, EventType
 from webhooks.signing import SIGNATURE_HEADER, signature_header
-
-logger = logging.getLogger(__name__)
 
 # Wait before the 2nd, 3rd, … attempt; after the last one fails the delivery is dead.
 RETRY_DELAYS = [
@@ -264,21 +262,9 @@ def emit(*, tenant, type, data, endpoints=None, now=None):
 
 def _send_after_commit(tenant, delivery_ids):
     """A task per delivery once the transaction commits. A delivery whose task could not be
-    sent (the broker is down) is still due: the minute's sweep (`send_due`) sends it."""
-    if not delivery_ids:
-        return
-    from webhooks.tasks import deliver
-
-    tenant_id = tenant.pk
-
-    def send():
-        for delivery_id in delivery_ids:
-            try:
-                deliver.delay(tenant_id=tenant_id, delivery_id=delivery_id)
-            except Exception:
-                logger.warning("Could not enqueue webhook delivery %s", delivery_id, exc_info=True)
-
-    transaction.on_commit(send)
+    sent (the broker is down) is still due: the minute's sweep (`send_due_task`) sends it."""
+    for delivery_id in delivery_ids:
+        tasks.deliver_task.delay_on_commit(tenant_id=tenant.pk, delivery_id=delivery_id)
 
 
 def envelope(event):

@@ -1,35 +1,33 @@
-"""Celery tasks of webhooks: thin wrappers around `webhooks.services`."""
+"""Celery tasks of webhooks: thin wrappers around `webhooks.services`.
+
+The services send `deliver_task` and the tasks call the services: each side imports the
+other's module, not names from it, so either may be imported first."""
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
-from portage.tasks import TenantTask
+from portage.tasks import RETRY_ON_DATABASE, TenantTask
+from webhooks import services
 
 
 @shared_task(
     base=TenantTask,
+    name="webhooks.tasks.deliver",
     atomic=False,
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=30,
-    max_retries=5,
+    **RETRY_ON_DATABASE,
 )
-def deliver(*, tenant, delivery_id):
+def deliver_task(*, tenant, delivery_id):
     """One attempt of a delivery; a failure is scheduled again by the service (in the
     database, not by a countdown, so a restarted Redis loses no retry)."""
-    from webhooks import services
-
     return services.deliver(tenant=tenant, delivery_id=delivery_id)
 
 
-@shared_task(acks_late=True)
-def send_due():
+@shared_task(name="webhooks.tasks.send_due", acks_late=True)
+def send_due_task():
     """Every minute (beat): a task for each delivery due, first attempts whose task was lost
     and retries alike. A delivery sent twice at once is not possible: the first locks it."""
-    from webhooks import services
-
     due = services.due_deliveries()
     for tenant_id, delivery_id in due:
-        deliver.delay(tenant_id=tenant_id, delivery_id=delivery_id)
+        deliver_task.delay(tenant_id=tenant_id, delivery_id=delivery_id)
     return {"enqueued": len(due)}

@@ -32,5 +32,5 @@ def subscribe():
 def tasks_run_at_once(monkeypatch, django_capture_on_commit_callbacks):
     """`with tasks_run_at_once():` commits as a request would, and each delivery task it
     enqueues runs at once in this process, through the task function."""
-    monkeypatch.setattr(tasks.deliver, "delay", lambda **kwargs: tasks.deliver(**kwargs))
+    monkeypatch.setattr(tasks.deliver_task, "delay", lambda **kwargs: tasks.deliver_task(**kwargs))
     return lambda: django_capture_on_commit_callbacks(execute=True)

@@ -281,7 +281,7 @@ def test_the_beat_s_sweep_goes_through_the_delivery_task(
     subscribe(tenant_a, receiver, [ISSUED])
     # Committed for real: its task went to the broker, where no worker runs here.
     make_invoice(tenant_a, issued_on=date(2026, 3, 2))
-    monkeypatch.setattr(tasks.deliver, "delay", lambda **kwargs: tasks.deliver(**kwargs))
-    assert tasks.send_due() == {"enqueued": 1}
+    monkeypatch.setattr(tasks.deliver_task, "delay", lambda **kwargs: tasks.deliver_task(**kwargs))
+    assert tasks.send_due_task() == {"enqueued": 1}
     assert receiver.types == [ISSUED] and receiver.requests[0].signed
-    assert tasks.send_due() == {"enqueued": 0}
+    assert tasks.send_due_task() == {"enqueued": 0}
