@@ -1,9 +1,9 @@
-from invoices.api import invoices as api
+from invoices.api import bank_statements, clients, invoices, missions, payments
 
 routes = [
-    ("clients", api.ClientViewSet, "api-client"),
-    ("missions", api.MissionViewSet, "api-mission"),
-    ("invoices", api.InvoiceViewSet, "api-invoice"),
-    ("payments", api.PaymentViewSet, "api-payment"),
-    ("bank-statements", api.BankStatementViewSet, "api-bank-statement"),
+    ("clients", clients.ClientViewSet, "api-client"),
+    ("missions", missions.MissionViewSet, "api-mission"),
+    ("invoices", invoices.InvoiceViewSet, "api-invoice"),
+    ("payments", payments.PaymentViewSet, "api-payment"),
+    ("bank-statements", bank_statements.BankStatementViewSet, "api-bank-statement"),
 ]

@@ -202,7 +202,7 @@ class EndpointViewSet(
 
 
 class DeliveryFilter(django_filters.FilterSet):
-    # Declared one by one (no Meta.fields): see invoices.api.InvoiceFilter.
+    # Declared one by one (no Meta.fields): see invoices.api.invoices.InvoiceFilter.
     endpoint = django_filters.NumberFilter(field_name="endpoint_id")
     status = django_filters.ChoiceFilter(choices=Delivery.Status.choices)
     event_type = django_filters.CharFilter(field_name="event__type")

@@ -24,7 +24,7 @@ def on_payment_allocated(sender, allocation, invoice, payment, **kwargs):
 
 
 def on_payment_recorded(sender, payment, **kwargs):
-    from invoices.api.invoices import PaymentSerializer
+    from invoices.api.payments import PaymentSerializer
 
     emit(
         tenant=payment.tenant,
