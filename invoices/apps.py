@@ -9,7 +9,7 @@ class InvoicesConfig(AppConfig):
     verbose_name = _("Invoicing")
 
     def ready(self):
-        from invoices import views
+        from invoices.views import invoices as views
         from portage.audit import register_actions
         from portage.permissions import Role
         from portage.signals import home_panels

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from invoices import views
+from invoices.views import invoices as views
 
 urlpatterns = [
     path("clients/", views.client_list, name="client_list"),
