@@ -12,23 +12,19 @@ a signed webhook call, kept in `webhook_calls` and posted to `webhook_url` when 
 """
 
 import hashlib
-import hmac
 import itertools
 import json
 import re
-import secrets
-import threading
 import time
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import NamedTuple
 from urllib.parse import unquote
 
 import requests
 from lxml import etree
+
+from tests.simulator import Simulator, money_problem
 
 MODES = ("500", "timeout", "drop_after_store", "refuse", "429")
 INVOICE_SYNTAXES = ("Factur-X", "CII", "UBL")
@@ -43,16 +39,6 @@ PROFILES = ("Basic", "CIUS", "Extended-CTC-FR")
 PROCESSING_RULES = ("B2B", "B2BInt", "B2C", "B2G", "OutOfScope", "NotApplicable")
 SENDERS = ("platform", "buyer", "seller")
 ALREADY_RECEIVED = 409
-
-
-class Received(NamedTuple):
-    method: str
-    path: str
-    headers: Message
-    body: bytes
-
-    def json(self):
-        return json.loads(self.body)
 
 
 class Flow(NamedTuple):
@@ -89,16 +75,6 @@ class _Problem(Exception):
 
 def _error(status, message):
     return status, {"type": "about:blank", "status": status, "message": message}
-
-
-def _money_problem(value, name):
-    if not isinstance(value, str):
-        return f'{name} must be a string such as "1234.50", not {value!r}'
-    try:
-        Decimal(value)
-    except InvalidOperation:
-        return f"{name} is not an amount: {value!r}"
-    return None
 
 
 def _multipart(content_type, body):
@@ -210,7 +186,7 @@ def _check_status_file(content, invoice_numbers, statuses):
     if not document["amounts"]:
         return "a 212 states the amount collected per VAT rate (MEN)"
     for rate, amount, currency in document["amounts"]:
-        problem = _money_problem(rate, "VAT rate") or _money_problem(amount, "amount collected")
+        problem = money_problem(rate, "VAT rate") or money_problem(amount, "amount collected")
         if problem:
             return problem
         if not currency:
@@ -236,12 +212,12 @@ def _check_report_file(document):
         return "payments must be a list"
     for payment in payments:
         name = payment.get("invoiceId")
-        problem = _money_problem(payment.get("amount"), f"amount of {name}")
+        problem = money_problem(payment.get("amount"), f"amount of {name}")
         if problem:
             return problem
         by_rate = payment.get("amountsByRate") or []
         for part in by_rate:
-            problem = _money_problem(part.get("rate"), "VAT rate") or _money_problem(
+            problem = money_problem(part.get("rate"), "VAT rate") or money_problem(
                 part.get("amount"), f"amount per VAT rate of {name}"
             )
             if problem:
@@ -249,7 +225,7 @@ def _check_report_file(document):
         parts = sum((Decimal(part["amount"]) for part in by_rate), Decimal(0))
         if by_rate and parts != Decimal(payment["amount"]):
             return f"the amounts per VAT rate of {name} do not add up to its amount"
-    problem = _money_problem(document.get("total"), "total")
+    problem = money_problem(document.get("total"), "total")
     if problem:
         return problem
     if sum((Decimal(p["amount"]) for p in payments), Decimal(0)) != Decimal(document["total"]):
@@ -257,41 +233,13 @@ def _check_report_file(document):
     return None
 
 
-class _Server(ThreadingHTTPServer):
-    # Joined on close, so stopping the simulator waits for a slow answer still running.
-    daemon_threads = False
-
-
-class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        self._serve()
-
-    def do_POST(self):
-        self._serve()
-
-    def log_message(self, format, *args):
-        """Quiet: pytest shows the assertions, not an access log."""
-
-    def _serve(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        status, answer = self.server.simulator.handle(self.command, self.path, self.headers, body)
-        data = b"" if answer is None else json.dumps(answer).encode()
-        try:
-            self.send_response(status)
-            if status == 429:
-                self.send_header("Retry-After", "1")
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        except ConnectionError:
-            pass  # the client stopped waiting: the "timeout" mode's very point
-
-
-class PlatformSimulator:
+class PlatformSimulator(Simulator):
     """Start with `start()` or `with PlatformSimulator() as platform:`; `base_url` then
     points at it. `clock` (an aware datetime) dates the flows and statuses; `deposit_status`
     issues 200 Déposée on every invoice deposited."""
+
+    modes = MODES
+    refusal = "Fichier illisible"
 
     def __init__(
         self,
@@ -306,77 +254,35 @@ class PlatformSimulator:
         flow_root="",
         directory_root="",
     ):
-        self.api_key = api_key
+        super().__init__(api_key=api_key, secret=secret, slow_seconds=slow_seconds)
         # The two services under roots of their own, as a PA publishes them (e.g.
         # "/afnor-flow/v1" and "/afnor-directory/v1"); a path under the wrong one is a 404.
         self.flow_root = flow_root
         self.directory_root = directory_root
-        self.secret = secret or secrets.token_hex(16)
-        self.slow_seconds = slow_seconds
         self.clock = clock or (lambda: datetime.now(UTC))
         self.deposit_status = deposit_status
         self.webhook_url = webhook_url
         self.platform_id = platform_id
-        self.max_clock_skew = 300
-        self.received = []
         self.webhook_calls = []
         self.webhook_answers = []
-        self._lock = threading.RLock()
-        self._idle = threading.Condition(self._lock)
-        self._in_flight = 0
-        self._failures = []
         self._flows = {}
         self._by_tracking_id = {}
         self._lifecycles = {}
         self._directory = {}
         self._rejections = []
         self._numbers = itertools.count(1)
-        self._server = None
-        self._thread = None
-
-    def start(self):
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.simulator = self
-        # A short poll so that stopping does not wait half a second.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
 
     @property
     def base_url(self):
         """The flow service's root."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}{self.flow_root}"
+        return self._url(self.flow_root)
 
     @property
     def directory_url(self):
         """The directory service's root."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}{self.directory_root}"
+        return self._url(self.directory_root)
 
     # Driving the platform
-
-    def fail_next(self, n, mode, *, reason="Fichier illisible"):
-        """Misbehave on the next `n` requests: "500" (answer 500, keep nothing), "timeout"
-        (answer after `slow_seconds`), "drop_after_store" (keep the flow, then answer 500:
-        the answer is lost), "refuse" (400 with `reason`), "429" (too many requests)."""
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}")
-        with self._lock:
-            self._failures.extend([(mode, reason)] * n)
 
     def reject(self, predicate, *, reason_code="REJ_SEMAN", reason_text="Facture non conforme"):
         """Issue 213 Rejetée (instead of 200) on the invoices deposited from now on for which
@@ -461,50 +367,23 @@ class PlatformSimulator:
         with self._lock:
             return [self._flows[lc].resource for lc in self._lifecycles.get(flow_id, ())]
 
-    def wait_until_idle(self, timeout=5):
-        """Until no request is being answered (a slow one may still run after the client
-        gave up on it)."""
-        with self._idle:
-            if not self._idle.wait_for(lambda: self._in_flight == 0, timeout):
-                raise TimeoutError("the simulator is still answering")
-
     # Answering
 
-    @contextmanager
-    def _answering(self):
-        with self._lock:
-            self._in_flight += 1
-        try:
-            yield
-        finally:
-            with self._idle:
-                self._in_flight -= 1
-                self._idle.notify_all()
+    def key_headers(self):
+        return {"Authorization": f"Bearer {self.api_key}"}
 
-    def handle(self, method, path, headers, body):
-        """(HTTP status, JSON answer or None) for one request."""
-        with self._answering():
-            with self._lock:
-                self.received.append(Received(method, path, headers, body))
-                mode, reason = self._failures.pop(0) if self._failures else (None, "")
-            if mode == "500":
-                return _error(500, "internal error")
-            if mode == "429":
-                return _error(429, "too many requests")
-            if mode == "refuse":
-                return _error(400, reason)
-            if mode == "timeout":
-                time.sleep(self.slow_seconds)
-            status, answer, notify = self._answer(method, path, headers, body)
-            for resource in notify:
-                self._notify(resource)
-            if mode == "drop_after_store":
-                return _error(500, "internal error")
-            return status, answer
+    def error(self, status, message):
+        return _error(status, message)
+
+    def respond(self, method, path, headers, body):
+        status, answer, notify = self._answer(method, path, headers, body)
+        for resource in notify:
+            self._notify(resource)
+        return status, answer
 
     def _answer(self, method, path, headers, body):
         """(status, answer, LC flows to notify)."""
-        problem = self._authentication_problem(headers, body)
+        problem = self.authentication_problem(headers, body)
         if problem:
             return (*_error(401, problem), ())
         directory = path.startswith(("/siren/", "/directory-line/"), len(self.directory_root))
@@ -526,20 +405,6 @@ class PlatformSimulator:
         except _Problem as problem:
             return (*_error(problem.status, problem.message), ())
         return (*_error(404, "unknown endpoint"), ())
-
-    def _authentication_problem(self, headers, body):
-        if headers.get("Authorization") != f"Bearer {self.api_key}":
-            return "unknown API key"
-        timestamp = headers.get("X-Timestamp", "")
-        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > self.max_clock_skew:
-            return "missing or stale timestamp"
-        if not hmac.compare_digest(self._sign(timestamp, body), headers.get("X-Signature", "")):
-            return "invalid signature"
-        return None
-
-    def _sign(self, timestamp, body):
-        message = timestamp.encode() + b"." + body
-        return hmac.new(self.secret.encode(), message, hashlib.sha256).hexdigest()
 
     def _get(self, path):
         flow_match = re.fullmatch(r"/flows/([^/?]+)", path)
@@ -736,7 +601,7 @@ class PlatformSimulator:
         headers = {
             "Content-Type": "application/json",
             "X-Timestamp": timestamp,
-            "X-Signature": self._sign(timestamp, body),
+            "X-Signature": self.sign(timestamp, body),
         }
         for _ in range(times):
             with self._lock:
