@@ -9,13 +9,13 @@ class InvoicesConfig(AppConfig):
     verbose_name = _("Invoicing")
 
     def ready(self):
-        from invoices.views import invoices as views
+        from invoices.views import home
         from portage.audit import register_actions
         from portage.permissions import Role
         from portage.signals import home_panels
 
         home_panels.connect(
-            views.collector_home_panels, sender=Role.COLLECTOR, dispatch_uid="invoices_home"
+            home.collector_home_panels, sender=Role.COLLECTOR, dispatch_uid="invoices_home"
         )
         register_actions(ACTION_LABELS)
 
