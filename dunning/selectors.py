@@ -24,24 +24,17 @@ from dunning.models import (
     RateSemester,
     Step,
 )
+from dunning.signals import invoice_facts, timeline_sources
 from einvoicing import selectors as einvoicing
-from invoices.models import Invoice, Payment
+from invoices.models import Client, Invoice, Payment
 from invoices.selectors import BALANCE, open_invoices
 from portage.money import ZERO
 from portage.templatetags.portage import percent
 
-# Apps above collections (credit insurance) add to its pages without collections knowing
-# them: events on a client's timeline (`source(client) -> iterable of Event`), facts on the
-# worklist's and the portal's invoices (`annotate(invoices)`, setting attributes), and
-# panels on a client's timeline page (`panel(client, today) -> dict` added to the context).
-timeline_sources = []
-invoice_facts = []
-client_panels = []
-
 
 def annotate(invoices):
-    for add_facts in invoice_facts:
-        add_facts(invoices)
+    """The facts the apps above set on `invoices` (see `dunning.signals.invoice_facts`)."""
+    invoice_facts.send(sender=Invoice, invoices=invoices)
     return invoices
 
 
@@ -411,8 +404,8 @@ def client_timeline(client, *, limit=300):
             )
         )
     events.extend(_lifecycle_events(client))
-    for source in timeline_sources:
-        events.extend(source(client))
+    for _receiver, answer in timeline_sources.send(sender=Client, client=client):
+        events.extend(answer)
     events.sort(key=lambda event: event.sort_key, reverse=True)
     return events[:limit]
 

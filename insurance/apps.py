@@ -10,7 +10,7 @@ class InsuranceConfig(AppConfig):
 
     def ready(self):
         from insurance.services import subrogation
-        from insurance.services.cover import issue_warnings, on_invoice_issued
+        from insurance.services.cover import on_invoice_issued
         from invoices import signals as billing
         from portage.audit import register_actions
 
@@ -21,12 +21,10 @@ class InsuranceConfig(AppConfig):
         billing.allocation_undone.connect(
             subrogation.on_allocation_undone, dispatch_uid="insurance_subrogation_undone"
         )
-        if issue_warnings not in billing.issue_warnings:
-            billing.issue_warnings.append(issue_warnings)
-        from insurance.timeline import client_panel
+        billing.issue_warnings.connect(_issue_warnings, dispatch_uid="insurance_issue_warnings")
+        from insurance import timeline
 
-        if client_panel not in billing.client_panels:
-            billing.client_panels.append(client_panel)
+        billing.client_panels.connect(timeline.client_panel, dispatch_uid="insurance_client_panel")
         register_actions(ACTION_LABELS)
         _add_to_collections_pages()
         # The collector's home adds the declarations at risk and the claims to file.
@@ -40,16 +38,20 @@ class InsuranceConfig(AppConfig):
 
 
 def _add_to_collections_pages():
-    from dunning import selectors as collections
+    from dunning import signals as collections
     from insurance import timeline
 
-    for hooks, hook in [
-        (collections.invoice_facts, timeline.annotate_covers),
-        (collections.timeline_sources, timeline.client_events),
-        (collections.client_panels, timeline.client_panel),
-    ]:
-        if hook not in hooks:
-            hooks.append(hook)
+    collections.invoice_facts.connect(timeline.annotate_covers, dispatch_uid="insurance_covers")
+    collections.timeline_sources.connect(timeline.client_events, dispatch_uid="insurance_timeline")
+    collections.client_panels.connect(timeline.client_panel, dispatch_uid="insurance_panel")
+
+
+def _issue_warnings(sender, invoice, day, **kwargs):
+    """What credit insurance tells the user before an invoice is issued (answers
+    `invoices.signals.issue_warnings`)."""
+    from insurance.services.cover import issue_warnings
+
+    return issue_warnings(invoice, day)
 
 
 ACTION_LABELS = {

@@ -1,6 +1,6 @@
-"""What credit insurance adds to the collections pages (see the hooks in
-`dunning.selectors`): each invoice's cover, and the insurance events of a client's
-timeline."""
+"""What credit insurance adds to the collections pages, as receivers of the signals in
+`dunning.signals` (and `invoices.signals.client_panels`): each invoice's cover, the
+insurance events of a client's timeline, and the client's insurance panel."""
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -10,7 +10,7 @@ from insurance.models import Claim, ClaimInvoice, Cover, Declaration
 from portage.templatetags.portage import euros
 
 
-def annotate_covers(invoices):
+def annotate_covers(sender, invoices, **kwargs):
     """Sets `invoice.cover` (its Cover, or None) on each invoice, in one query."""
     covers = {
         cover.invoice_id: cover
@@ -27,7 +27,8 @@ def _url(name, *args):
         return ""
 
 
-def client_events(client):
+def client_events(sender, client, **kwargs):
+    """The insurance events of a client's timeline."""
     events = []
     for cover in Cover.objects.filter(
         invoice__client=client, uncovered_amount__gt=0
@@ -89,11 +90,11 @@ def client_events(client):
     return events
 
 
-def client_panel(client, today):
+def client_panel(sender, client, day, **kwargs):
     """The client page's insurance panel, for a company that has a policy."""
     from insurance.models import InsurancePolicy
     from insurance.services.limits import client_insurance_panel
 
     if not InsurancePolicy.objects.exists():
         return {}
-    return {"insurance": client_insurance_panel(client, today)}
+    return {"insurance": client_insurance_panel(client, day)}

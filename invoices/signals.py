@@ -15,14 +15,20 @@ document_issued = Signal()
 # SIREN up in the directory once the client is committed.
 client_created = Signal()
 
-# Checks the apps above run on a draft before it is issued: callables
-# `check(invoice, day) -> list of str`, each a warning shown to the user (credit insurance
-# warns when the invoice takes the client over its limit). They never block the issue.
-issue_warnings = []
+issue_warnings = Signal()
+"""
+Sent when a draft is shown before it is issued, for what the apps above want the user to
+know first (credit insurance: the part of the invoice it will not cover, and why).
+
+sender: `Invoice`.
+Arguments: `invoice` (the draft), `day` (the day it would be issued).
+Answer: a list of warnings (str), shown to the user; they never block the issue.
+"""
 
 
 def warnings_before_issue(invoice, day):
-    return [warning for check in issue_warnings for warning in check(invoice, day)]
+    answers = issue_warnings.send(sender=type(invoice), invoice=invoice, day=day)
+    return [warning for _receiver, warnings in answers for warning in warnings]
 
 
 # Sent inside the transaction when part of a payment is allocated to an invoice
@@ -35,13 +41,19 @@ allocation_undone = Signal()
 # Sent inside the transaction once a payment and its allocations are recorded (`payment`).
 payment_recorded = Signal()
 
-# Panels the apps above add to a client's page: callables `panel(client, today) -> dict`,
-# merged into the page's context (credit insurance adds its limit, exposure and cover).
-client_panels = []
+client_panels = Signal()
+"""
+Sent when a client's page is shown, for the panels the apps above add to it (credit
+insurance: the client's limit, exposure and cover).
+
+sender: `Client`.
+Arguments: `client`, `day` (today).
+Answer: a dict added to the page's context (empty when the app has nothing to show).
+"""
 
 
 def client_panel_context(client, day):
     context = {}
-    for panel in client_panels:
-        context.update(panel(client, day))
+    for _receiver, answer in client_panels.send(sender=type(client), client=client, day=day):
+        context.update(answer)
     return context

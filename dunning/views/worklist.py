@@ -22,6 +22,7 @@ from dunning.forms_cases import (
 )
 from dunning.models import ClientSettings, Letter, LitigationFile, Message, Pause, Policy
 from dunning.services import cases as case_services
+from dunning.signals import client_panels, invoice_facts
 from invoices.models import Client, Invoice
 from portage.batch import paris_today
 from portage.permissions import Perm, has_perm, permission_required
@@ -55,7 +56,7 @@ def worklist(request):
             "totals": selectors.worklist_totals(rows),
             "today": today,
             "filtered": bool(filters and any(filters.values())),
-            "show_cover": bool(selectors.invoice_facts),
+            "show_cover": invoice_facts.has_listeners(Invoice),
         },
     )
 
@@ -96,8 +97,8 @@ def client_timeline(request, pk):
 
 def _panels(client, today):
     context = {}
-    for panel in selectors.client_panels:
-        context.update(panel(client, today))
+    for _receiver, answer in client_panels.send(sender=Client, client=client, day=today):
+        context.update(answer)
     return context
 
 
