@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import F, Min, Q, Sum
+from django.db.models import Min, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
-from invoices import selectors
+from invoices import amounts, selectors
 from invoices.models import Client, Invoice
-from invoices.selectors import BALANCE
 from portage.money import ZERO
 
 ONE_PLACE = Decimal("0.1")
@@ -96,8 +95,10 @@ class AgingBalance:
 def open_invoices(today, *, consultant=None, client=None):
     """The open invoices issued by `today` (a balance above zero), optionally of one
     consultant or one client."""
-    invoices = selectors.open_invoices().filter(
-        issue_date__lte=today, total_ttc__gt=F("credited_amount") + F("paid_amount")
+    invoices = (
+        selectors.open_invoices()
+        .alias(owed=amounts.balance())
+        .filter(issue_date__lte=today, owed__gt=0)
     )
     if consultant is not None:
         invoices = invoices.filter(consultant=consultant)
@@ -114,12 +115,13 @@ def aging_balance(today, *, consultant=None, client=None):
     """The aging balance on `today`: one row per client with an open balance, the largest
     total first, and the totals row."""
     sums = {
-        bucket.key: Sum(BALANCE, filter=bucket.condition(today), default=ZERO) for bucket in BUCKETS
+        bucket.key: Sum(amounts.balance(), filter=bucket.condition(today), default=ZERO)
+        for bucket in BUCKETS
     }
     per_client = list(
         open_invoices(today, consultant=consultant, client=client)
         .values("client")
-        .annotate(total=Sum(BALANCE), oldest_due=Min("due_date"), **sums)
+        .annotate(total=Sum(amounts.balance()), oldest_due=Min("due_date"), **sums)
         .order_by("-total", "client")
     )
     clients = Client.objects.in_bulk([values["client"] for values in per_client])
@@ -155,7 +157,7 @@ def dso(today, days=90, *, consultant=None, client=None):
     was invoiced in the window.
     """
     outstanding = open_invoices(today, consultant=consultant, client=client).aggregate(
-        total=Sum(BALANCE, default=ZERO)
+        total=Sum(amounts.balance(), default=ZERO)
     )["total"]
     window = Invoice.objects.exclude(status=Invoice.Status.DRAFT).filter(
         issue_date__gt=today - timedelta(days=days), issue_date__lte=today

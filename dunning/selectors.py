@@ -26,8 +26,9 @@ from dunning.models import (
 )
 from dunning.signals import invoice_facts, timeline_sources
 from einvoicing import selectors as einvoicing
+from invoices import amounts
 from invoices.models import Client, Invoice, Payment
-from invoices.selectors import BALANCE, open_invoices
+from invoices.selectors import open_invoices
 from portage.money import ZERO
 from portage.templatetags.portage import percent
 
@@ -43,7 +44,7 @@ def overdue_invoices(today):
     return (
         open_invoices()
         .filter(due_date__lt=today)
-        .annotate(balance_due=BALANCE)
+        .annotate(balance_due=amounts.balance())
         .filter(balance_due__gt=0)
         .select_related("client", "consultant__user")
         .prefetch_related(
@@ -206,7 +207,7 @@ def client_ladder(client, today):
     invoices = list(
         open_invoices()
         .filter(client=client)
-        .annotate(balance_due=BALANCE)
+        .annotate(balance_due=amounts.balance())
         .filter(balance_due__gt=0)
         .select_related("consultant__user")
         .order_by("due_date", "id")
@@ -551,7 +552,7 @@ def rates_missing(*, today):
     overdue = (
         open_invoices()
         .filter(due_date__lt=today)
-        .annotate(balance_due=BALANCE)
+        .annotate(balance_due=amounts.balance())
         .filter(balance_due__gt=0)
         .aggregate(
             with_contract=Min("due_date", filter=~no_contract),

@@ -10,7 +10,8 @@ from django.db.models.functions import Coalesce
 
 from insurance import rules
 from insurance.models import Claim, Cover, CreditLimit, InsurancePolicy
-from invoices.selectors import BALANCE, open_invoices
+from invoices import amounts
+from invoices.selectors import open_invoices
 from portage.money import ZERO
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -63,9 +64,11 @@ def exposure(client, *, covers_vat=True, exclude=None):
                 | Q(issue_date=exclude.issue_date, pk__lt=exclude.pk)
             )
     if covers_vat:
-        amount = BALANCE
+        amount = amounts.balance()
     else:
-        amount = ExpressionWrapper(BALANCE * F("total_ht") / F("total_ttc"), output_field=MONEY)
+        amount = ExpressionWrapper(
+            amounts.balance() * F("total_ht") / F("total_ttc"), output_field=MONEY
+        )
     total = invoices.filter(total_ttc__gt=0).aggregate(total=Coalesce(Sum(amount), ZERO))
     return Decimal(total["total"]).quantize(Decimal("0.01"))
 

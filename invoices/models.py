@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from consultants.models import Consultant
+from invoices import amounts
 from invoices.terms import PaymentTerms, validate_terms
 from portage.models import PayModel, TenantOwned, User
 from portage.money import ZERO
@@ -248,6 +249,10 @@ class Invoice(TenantOwned):
     credited_amount = models.DecimalField(
         _("credited"), max_digits=12, decimal_places=2, default=ZERO
     )
+    # What its credit notes took off excl. VAT, kept with the amount incl. VAT above.
+    credited_ht = models.DecimalField(
+        _("credited excl. VAT"), max_digits=12, decimal_places=2, default=ZERO
+    )
     fee_rate = models.DecimalField(
         _("management fee (%)"), max_digits=5, decimal_places=2, null=True, blank=True
     )
@@ -312,12 +317,41 @@ class Invoice(TenantOwned):
             return self.number
         return _("Draft %(id)s") % {"id": self.pk}
 
+    # The money facts, defined once in invoices/amounts.py (with their query expressions).
+
+    @property
+    def due(self):
+        """What the client owes once its credit notes are taken off (TTC)."""
+        return self.total_ttc - self.credited_amount
+
     @property
     def balance(self):
         """What the client still owes on it (TTC), after payments and credit notes."""
-        if self.kind == self.Kind.CREDIT_NOTE or self.status == self.Status.DRAFT:
-            return ZERO
-        return self.total_ttc - self.credited_amount - self.paid_amount
+        return amounts.balance_of(self)
+
+    @property
+    def settled(self):
+        """What payments and credit notes have settled of it (TTC)."""
+        return self.paid_amount + self.credited_amount
+
+    @property
+    def billed_ht(self):
+        """Its total excl. VAT less its credit notes'."""
+        return self.total_ht - self.credited_ht
+
+    @property
+    def fee(self):
+        """The management fee on what it bills, at the rate frozen on it."""
+        return amounts.fee_on(self.billed_ht, self.fee_rate)
+
+    @property
+    def net(self):
+        """What the consultant earns on it: billed excl. VAT less the fee."""
+        return self.billed_ht - self.fee
+
+    def share_of(self, amount, *, incl_vat=True):
+        """What `amount` paid on it gives the consultant (`amounts.share_of`)."""
+        return amounts.share_of(self, amount, incl_vat=incl_vat)
 
     @property
     def is_draft(self):
@@ -325,7 +359,7 @@ class Invoice(TenantOwned):
 
     @property
     def is_open(self):
-        return self.status in (self.Status.ISSUED, self.Status.PARTIALLY_PAID)
+        return self.kind == self.Kind.INVOICE and self.status in amounts.OPEN_STATUSES
 
 
 class InvoiceLine(TenantOwned):

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from django.db.models import (
     Count,
-    DecimalField,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -14,22 +13,20 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, Round
+from django.db.models.functions import Coalesce
 
 from consultants.models import LedgerEntry
 from consultants.selectors import account_balance, invoice_ledger_sums
+from invoices import amounts
 from invoices.models import BankLine, BankStatement, Client, Invoice, Payment
-from portage.money import ZERO, to_cents
+from portage.money import ZERO
 
-MONEY = DecimalField(max_digits=14, decimal_places=2)
-OPEN = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
-BALANCE = ExpressionWrapper(
-    F("total_ttc") - F("credited_amount") - F("paid_amount"), output_field=MONEY
-)
+MONEY = amounts.MONEY
+BALANCE = amounts.balance()
 
 
 def open_invoices():
-    return Invoice.objects.filter(kind=Invoice.Kind.INVOICE, status__in=OPEN)
+    return Invoice.objects.filter(amounts.is_open())
 
 
 def client_exposure(*, client):
@@ -123,22 +120,9 @@ ACQUIRED_KINDS = (
 
 
 def _pay_invoices(consultant):
-    """The consultant's issued invoices, each with what its credit notes took off excl. VAT
-    (`credited_ht`)."""
-    credited_ht = (
-        Invoice.objects.filter(credited_invoice=OuterRef("pk"), kind=Invoice.Kind.CREDIT_NOTE)
-        .values("credited_invoice")
-        .annotate(total=Sum("total_ht"))
-        .values("total")
-    )
-    return (
-        Invoice.objects.filter(consultant=consultant, kind=Invoice.Kind.INVOICE)
-        .exclude(status=Invoice.Status.DRAFT)
-        .annotate(
-            credited_ht=Coalesce(
-                Subquery(credited_ht, output_field=MONEY), Value(ZERO), output_field=MONEY
-            )
-        )
+    """The consultant's issued invoices."""
+    return Invoice.objects.filter(consultant=consultant, kind=Invoice.Kind.INVOICE).exclude(
+        status=Invoice.Status.DRAFT
     )
 
 
@@ -153,14 +137,12 @@ def pay_status(*, consultant):
     rows = []
     for invoice in invoices:
         posted = sums.get(invoice.pk, {})
-        billed = invoice.total_ht - invoice.credited_ht
-        fee = to_cents(billed * invoice.fee_rate / 100)
         rows.append(
             InvoicePay(
                 invoice=invoice,
-                billed_ht=billed,
-                fee=fee,
-                net=billed - fee,
+                billed_ht=invoice.billed_ht,
+                fee=invoice.fee,
+                net=invoice.net,
                 acquired=sum((posted.get(kind, ZERO) for kind in ACQUIRED_KINDS), ZERO),
                 indemnified=posted.get(LedgerEntry.Kind.INDEMNITY_RECEIVED, ZERO),
                 lost=ZERO,
@@ -194,13 +176,9 @@ def pay_totals(*, consultant):
     """`pay_status(consultant=…)`'s totals and balance, summed by PostgreSQL in two queries
     whatever the number of invoices. The fee is rounded per invoice, half away from zero
     to the cent, as `to_cents` rounds it (PostgreSQL's `round(numeric, 2)`)."""
-    billed = ExpressionWrapper(F("total_ht") - F("credited_ht"), output_field=MONEY)
-    fee = Round(
-        ExpressionWrapper(billed * F("fee_rate") / Value(100), output_field=MONEY),
-        precision=2,
-        output_field=MONEY,
+    invoices = _pay_invoices(consultant).annotate(
+        pay_billed=amounts.billed_ht(), pay_fee=amounts.fee()
     )
-    invoices = _pay_invoices(consultant).annotate(pay_billed=billed, pay_fee=fee)
     money = invoices.aggregate(
         billed_ht=Coalesce(Sum("pay_billed"), Value(ZERO), output_field=MONEY),
         fee=Coalesce(Sum("pay_fee"), Value(ZERO), output_field=MONEY),

@@ -140,7 +140,7 @@ def case_for_invoice(invoice, *, tenant):
 
 
 def _check_open(invoice):
-    if invoice.kind != invoice.Kind.INVOICE or ladder.balance_of(invoice) <= 0 or invoice.is_draft:
+    if invoice.kind != invoice.Kind.INVOICE or invoice.balance <= 0 or invoice.is_draft:
         raise ValidationError(_("This invoice is not awaiting payment."))
 
 
@@ -173,7 +173,7 @@ def pause_create(*, tenant, invoice, actor, kind, today, until=None, reason="", 
         starts_on=today,
         until=None if kind == Pause.Kind.DISPUTE else until,
         instalments=plan,
-        paid_at_start=invoice.paid_amount + invoice.credited_amount,
+        paid_at_start=invoice.settled,
         created_by=actor,
     )
     ladder.refresh_case(case, today)
@@ -208,10 +208,10 @@ def _instalments(rows, invoice, today, errors):
         plan.append({"due": due.isoformat(), "amount": str(value)})
     if not plan:
         errors["instalments"] = _("A payment plan needs at least one instalment.")
-    elif total != ladder.balance_of(invoice):
+    elif total != invoice.balance:
         errors["instalments"] = _(
             "The instalments add up to %(total)s, the balance is %(balance)s."
-        ) % {"total": total, "balance": ladder.balance_of(invoice)}
+        ) % {"total": total, "balance": invoice.balance}
     elif min(row["due"] for row in plan) < today.isoformat():
         errors["instalments"] = _("An instalment date has already passed.")
     return sorted(plan, key=lambda row: row["due"])
@@ -285,7 +285,7 @@ def contact_log(
     invoices = [invoice] if invoice else list(_open_invoices_of(client))
     if kind == ContactLog.Kind.PROMISE:
         for promised in invoices:
-            if ladder.balance_of(promised) > 0:
+            if promised.balance > 0:
                 pause_create(
                     tenant=tenant,
                     invoice=promised,
@@ -382,7 +382,7 @@ def send_next_step_now(*, tenant, invoice, actor, today):
         raise ValidationError(
             _("The previous reminder has not been sent yet: see the emails page.")
         )
-    plans = ladder.steps_due(case, steps, done, today, ladder.balance_of(case.invoice), now=True)
+    plans = ladder.steps_due(case, steps, done, today, case.invoice.balance, now=True)
     if not plans:
         raise ValidationError(_("Every step of the ladder has been performed for this invoice."))
     result = RunResult()

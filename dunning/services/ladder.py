@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from dunning.models import (
@@ -40,6 +40,7 @@ from dunning.models import (
 from dunning.selectors import missing_rate_label
 from dunning.services import cases as case_states
 from einvoicing import selectors as einvoicing
+from invoices import amounts
 from invoices.models import Invoice
 from portage.money import ZERO
 
@@ -53,10 +54,6 @@ def add_years(day, years):
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
-
-
-def balance_of(invoice):
-    return invoice.total_ttc - invoice.paid_amount - invoice.credited_amount
 
 
 def earliest_lead(policy_steps):
@@ -231,9 +228,10 @@ def _open_cases(tenant, today, steps_by_policy):
 
 def _close_settled_cases():
     return case_states.cases_close_settled(
-        Case.objects.filter(state__in=LIVE_STATES).filter(
-            Q(invoice__status__in=[Invoice.Status.PAID, Invoice.Status.CREDITED])
-            | Q(invoice__total_ttc__lte=F("invoice__paid_amount") + F("invoice__credited_amount"))
+        Case.objects.filter(state__in=LIVE_STATES)
+        .alias(owed=amounts.balance("invoice__"))
+        .filter(
+            Q(invoice__status__in=[Invoice.Status.PAID, Invoice.Status.CREDITED]) | Q(owed__lte=0)
         )
     )
 
@@ -267,7 +265,7 @@ def decide(cases, today, policies, steps_by_policy):
         policy = policies[case.policy_id]
         case.policy = policy
         invoice = case.invoice
-        balance = balance_of(invoice)
+        balance = invoice.balance
         if balance <= ZERO or invoice.status in (Invoice.Status.PAID, Invoice.Status.CREDITED):
             case_states.case_decide(case, Case.State.CLOSED)
             continue
@@ -316,7 +314,7 @@ def pause_over(pause, invoice, today):
     if pause.kind == Pause.Kind.DISPUTE:
         return ""
     if pause.kind == Pause.Kind.PLAN:
-        paid_since = invoice.paid_amount + invoice.credited_amount - pause.paid_at_start
+        paid_since = invoice.settled - pause.paid_at_start
         owed = ZERO
         for instalment in sorted(pause.instalments, key=lambda item: item["due"]):
             if instalment["due"] >= today.isoformat():

@@ -63,7 +63,7 @@ def invoice_schedules(invoices, on_date):
     for invoice in invoices:
         try:
             schedules[invoice.pk] = penalties.penalty_schedule(
-                amount_due=invoice.total_ttc - invoice.credited_amount,
+                amount_due=invoice.due,
                 due_date=invoice.due_date,
                 payments=payments[invoice.pk],
                 on_date=on_date,
@@ -84,7 +84,7 @@ def claim_lines(invoices, on_date):
     schedules = invoice_schedules(invoices, on_date)
     lines = []
     for invoice in invoices:
-        balance = invoice.total_ttc - invoice.paid_amount - invoice.credited_amount
+        balance = invoice.balance
         schedule = schedules[invoice.pk]
         days = penalties.days_late(invoice.due_date, on_date)
         lines.append(

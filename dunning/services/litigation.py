@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from dunning.models import Case, Letter, LitigationDocument, LitigationFile
 from dunning.services import cases as case_states
-from dunning.services.ladder import balance_of
 from invoices.models import Invoice
 from portage.models import User
 from portage.money import ZERO
@@ -202,7 +201,7 @@ def litigation_open(
         assignee=assignee,
         assignee_name=assignee_name,
         invoice_pks=[invoice.pk for invoice in selected],
-        amount=sum((balance_of(invoice) for invoice in selected), ZERO),
+        amount=sum((invoice.balance for invoice in selected), ZERO),
         opened_on=today,
     )
     audit_record(

@@ -49,7 +49,7 @@ def sender_of(tenant):
 def invoice_rows(invoices, language):
     rows = []
     for invoice in invoices:
-        balance = invoice.total_ttc - invoice.paid_amount - invoice.credited_amount
+        balance = invoice.balance
         if language == "en":
             rows.append(
                 f"- {invoice.number} of {invoice.issue_date:%d/%m/%Y}, due "
@@ -73,7 +73,7 @@ def message_compose(
 ):
     """A message for one client (or consultant) and step, queued for sending."""
     balance = sum(
-        (invoice.total_ttc - invoice.paid_amount - invoice.credited_amount for invoice in invoices),
+        (invoice.balance for invoice in invoices),
         ZERO,
     )
     values = {

@@ -21,13 +21,11 @@ from insurance.models import Claim, ClaimInvoice, Cover, Declaration, InsuranceP
 from insurance.selectors import limit_in_force, policy_year_totals
 from insurance.services.cover import terms_of, unpaid_covered
 from insurance.tasks import send_claim_task, send_declaration_task
-from invoices.models import Invoice
+from invoices import amounts
 from portage.models import Membership
 from portage.money import ZERO
 from portage.permissions import Role
 from portage.services import audit_record, audit_record_many
-
-OPEN = [Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID]
 
 
 @dataclass
@@ -67,8 +65,8 @@ def covered_open_covers(today):
     issued: it is neither declared nor claimed."""
     return (
         Cover.objects.filter(
+            amounts.is_open("invoice__"),
             covered_amount__gt=0,
-            invoice__status__in=OPEN,
             invoice__due_date__lt=today,
         )
         .exclude(einvoicing.not_issued_q("invoice__"))
@@ -79,11 +77,7 @@ def covered_open_covers(today):
 
 def run_insurance(*, tenant, today):
     result = InsuranceRun()
-    covers = [
-        cover
-        for cover in covered_open_covers(today)
-        if cover.invoice.total_ttc - cover.invoice.paid_amount - cover.invoice.credited_amount > 0
-    ]
+    covers = [cover for cover in covered_open_covers(today) if cover.invoice.balance > 0]
     declare(tenant, today, covers, result)
     alert_admins(tenant, today, result)
     open_claims(tenant, today, covers, result)
@@ -176,7 +170,7 @@ def declare(tenant, today, covers, result):
                 deadline=deadline,
                 prepared_on=today,
                 status=Declaration.Status.LATE if today > deadline else Declaration.Status.TO_SEND,
-                unpaid_amount=invoice.total_ttc - invoice.paid_amount - invoice.credited_amount,
+                unpaid_amount=invoice.balance,
             )
         )
     if not due:
@@ -296,9 +290,7 @@ def claim_open(tenant, today, covers):
             tenant=tenant,
             claim=claim,
             invoice=cover.invoice,
-            unpaid_amount=cover.invoice.total_ttc
-            - cover.invoice.paid_amount
-            - cover.invoice.credited_amount,
+            unpaid_amount=cover.invoice.balance,
             covered_amount=amount,
         )
         for cover, (_label, amount) in zip(covers, lines, strict=True)

@@ -303,15 +303,13 @@ def indemnity_credits(claim, amount):
 
 
 def consultant_net(invoice, amount, *, covers_vat):
-    """(excl. VAT, fee, net) of an amount on the basis of the claim's indemnity: brought to
-    excl. VAT when the cover includes VAT (amount × total excl. VAT / total incl. VAT), less
-    the management fee at the rate frozen on the invoice. What an indemnity credits the
-    consultant with, and what a recovery that goes back to the insurer takes back."""
-    excl_vat = amount
-    if covers_vat and invoice.total_ttc > 0:
-        excl_vat = to_cents(amount * invoice.total_ht / invoice.total_ttc)
-    fee = to_cents(excl_vat * invoice.fee_rate / HUNDRED)
-    return excl_vat, fee, excl_vat - fee
+    """(excl. VAT, fee, net) of an amount of the claim's indemnity on `invoice`: what it
+    credits the consultant with, and what a recovery that goes back to the insurer takes
+    back. The consultant's share of an amount paid on the invoice (`Invoice.share_of`: excl.
+    VAT after its credit notes, less the fee at the rate frozen on it), the amount being
+    incl. VAT when the cover includes VAT."""
+    share = invoice.share_of(amount, incl_vat=covers_vat)
+    return share.excl_vat, share.fee, share.net
 
 
 @transaction.atomic

@@ -63,8 +63,7 @@ def unpaid_covered(invoice, cover):
     to its balance (so a partial payment reduces it in proportion)."""
     if cover is None or cover.covered_amount <= 0 or invoice.total_ttc <= 0:
         return ZERO
-    balance = invoice.total_ttc - invoice.paid_amount - invoice.credited_amount
-    share = balance * cover.covered_amount / invoice.total_ttc
+    share = invoice.balance * cover.covered_amount / invoice.total_ttc
     return to_cents(share)
 
 

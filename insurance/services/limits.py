@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from insurance import rules
 from insurance.models import Cover, CreditLimit
 from insurance.selectors import exposure, limit_decision_in_force, limit_in_force, policy_in_force
+from invoices import amounts
 from invoices.models import Client
-from invoices.selectors import BALANCE, open_invoices
+from invoices.selectors import open_invoices
 from portage.money import ZERO, to_cents
 from portage.services import audit_record
 from portage.templatetags.portage import euros
@@ -287,9 +288,11 @@ def _exposures(covers_vat):
     """Each client's exposure, on the basis the policy covers, in one query."""
     invoices = open_invoices().filter(client=OuterRef("pk"), total_ttc__gt=0)
     if covers_vat:
-        owed = BALANCE
+        owed = amounts.balance()
     else:
-        owed = ExpressionWrapper(BALANCE * F("total_ht") / F("total_ttc"), output_field=MONEY)
+        owed = ExpressionWrapper(
+            amounts.balance() * F("total_ht") / F("total_ttc"), output_field=MONEY
+        )
     per_client = invoices.values("client").annotate(total=Sum(owed)).values("total")
     return Client.objects.annotate(
         owed=Coalesce(Subquery(per_client, output_field=MONEY), ZERO, output_field=MONEY)

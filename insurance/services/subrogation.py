@@ -3,6 +3,8 @@ insurer (subrogation, Code des assurances L121-12), and the consultant keeps onl
 company's share: the insurer's part, which the consultant's account was credited with when
 the payment was allocated, is taken back as a "recovery after indemnity"."""
 
+from django.db.models import Sum
+
 from consultants.models import LedgerEntry
 from consultants.services import ledger_post
 from insurance import rules
@@ -33,18 +35,11 @@ def on_payment_allocated(sender, allocation, invoice, payment, by=None, **kwargs
     )
     adjustment = ZERO
     if invoice.pay_model == PayModel.ON_COLLECTION and share.to_insurer > 0:
-        # What the consultant was credited for the insurer's part, on the indemnity's basis.
-        _excl_vat, _fee, net = consultant_net(
-            invoice, share.to_insurer, covers_vat=claim.policy.covers_vat
-        )
-        adjustment = -net
-        ledger_post(
-            consultant=invoice.consultant,
-            kind=LedgerEntry.Kind.RECOVERY_AFTER_INDEMNITY,
-            amount=adjustment,
+        adjustment = _take_back(
+            claim,
+            invoice,
+            to_insurer=_to_insurer(invoice) + share.to_insurer,
             booked_on=payment.received_on,
-            label=invoice.number,
-            invoice=invoice,
             by=by,
         )
     subrogation = Subrogation.objects.create(
@@ -75,18 +70,53 @@ def on_payment_allocated(sender, allocation, invoice, payment, by=None, **kwargs
 
 def on_allocation_undone(sender, allocation, invoice, booked_on, by=None, **kwargs):
     """A reversed payment gives the insurer's share back to the consultant's account."""
-    subrogation = Subrogation.objects.filter(allocation=allocation, undone=False).first()
+    subrogation = (
+        Subrogation.objects.filter(allocation=allocation, undone=False)
+        .select_related("claim__policy")
+        .first()
+    )
     if subrogation is None:
         return
-    if subrogation.consultant_adjustment:
-        ledger_post(
-            consultant=invoice.consultant,
-            kind=LedgerEntry.Kind.RECOVERY_AFTER_INDEMNITY,
-            amount=-subrogation.consultant_adjustment,
-            booked_on=booked_on,
-            label=invoice.number,
-            invoice=invoice,
-            by=by,
-        )
     subrogation.undone = True
     subrogation.save(update_fields=["undone"])
+    if subrogation.consultant_adjustment:
+        _take_back(
+            subrogation.claim,
+            invoice,
+            to_insurer=_to_insurer(invoice),
+            booked_on=booked_on,
+            by=by,
+        )
+
+
+def _to_insurer(invoice):
+    """What the payments still standing on `invoice` gave the insurer."""
+    total = Subrogation.objects.filter(invoice=invoice, undone=False).aggregate(
+        total=Sum("to_insurer")
+    )
+    return total["total"] or ZERO
+
+
+def _take_back(claim, invoice, *, to_insurer, booked_on, by):
+    """Bring the consultant's recoveries on `invoice` to what the insurer's part of its
+    payments (`to_insurer`, a running total) was worth to them on the indemnity's basis, and
+    return what was posted. On the running total, as payments are: rounding never drifts,
+    and once the insurer has had its whole indemnity back the consultant has given back
+    exactly what the indemnity credited."""
+    _excl_vat, _fee, net = consultant_net(invoice, to_insurer, covers_vat=claim.policy.covers_vat)
+    posted = LedgerEntry.objects.filter(
+        consultant=invoice.consultant,
+        invoice_pk=invoice.pk,
+        kind=LedgerEntry.Kind.RECOVERY_AFTER_INDEMNITY,
+    ).aggregate(total=Sum("amount"))
+    adjustment = -net - (posted["total"] or ZERO)
+    ledger_post(
+        consultant=invoice.consultant,
+        kind=LedgerEntry.Kind.RECOVERY_AFTER_INDEMNITY,
+        amount=adjustment,
+        booked_on=booked_on,
+        label=invoice.number,
+        invoice=invoice,
+        by=by,
+    )
+    return adjustment

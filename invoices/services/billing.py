@@ -460,29 +460,23 @@ def _check_vat_categories(invoice, buyer):
         )
 
 
-def _post_billed(invoice, *, sign, by):
+def _post_billed(invoice, *, billed, fee, booked_on, by):
     """Pay model "on invoicing": the consultant is credited the net when the invoice is issued
-    (and debited back by a credit note)."""
-    label = (invoice.credited_invoice or invoice).number
-    fee = to_cents(invoice.total_ht * invoice.fee_rate / 100)
-    ledger_post(
-        consultant=invoice.consultant,
-        kind=LedgerEntry.Kind.INVOICE_BILLED,
-        amount=sign * invoice.total_ht,
-        booked_on=invoice.issue_date,
-        label=label,
-        invoice=invoice.credited_invoice or invoice,
-        by=by,
-    )
-    ledger_post(
-        consultant=invoice.consultant,
-        kind=LedgerEntry.Kind.MANAGEMENT_FEE,
-        amount=-sign * fee,
-        booked_on=invoice.issue_date,
-        label=label,
-        invoice=invoice.credited_invoice or invoice,
-        by=by,
-    )
+    (`billed` excl. VAT less the `fee`), and debited back by a credit note (a negative
+    `billed`, and the fee the invoice no longer bears)."""
+    for kind, amount in (
+        (LedgerEntry.Kind.INVOICE_BILLED, billed),
+        (LedgerEntry.Kind.MANAGEMENT_FEE, -fee),
+    ):
+        ledger_post(
+            consultant=invoice.consultant,
+            kind=kind,
+            amount=amount,
+            booked_on=booked_on,
+            label=invoice.number,
+            invoice=invoice,
+            by=by,
+        )
 
 
 def _issue(invoice, *, by, issued_on):
@@ -519,7 +513,9 @@ def invoice_issue(*, invoice, by, issued_on=None):
     stored = _locked_draft(invoice)
     _issue(stored, by=by, issued_on=issued_on or paris_today())
     if stored.pay_model == PayModel.ON_INVOICING:
-        _post_billed(stored, sign=1, by=by)
+        _post_billed(
+            stored, billed=stored.total_ht, fee=stored.fee, booked_on=stored.issue_date, by=by
+        )
     audit_record(
         tenant=stored.tenant,
         actor=by,
@@ -586,10 +582,19 @@ def credit_note_issue(*, invoice, by, reason, lines=None, issued_on=None):
             code="beyond_balance",
         )
     _issue(note, by=by, issued_on=issued_on or paris_today())
+    fee_before = original.fee
     original.credited_amount += note.total_ttc
+    original.credited_ht += note.total_ht
     settle(original)
     if original.pay_model == PayModel.ON_INVOICING:
-        _post_billed(note, sign=-1, by=by)
+        # The fee follows what is still billed, as the pay status computes it.
+        _post_billed(
+            original,
+            billed=-note.total_ht,
+            fee=original.fee - fee_before,
+            booked_on=note.issue_date,
+            by=by,
+        )
     else:
         sync_consultant_account(original, booked_on=note.issue_date, by=by)
     audit_record(

@@ -34,31 +34,22 @@ def settle(invoice):
         invoice.status = Invoice.Status.PARTIALLY_PAID
     else:
         invoice.status = Invoice.Status.ISSUED
-    invoice.save(update_fields=["paid_amount", "credited_amount", "status", "updated_at"])
-
-
-def credited_ht(invoice):
-    """The amount excl. VAT cancelled by the invoice's credit notes."""
-    total = Invoice.objects.filter(
-        credited_invoice=invoice, kind=Invoice.Kind.CREDIT_NOTE
-    ).aggregate(total=Sum("total_ht"))
-    return total["total"] or ZERO
+    invoice.save(
+        update_fields=["paid_amount", "credited_amount", "credited_ht", "status", "updated_at"]
+    )
 
 
 def sync_consultant_account(invoice, *, booked_on, by):
     """Bring the consultant's account in line with what was collected on the invoice.
 
-    Collected excl. VAT = billed excl. VAT (after credit notes) × paid / due incl. VAT, so
-    that an invoice paid in full credits exactly its net; the fee is taken on it at the
-    invoice's rate. Only the difference with what the account already holds for the
-    invoice is posted, so rounding never drifts.
+    The consultant's share of everything paid on it (`Invoice.share_of`): an invoice paid
+    in full credits exactly its net. Only the difference with what the account already
+    holds for the invoice is posted, so rounding never drifts.
     """
     if invoice.pay_model != PayModel.ON_COLLECTION:
         return
-    due = invoice.total_ttc - invoice.credited_amount
-    billed = invoice.total_ht - credited_ht(invoice)
-    collected = to_cents(billed * invoice.paid_amount / due) if due > 0 else ZERO
-    fee = to_cents(collected * invoice.fee_rate / 100)
+    share = invoice.share_of(invoice.paid_amount)
+    collected, fee = share.excl_vat, share.fee
     posted = dict(
         LedgerEntry.objects.filter(consultant=invoice.consultant, invoice_pk=invoice.pk)
         .values_list("kind")
