@@ -117,6 +117,12 @@ ACQUIRED_KINDS = (
     LedgerEntry.Kind.INVOICE_BILLED,
     LedgerEntry.Kind.MANAGEMENT_FEE,
 )
+# What the insurer's money leaves the consultant: the indemnity, less what goes back to the
+# insurer when the client pays after it.
+INDEMNITY_KINDS = (
+    LedgerEntry.Kind.INDEMNITY_RECEIVED,
+    LedgerEntry.Kind.RECOVERY_AFTER_INDEMNITY,
+)
 
 
 def _pay_invoices(consultant):
@@ -144,7 +150,7 @@ def pay_status(*, consultant):
                 fee=invoice.fee,
                 net=invoice.net,
                 acquired=sum((posted.get(kind, ZERO) for kind in ACQUIRED_KINDS), ZERO),
-                indemnified=posted.get(LedgerEntry.Kind.INDEMNITY_RECEIVED, ZERO),
+                indemnified=sum((posted.get(kind, ZERO) for kind in INDEMNITY_KINDS), ZERO),
                 lost=ZERO,
             )
         )
@@ -195,7 +201,7 @@ def pay_totals(*, consultant):
         indemnified=Coalesce(
             Sum(
                 "amount",
-                filter=born_of_invoices & Q(kind=LedgerEntry.Kind.INDEMNITY_RECEIVED),
+                filter=born_of_invoices & Q(kind__in=INDEMNITY_KINDS),
             ),
             Value(ZERO),
             output_field=MONEY,
