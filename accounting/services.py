@@ -3,7 +3,7 @@
 from django.db import IntegrityError, transaction
 
 from accounting.models import ChartOfAccounts
-from portage.services import audit_record, snapshot
+from portage.services import audit_diff, audit_record, snapshot
 
 CHART_FIELDS = [
     f.name
@@ -30,15 +30,14 @@ def chart_update(*, tenant, by, **changes):
         setattr(chart, name, value.strip() if isinstance(value, str) else value)
     chart.full_clean(exclude=["tenant"])
     chart.save()
-    after = snapshot(chart, changes)
-    changed = [name for name in changes if before[name] != after[name]]
-    if changed:
+    old, new = audit_diff(before, snapshot(chart, changes))
+    if new:
         audit_record(
             tenant=tenant,
             actor=by,
             action="accounting.chart_updated",
             obj=chart,
-            before={name: before[name] for name in changed},
-            after={name: after[name] for name in changed},
+            before=old,
+            after=new,
         )
     return chart

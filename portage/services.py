@@ -69,9 +69,12 @@ def snapshot(obj, fields):
     return values
 
 
-def _diff(before, after):
-    changed = [name for name in before if before[name] != after[name]]
-    return {n: before[n] for n in changed}, {n: after[n] for n in changed}
+def audit_diff(before, after):
+    """The fields of `after` whose value is not the one in `before` (a field `before` lacks
+    counts as changed from None), as the (before, after) pair `audit_record` takes: both
+    empty when nothing changed."""
+    changed = [name for name in after if before.get(name) != after[name]]
+    return {name: before.get(name) for name in changed}, {name: after[name] for name in changed}
 
 
 @transaction.atomic
@@ -120,7 +123,7 @@ def tenant_update(*, tenant, by, **changes):
         for check in TENANT_CHECKS:
             check(tenant=tenant, before=before, changes=changes)
         tenant.save()
-        old, new = _diff(before, snapshot(tenant, changes))
+        old, new = audit_diff(before, snapshot(tenant, changes))
         if new:
             audit_record(
                 tenant=tenant, actor=by, action="tenant.updated", obj=tenant, before=old, after=new
@@ -230,7 +233,7 @@ def _membership_change(*, membership, by, action, role=None, is_active=None):
         stored.role = role
         stored.is_active = is_active
         stored.save(update_fields=["role", "is_active"])
-        old, new = _diff(before, snapshot(stored, ["role", "is_active"]))
+        old, new = audit_diff(before, snapshot(stored, ["role", "is_active"]))
         if new:
             audit_record(
                 tenant=stored.tenant, actor=by, action=action, obj=stored, before=old, after=new

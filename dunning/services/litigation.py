@@ -15,7 +15,7 @@ from invoices.models import Invoice
 from portage.models import User
 from portage.money import ZERO
 from portage.permissions import Role
-from portage.services import audit_record
+from portage.services import audit_diff, audit_record
 
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -252,9 +252,8 @@ def litigation_update(
     file.notes = (notes or "").strip()
     if state in CLOSED_STATES and file.closed_on is None:
         file.closed_on = today
-    after = _snapshot(file)
-    changed = [name for name in before if before[name] != after[name]]
-    if not changed:
+    old, new = audit_diff(before, _snapshot(file))
+    if not new:
         return file
     file.save(update_fields=fields)
     audit_record(
@@ -262,8 +261,8 @@ def litigation_update(
         actor=actor,
         action="dunning.litigation_updated",
         obj=file,
-        before={name: before[name] for name in changed},
-        after={name: after[name] for name in changed},
+        before=old,
+        after=new,
     )
     return file
 

@@ -20,7 +20,7 @@ from dunning.services.ladder import LIVE_STATES, refresh_cases
 from dunning.services.mail import PLACEHOLDER
 from invoices.models import Client
 from portage.batch import paris_today
-from portage.services import audit_record, snapshot
+from portage.services import audit_diff, audit_record, snapshot
 from portage.templatetags.portage import percent
 
 POLICY_FIELDS = [
@@ -276,11 +276,6 @@ def _snapshot_policy(policy):
     return {**snapshot(policy, POLICY_FIELDS), "steps": _steps_snapshot(policy)}
 
 
-def _diff(before, after):
-    changed = [name for name in after if before.get(name) != after[name]]
-    return {name: before.get(name) for name in changed}, {name: after[name] for name in changed}
-
-
 def policy_create(*, tenant, actor, data, steps):
     """A new policy with its ladder. `data` holds the policy fields (and `is_default` to make
     it the company's default at once); `steps` the steps in order."""
@@ -339,7 +334,7 @@ def policy_update(*, policy, actor, data, steps):
         if data.get("is_default") and not stored.is_default:
             _set_default(stored)
         after = {**_snapshot_policy(stored), "is_default": stored.is_default}
-        old, new = _diff(before, after)
+        old, new = audit_diff(before, after)
         if new:
             audit_record(
                 tenant=stored.tenant,
@@ -468,7 +463,9 @@ def client_settings_set(*, tenant, client, actor, policy, language):
         settings.policy = policy
         settings.language = language
         settings.save(update_fields=["policy", "language"])
-        old, new = _diff(before, {"policy": policy.name if policy else None, "language": language})
+        old, new = audit_diff(
+            before, {"policy": policy.name if policy else None, "language": language}
+        )
         if new:
             audit_record(
                 tenant=tenant,
@@ -513,7 +510,7 @@ def rates_save(*, tenant, actor, rows):
                 raise ValidationError(
                     _("The rates of %(row)s were added meanwhile. Reload the page.") % {"row": row}
                 ) from error
-            old, new = _diff(before or {}, after) if before else (None, after)
+            old, new = audit_diff(before, after) if before else (None, after)
             audit_record(
                 tenant=tenant,
                 actor=actor,

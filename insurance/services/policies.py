@@ -15,7 +15,7 @@ from insurance.models import InsurancePolicy, Insurer
 from invoices.models import Client
 from portage.models import Tenant
 from portage.money import ZERO
-from portage.services import audit_record, snapshot
+from portage.services import audit_diff, audit_record, snapshot
 
 INSURER_FIELDS = [
     "name",
@@ -69,11 +69,8 @@ def _audit_values(values):
 
 
 def _changes(before, after):
-    changed = [name for name in before if before[name] != after[name]]
-    return (
-        _audit_values({name: before[name] for name in changed}),
-        _audit_values({name: after[name] for name in changed}),
-    )
+    old, new = audit_diff(before, after)
+    return _audit_values(old), _audit_values(new)
 
 
 def _lock_company(tenant):
