@@ -8,18 +8,15 @@ turn, in the calling process. Either way each (invoice, step) happens once.
 
 import uuid
 
-from django.conf import settings
-
 from dunning.services.ladder import (
     RunResult,
-    chunked,
     clients_to_follow,
     prepare_day,
     run_ladder,
 )
 from dunning.services.mail import send_after_commit
 from dunning.tasks import run_dunning_chunk_task
-from portage.batch import daily_job
+from portage.batch import chunked, daily_job
 
 
 @daily_job("dunning", label="Relances", fans_out=True)
@@ -27,7 +24,7 @@ def run(*, tenant, today, fan_out=False):
     if fan_out:
         prepared = RunResult()
         prepare_day(tenant=tenant, today=today, result=prepared)
-        chunks = chunked(clients_to_follow(), settings.DUNNING_CHUNK_CLIENTS)
+        chunks = chunked(clients_to_follow())
         if len(chunks) > 1:
             summary = prepared.summary()
             summary["chunk_task_ids"] = _enqueue_chunks(tenant, today, chunks)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -60,6 +61,19 @@ def get_job(name):
     except KeyError:
         known = ", ".join(sorted(_jobs)) or "none"
         raise LookupError(f"No daily job named {name!r}; known: {known}") from None
+
+
+def chunk_size():
+    """How many clients a chunk of a company's day holds: decided together in one pass, and
+    one task each when the beat fans the day out (setting DUNNING_CHUNK_CLIENTS)."""
+    return settings.DUNNING_CHUNK_CLIENTS
+
+
+def chunked(items):
+    """`items` in lists of `chunk_size()`, in their order."""
+    items = list(items)
+    size = chunk_size()
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def paris_today(now=None):
