@@ -15,7 +15,7 @@ from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import TenantFactory, make_member
 
 # The kinds of test that take seconds each; `-m "not slow"` leaves them out (README, Tests).
-SLOW_KINDS = ("demo", "schemathesis", "worker", "browser")
+SLOW_KINDS = ("demo", "schemathesis", "worker", "browser", "property")
 
 
 def pytest_collection_modifyitems(items):

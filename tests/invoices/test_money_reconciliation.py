@@ -167,6 +167,7 @@ def check_the_accounts_agree(tenant, client, invoices):
     assert balances.get(("411000", client_aux(client)), ZERO) == owed
 
 
+@pytest.mark.property
 @pytest.mark.parametrize("pay_model", [PayModel.ON_COLLECTION, PayModel.ON_INVOICING])
 def test_ledger_pay_status_pay_totals_and_accounts_agree_to_the_cent(tenant_a, member, pay_model):
     collector = member(tenant_a, "collector").user
