@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from einvoicing.connectors.base import Connector, FlowReceipt, StatusEvent
+from einvoicing.defaults import DEFAULT_SCHEME
 from einvoicing.models import CollectionReport, Outgoing, PaymentReport, PlatformAccount, Submission
 from einvoicing.services.reporting import (
     collection_report_send,
@@ -103,7 +104,7 @@ def seed(*, tenant, today):
             return False
         for client in Client.objects.filter(country="FR").exclude(siren=""):
             client.einvoicing_address = client.siren
-            client.einvoicing_scheme = "0225"
+            client.einvoicing_scheme = DEFAULT_SCHEME
             client.einvoicing_platform = PLATFORM
             client.directory_checked_on = IN_SCOPE_FROM
             client.save()

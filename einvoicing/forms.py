@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from einvoicing.connectors.base import STATUSES
+from einvoicing.defaults import DEFAULT_SCHEME
 from einvoicing.models import PlatformAccount
 from einvoicing.services.platform import (
     ACCOUNT_FIELDS,
@@ -110,7 +111,7 @@ class DirectoryEntryForm(forms.Form):
     scheme = forms.CharField(
         label=_("address scheme"),
         max_length=4,
-        initial="0225",
+        initial=DEFAULT_SCHEME,
         help_text=_("0225 for an address built on the SIREN."),
     )
     platform = forms.CharField(label=_("receiving platform"), max_length=200)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from einvoicing import selectors
 from einvoicing.connectors.base import Refused, TemporaryFailure
+from einvoicing.defaults import DEFAULT_SCHEME
 from einvoicing.forms import (
     DirectoryEntryForm,
     PlatformSettingsForm,
@@ -259,7 +260,7 @@ def directory_entry(request, pk):
         request.POST or None,
         initial={
             "address": client.einvoicing_address or client.siren,
-            "scheme": client.einvoicing_scheme or "0225",
+            "scheme": client.einvoicing_scheme or DEFAULT_SCHEME,
             "platform": client.einvoicing_platform,
             "routing_code": client.einvoicing_routing_code,
         },

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from insurance.defaults import DEFAULT_EXCLUDED_CATEGORIES
 from invoices.models import Client, Invoice
 from portage.models import TenantOwned, User
 
@@ -97,9 +98,6 @@ class Insurer(TenantOwned):
 
     def __str__(self):
         return self.name
-
-
-DEFAULT_EXCLUDED_CATEGORIES = ["public", "individual", "related"]
 
 
 def default_excluded_categories():

@@ -20,6 +20,7 @@ from typing import NamedTuple
 from django.utils.module_loading import import_string
 
 # The errors a connector raises are the same for every outside party.
+from einvoicing.defaults import DEFAULT_SCHEME
 from portage.connectors import ConnectorError, Refused, TemporaryFailure  # noqa: F401
 
 # Lifecycle statuses (XP Z12-012, CDAR): code → French label, in the platform's words.
@@ -158,7 +159,7 @@ class StatusMessage:
     seller_name: str = ""
     buyer_name: str = ""
     buyer_address: str = ""
-    buyer_address_scheme: str = "0225"
+    buyer_address_scheme: str = DEFAULT_SCHEME
     currency: str = "EUR"
     corrects: str = ""
 

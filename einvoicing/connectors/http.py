@@ -124,6 +124,7 @@ from einvoicing.connectors.base import (
     Refused,
     StatusEvent,
 )
+from einvoicing.defaults import DEFAULT_SCHEME
 from portage.connectors import (
     ALREADY_RECEIVED,
     SignedClient,
@@ -137,7 +138,6 @@ NOT_FOUND = 404
 NO_CONTENT = 204
 WEBHOOK_MAX_SKEW = 300
 SEARCH_LIMIT = 100
-DEFAULT_SCHEME = "0225"
 LIFECYCLE_FLOW_TYPE = "CustomerInvoiceLC"
 PROCESSING_RULE = "B2B"
 REASON_KEYS = ("message", "errorMessage", "details", "error")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from einvoicing import selectors
+from einvoicing.defaults import DEFAULT_SCHEME
 from einvoicing.forms import DirectoryEntryForm, StatusEntryForm
 from einvoicing.services.platform import uses_api
 from einvoicing.views import SUBMISSION_TONES
@@ -68,7 +69,7 @@ def client_directory(context, client):
         "form": DirectoryEntryForm(
             initial={
                 "address": client.einvoicing_address or client.siren,
-                "scheme": client.einvoicing_scheme or "0225",
+                "scheme": client.einvoicing_scheme or DEFAULT_SCHEME,
                 "platform": client.einvoicing_platform,
                 "routing_code": client.einvoicing_routing_code,
             }
