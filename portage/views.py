@@ -72,6 +72,9 @@ def home_titles(role, user):
 def no_company(request):
     if request.membership is not None:
         return redirect("dashboard")
+    if request.user.is_staff:
+        # The platform operator belongs to no company: their home is what they can do.
+        return render(request, "portage/operator_home.html")
     return render(request, "portage/no_company.html")
 
 
