@@ -1,15 +1,16 @@
 """Reads of credit insurance: the policy in force, a client's limit in force, its exposure,
-and what each insurance year of a policy used of its annual limits."""
+what each insurance year of a policy used of its annual limits, and the overdue
+declarations still to make."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import Coalesce
 
 from insurance import rules
-from insurance.models import Claim, Cover, CreditLimit, InsurancePolicy
+from insurance.models import Claim, ClaimInvoice, Cover, CreditLimit, Declaration, InsurancePolicy
 from invoices import amounts
 from invoices.selectors import open_invoices
 from portage.money import ZERO
@@ -178,3 +179,80 @@ def insurance_years_use(policy):
             starts_on=policy.starts_on, ends_on=policy.ends_on
         )
     ]
+
+
+# Overdue declarations (déclarations de menace de sinistre)
+
+# A claim filed with the insurer, acknowledged or indemnified has told it of the unpaid
+# invoice: there is no threat left to declare.
+CLAIM_TOLD_INSURER = (
+    Claim.State.FILED,
+    Claim.State.ACKNOWLEDGED,
+    Claim.State.INDEMNIFIED,
+    Claim.State.PARTIAL,
+)
+
+# A declaration this close to its deadline is shown as urgent, and the admins are alerted.
+DEADLINE_NEAR_DAYS = 2
+
+
+def _claimed_invoices():
+    return ClaimInvoice.objects.filter(claim__state__in=CLAIM_TOLD_INSURER).values("invoice_id")
+
+
+def declarations_outstanding():
+    """The declarations not made yet: waiting to be sent, refused by the insurer's API, or
+    found late by the batch, except those of an invoice a claim already told the insurer
+    of (`CLAIM_TOLD_INSURER`)."""
+    return Declaration.objects.exclude(status=Declaration.Status.SENT).exclude(
+        invoice_id__in=_claimed_invoices()
+    )
+
+
+def declarations_told_by_claim():
+    """The declarations not made whose invoice a claim told the insurer of: nothing left to
+    declare."""
+    return Declaration.objects.exclude(status=Declaration.Status.SENT).filter(
+        invoice_id__in=_claimed_invoices()
+    )
+
+
+def declarations_cover_lost(*, today):
+    """Outstanding declarations whose deadline has passed: the policy's cover of the invoice
+    is lost unless the insurer accepts the late declaration. The deadline day itself is
+    still in time."""
+    return declarations_outstanding().filter(deadline__lt=today)
+
+
+def declarations_to_declare(*, today):
+    """Outstanding declarations still in time, the deadline today or later."""
+    return declarations_outstanding().filter(deadline__gte=today)
+
+
+@dataclass(frozen=True)
+class DeclarationCounts:
+    """The overdue declarations as every page counts and colours them: `lost` past their
+    deadline (danger), `to_declare` still in time, `near` of those within
+    `DEADLINE_NEAR_DAYS` of it (warning)."""
+
+    lost: int
+    to_declare: int
+    near: int
+
+
+def deadline_near(deadline, *, today):
+    """Whether a deadline still in time is within `DEADLINE_NEAR_DAYS` of `today`."""
+    return today <= deadline <= today + timedelta(DEADLINE_NEAR_DAYS)
+
+
+def declaration_counts(*, today):
+    """`DeclarationCounts` on `today`, in one query."""
+    totals = declarations_outstanding().aggregate(
+        lost=Count("pk", filter=Q(deadline__lt=today)),
+        to_declare=Count("pk", filter=Q(deadline__gte=today)),
+        near=Count(
+            "pk",
+            filter=Q(deadline__gte=today, deadline__lte=today + timedelta(DEADLINE_NEAR_DAYS)),
+        ),
+    )
+    return DeclarationCounts(**totals)

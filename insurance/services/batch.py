@@ -18,7 +18,7 @@ from dunning.services.mail import sender_of
 from einvoicing import selectors as einvoicing
 from insurance import rules
 from insurance.models import Claim, ClaimInvoice, Cover, Declaration, InsurancePolicy
-from insurance.selectors import limit_in_force, policy_year_totals
+from insurance.selectors import DEADLINE_NEAR_DAYS, limit_in_force, policy_year_totals
 from insurance.services.cover import terms_of, unpaid_covered
 from insurance.tasks import send_claim_task, send_declaration_task
 from invoices import amounts
@@ -98,7 +98,7 @@ def send_through_apis(tenant):
         send_claim_task.delay_on_commit(tenant_id=tenant.pk, claim_pk=pk)
 
 
-ALERT_DAYS = 2
+ALERT_DAYS = DEADLINE_NEAR_DAYS
 
 
 def _alert_state(declaration):

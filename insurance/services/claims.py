@@ -92,6 +92,8 @@ def _refuse_unless(claim, target, message):
 
 # Overdue declarations
 
+DECLARATION_MAY_BE_SENT = (Declaration.Status.TO_SEND, Declaration.Status.FAILED)
+
 
 @transaction.atomic
 def declaration_mark_sent(
@@ -100,10 +102,12 @@ def declaration_mark_sent(
     """Records that the overdue was declared to the insurer (déclaration de menace de
     sinistre), on its portal by a user or through its API (`actor` None, `actor_label`
     saying which), with the reference the insurer gave. Only a declaration waiting to be
-    sent can be; one whose deadline was missed stays late (the cover is at risk, the
+    sent can be, or one the insurer's API refused (the collector then declares on the
+    portal); one the batch found past its deadline stays late (the cover is lost, the
     insurer decides)."""
     declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
-    if declaration.status != Declaration.Status.TO_SEND:
+    before = declaration.get_status_display()
+    if declaration.status not in DECLARATION_MAY_BE_SENT:
         raise ValidationError(
             _(
                 "Only a declaration waiting to be sent can be marked as declared; "
@@ -137,7 +141,7 @@ def declaration_mark_sent(
         actor_label=actor_label,
         action="insurance.declaration_sent",
         obj=declaration,
-        before={"status": Declaration.Status.TO_SEND.label},
+        before={"status": before},
         after={
             "status": Declaration.Status.SENT.label,
             "declared_on": declared_on.isoformat(),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from insurance import selectors
 from insurance.forms_claims import (
     ClaimAcknowledgeForm,
     ClaimCloseForm,
@@ -298,42 +299,44 @@ def _declarations():
 def _declaration_page(request, *, bound=None):
     today = paris_today()
     can_manage = has_perm(request.membership, Perm.MANAGE_COLLECTIONS)
-    attention = list(
-        _declarations()
-        .filter(status__in=[Declaration.Status.LATE, Declaration.Status.FAILED])
-        .order_by("deadline", "id")
-    )
-    to_send = list(
-        _declarations().filter(status=Declaration.Status.TO_SEND).order_by("deadline", "id")
-    )
-    for declaration in to_send:
-        declaration.overdue = declaration.deadline < today
-        if not can_manage:
-            continue
-        if bound is not None and bound.declaration.pk == declaration.pk:
-            declaration.form = bound
-        else:
-            declaration.form = DeclarationSentForm(
-                declaration=declaration, initial={"declared_on": today}
-            )
+    lost = list(_in_deadline_order(selectors.declarations_cover_lost(today=today)))
+    to_declare = list(_in_deadline_order(selectors.declarations_to_declare(today=today)))
+    for declaration in to_declare:
+        declaration.near = selectors.deadline_near(declaration.deadline, today=today)
+    for declaration in lost + to_declare:
+        if can_manage and declaration.status in services.DECLARATION_MAY_BE_SENT:
+            if bound is not None and bound.declaration.pk == declaration.pk:
+                declaration.form = bound
+            else:
+                declaration.form = DeclarationSentForm(
+                    declaration=declaration, initial={"declared_on": today}
+                )
     sent = _declarations().filter(status=Declaration.Status.SENT).order_by("-declared_on", "-id")
     return render(
         request,
         "insurance/declaration_list.html",
         {
             "today": today,
-            "attention": attention,
-            "to_send": to_send,
+            "counts": selectors.declaration_counts(today=today),
+            "lost": lost,
+            "to_declare": to_declare,
+            "told_by_claim": _in_deadline_order(selectors.declarations_told_by_claim()),
             "page": _page(request, sent),
             "can_manage": can_manage,
         },
     )
 
 
+def _in_deadline_order(declarations):
+    return declarations.select_related("invoice__client", "policy__insurer").order_by(
+        "deadline", "id"
+    )
+
+
 @permission_required(Perm.VIEW_COLLECTIONS)
 def declaration_list(request):
-    """Late declarations first (the cover is at risk), then those to send, deadline
-    soonest first, then those declared."""
+    """Those whose deadline passed first (the cover is lost), then those to declare,
+    deadline soonest first, those a claim made needless, then those declared."""
     return _declaration_page(request)
 
 
@@ -362,7 +365,7 @@ def declaration_sent(request, pk):
                 % {"number": declaration.invoice.number},
             )
             return redirect("insurance_declaration_list")
-    if declaration.status != Declaration.Status.TO_SEND:
+    if declaration.status not in services.DECLARATION_MAY_BE_SENT:
         messages.error(request, _("This declaration is no longer waiting to be sent."))
         return redirect("insurance_declaration_list")
     return _declaration_page(request, bound=form)

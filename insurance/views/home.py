@@ -2,19 +2,18 @@
 
 from django.shortcuts import render
 
-from insurance.models import Claim, Declaration
+from insurance.models import Claim
+from insurance.selectors import declaration_counts, policy_in_force
+from portage.batch import paris_today
 from portage.permissions import Perm, permission_required
 from portage.signals import HomePanel
 
 
 def collector_home_panels(sender, request, **kwargs):
     """Credit insurance's part of the collector's home (answers `home_panels`): overdue
-    declarations missed and to send, claims to file."""
+    declarations whose cover is lost and those to make, claims to file."""
     insurance = {
-        "late_declarations": Declaration.objects.filter(status=Declaration.Status.LATE).count(),
-        "declarations_to_send": Declaration.objects.filter(
-            status=Declaration.Status.TO_SEND
-        ).count(),
+        "declarations": declaration_counts(today=paris_today()),
         "claims_to_file": Claim.objects.filter(state=Claim.State.TO_FILE).count(),
     }
     return [
@@ -28,8 +27,6 @@ def collector_home_panels(sender, request, **kwargs):
 def insurance_home(request):
     """Credit insurance at a glance, and the way to each of its pages."""
     from insurance.models import CreditLimit, ProspectCheck
-    from insurance.selectors import policy_in_force
-    from portage.batch import paris_today
     from portage.permissions import has_perm
 
     today = paris_today()
@@ -38,10 +35,7 @@ def insurance_home(request):
         "insurance/home.html",
         {
             "policy": policy_in_force(today),
-            "late_declarations": Declaration.objects.filter(status=Declaration.Status.LATE).count(),
-            "declarations_to_send": Declaration.objects.filter(
-                status=Declaration.Status.TO_SEND
-            ).count(),
+            "declarations": declaration_counts(today=today),
             "open_claims": Claim.objects.exclude(
                 state__in=[Claim.State.CLOSED, Claim.State.REJECTED]
             ).count(),

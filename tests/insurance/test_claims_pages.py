@@ -497,14 +497,17 @@ def two_declarations(tenant):
         return Declaration.objects.get(invoice=late), Declaration.objects.get(invoice=to_send)
 
 
-def test_late_declarations_come_first_then_those_to_send(signed_in, collector, tenant_a):
+def test_late_declarations_come_first_then_those_to_send(
+    signed_in, collector, tenant_a, monkeypatch
+):
     late, to_send = two_declarations(tenant_a)
     assert (late.status, to_send.status) == ("late", "to_send")
+    monkeypatch.setattr("insurance.views.claims.paris_today", lambda: date(2026, 6, 27))
     response = signed_in(collector).get(reverse("insurance_declaration_list"))
     assert response.status_code == 200
-    assert [d.pk for d in response.context["attention"]] == [late.pk]
-    assert [d.pk for d in response.context["to_send"]] == [to_send.pk]
-    assert response.context["to_send"][0].form is not None
+    assert [d.pk for d in response.context["lost"]] == [late.pk]
+    assert [d.pk for d in response.context["to_declare"]] == [to_send.pk]
+    assert response.context["to_declare"][0].form is not None
     assert list(response.context["page"].object_list) == []
 
 
@@ -553,7 +556,8 @@ def test_a_declaration_date_before_the_due_date_is_a_form_error(signed_in, colle
         {f"{prefix}-declared_on": "2026-04-15"},
     )
     assert response.status_code == 200
-    assert response.context["to_send"][0].form.errors["declared_on"]
+    listed = response.context["lost"] + response.context["to_declare"]
+    assert next(d for d in listed if d.pk == to_send.pk).form.errors["declared_on"]
     assert refreshed(tenant_a, to_send).status == "to_send"
 
 
@@ -633,5 +637,5 @@ def test_another_company_s_claims_and_declarations_answer_404(
     assert refreshed(tenant_b, claim_b).state == "to_file"
     board = browser.get(reverse("insurance_claim_list")).context["groups"]
     assert claim_b.pk not in [claim.pk for group in board for claim in group["rows"]]
-    declarations = browser.get(reverse("insurance_declaration_list")).context["attention"]
+    declarations = browser.get(reverse("insurance_declaration_list")).context["lost"]
     assert [d.invoice.client_id for d in declarations] == [claim_a.client_id]
