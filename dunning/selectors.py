@@ -28,14 +28,44 @@ from dunning.signals import invoice_facts, timeline_sources
 from einvoicing import selectors as einvoicing
 from invoices import amounts
 from invoices.models import Client, Invoice, Payment
-from invoices.selectors import open_invoices
+from invoices.selectors import bank_credits_proposed, open_invoices
 from portage.money import ZERO
-from portage.templatetags.portage import percent
+from portage.templatetags.portage import euros, percent
 
 
 def annotate(invoices):
     """The facts the apps above set on `invoices` (see `dunning.signals.invoice_facts`)."""
     invoice_facts.send(sender=Invoice, invoices=invoices)
+    return invoices
+
+
+def bank_holds(invoice_ids):
+    """The invoices whose next step waits for a bank credit proposed for them: {invoice id:
+    the reason, in words}.
+
+    Money that seems to be in the bank already is not chased: neither the client's next
+    reminder nor the consultant's is sent until a collector confirms the credit (it becomes
+    a payment) or sets it aside. The case stays active; the hold is read each day, so it
+    ends as soon as the bank line is dealt with."""
+    return {
+        invoice_id: bank_hold_reason(suggestion)
+        for invoice_id, suggestion in bank_credits_proposed(invoice_ids).items()
+    }
+
+
+def bank_hold_reason(suggestion):
+    return _(
+        "Held: a bank credit of %(amount)s received on %(day)s is proposed for this invoice; "
+        "the next step waits until it is confirmed or set aside."
+    ) % {"amount": euros(suggestion.line.amount), "day": f"{suggestion.line.booking_date:%d/%m/%Y}"}
+
+
+def set_bank_holds(invoices):
+    """Sets `bank_hold` on each invoice: why its next step waits (a bank credit proposed
+    for it), or ""."""
+    held = bank_holds(invoice.pk for invoice in invoices)
+    for invoice in invoices:
+        invoice.bank_hold = held.get(invoice.pk, "")
     return invoices
 
 
@@ -194,7 +224,9 @@ class Worklist:
                 row.states.add(invoice.case.state)
         ordered = [rows[group["client_id"]] for group in groups]
         ordered = [row for row in ordered if row.client is not None]
-        annotate([invoice for row in ordered for invoice in row.invoices])
+        shown = [invoice for row in ordered for invoice in row.invoices]
+        set_bank_holds(shown)
+        annotate(shown)
         return ordered
 
 
@@ -225,6 +257,7 @@ def client_ladder(client, today):
         invoice.case = cases.get(invoice.pk)
         invoice.open_pauses = pauses.get(invoice.pk, [])
         invoice.days_late = (today - invoice.due_date).days
+    set_bank_holds(invoices)
     return annotate(invoices)
 
 
@@ -451,8 +484,6 @@ def _actor(user):
 
 
 def _money(value):
-    from portage.templatetags.portage import euros
-
     return euros(value)
 
 

@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 from consultants.models import LedgerEntry
 from consultants.selectors import account_balance, invoice_ledger_sums
 from invoices import amounts
-from invoices.models import BankLine, BankStatement, Client, Invoice, Payment
+from invoices.models import BankLine, BankLineSuggestion, BankStatement, Client, Invoice, Payment
 from portage.money import ZERO
 
 MONEY = amounts.MONEY
@@ -139,6 +139,14 @@ def pay_status(*, consultant):
     invoices = list(
         _pay_invoices(consultant).select_related("client").order_by("-issue_date", "-id")
     )
+    return PayStatus(
+        rows=pay_rows(consultant=consultant, invoices=invoices),
+        balance=account_balance(consultant=consultant),
+    )
+
+
+def pay_rows(*, consultant, invoices):
+    """`pay_status`'s rows for these invoices of the consultant only (a page of them)."""
     sums = invoice_ledger_sums(consultant=consultant, invoice_pks=[i.pk for i in invoices])
     rows = []
     for invoice in invoices:
@@ -154,7 +162,7 @@ def pay_status(*, consultant):
                 lost=ZERO,
             )
         )
-    return PayStatus(rows=rows, balance=account_balance(consultant=consultant))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -237,3 +245,22 @@ def statements_with_line_counts():
         for status in BankLine.Status.values
     }
     return BankStatement.objects.annotate(lines_total=Count("lines"), **counts)
+
+
+def bank_credits_proposed(invoice_ids):
+    """The bank credits proposed for these invoices and not yet confirmed or dismissed:
+    {invoice id: its first such credit (a `BankLineSuggestion`, its `line` read with it)}.
+
+    Money already in the bank for an invoice: collections hold its next step until a
+    collector confirms the match (it becomes a payment) or sets it aside."""
+    proposed = {}
+    suggestions = (
+        BankLineSuggestion.objects.filter(
+            invoice_id__in=list(invoice_ids), line__status=BankLine.Status.SUGGESTED
+        )
+        .select_related("line")
+        .order_by("line__booking_date", "line_id")
+    )
+    for suggestion in suggestions:
+        proposed.setdefault(suggestion.invoice_id, suggestion)
+    return proposed

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dunning.models import Acknowledgement, Action, Case, ContactLog, Pause, Policy, Step
-from dunning.selectors import missing_rate_label
+from dunning.selectors import bank_holds, missing_rate_label
 from dunning.services import ladder, mail, perform  # modules: they call this one back
 from einvoicing import selectors as einvoicing
 from portage.services import audit_record
@@ -353,9 +353,13 @@ def debt_acknowledge(*, tenant, invoice, actor, acknowledged_on, evidence, today
 
 
 @transaction.atomic
-def send_next_step_now(*, tenant, invoice, actor, today):
+def send_next_step_now(*, tenant, invoice, actor, today, despite_bank_credit=False):
     """A collector performs the invoice's next step today, whatever its date. It is still
-    the step's only performance: the batch will not perform it again."""
+    the step's only performance: the batch will not perform it again.
+
+    A bank credit proposed for the invoice and not yet confirmed holds the ladder (see
+    `dunning.selectors.bank_holds`): the step is sent only if the collector, warned, asks again
+    (`despite_bank_credit`); the refusal's code is "bank_credit_proposed"."""
     from dunning.services.ladder import RunResult
 
     _check_open(invoice)
@@ -376,6 +380,9 @@ def send_next_step_now(*, tenant, invoice, actor, today):
         raise ValidationError(
             _("This invoice is %(state)s: resume it first.") % {"state": case.get_state_display()}
         )
+    held = bank_holds([invoice.pk])
+    if held and not despite_bank_credit:
+        raise ValidationError(held[invoice.pk], code="bank_credit_proposed")
     steps = list(Step.objects.filter(policy=case.policy).order_by("position"))
     done = list(Action.objects.filter(case=case).order_by("performed_on", "id"))
     if ladder.blocked(done, today):

@@ -9,7 +9,9 @@
 3. for each case: ends the pauses whose time is over, sets the case aside if it is
    paused, disputed, not issued on the e-invoicing platform (not deposited yet, or
    rejected by it), time-barred or under the minimum balance, and otherwise works out the
-   steps due today, in order, each after its minimum gap from the previous one;
+   steps due today, in order, each after its minimum gap from the previous one; a bank
+   credit proposed for the invoice and not yet confirmed holds them all
+   (`dunning.selectors.bank_holds`);
 4. performs them grouped by client and step (one message or letter per group), writing an
    `Action` per (invoice, step): a unique constraint the database enforces;
 5. sends the messages once the transaction has committed (see `dunning.services.mail`).
@@ -37,7 +39,7 @@ from dunning.models import (
     Step,
     StepKind,
 )
-from dunning.selectors import missing_rate_label
+from dunning.selectors import bank_holds, missing_rate_label
 from dunning.services import cases as case_states
 from einvoicing import selectors as einvoicing
 from invoices import amounts
@@ -260,6 +262,7 @@ def decide(cases, today, policies, steps_by_policy):
         .values_list("invoice_id", "acknowledged_on")
     )
     not_issued = einvoicing.not_issued(case.invoice_id for case in cases)
+    held = bank_holds(case.invoice_id for case in cases)
     plans = []
     for case in cases:
         policy = policies[case.policy_id]
@@ -291,6 +294,8 @@ def decide(cases, today, policies, steps_by_policy):
             case_states.case_decide(case, Case.State.FAILED)
             continue
         case_states.case_decide(case, Case.State.ACTIVE)
+        if invoice.pk in held:
+            continue
         plans.extend(steps_due(case, steps_by_policy[policy.pk], done, today, balance))
     return plans
 

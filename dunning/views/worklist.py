@@ -84,6 +84,7 @@ def client_timeline(request, pk):
             "steps": selectors.steps_of(policy) if policy else [],
             "today": today,
             "can_manage": has_perm(request.membership, Perm.MANAGE_COLLECTIONS),
+            "can_see_bank": has_perm(request.membership, Perm.IMPORT_BANK),
             "contact_form": ContactForm(initial={"happened_on": today}, invoices=open_invoices),
             "pause_form": PauseForm(),
             "plan_form": PlanForm(),
@@ -174,7 +175,11 @@ def _perform(request, invoice, action, today):
         if not ConfirmForm(request.POST).is_valid():
             raise ValidationError(_("Tick the box to confirm the sending."))
         step = case_services.send_next_step_now(
-            tenant=tenant, invoice=invoice, actor=user, today=today
+            tenant=tenant,
+            invoice=invoice,
+            actor=user,
+            today=today,
+            despite_bank_credit=bool(request.POST.get("despite_bank_credit")),
         )
         return _("%(step)s performed for %(invoice)s.") % {
             "step": step.get_kind_display(),
