@@ -32,6 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portage.mail import sender_of
 from portage.models import Membership, Tenant
 from portage.permissions import Role
 from portage.services import audit_record
@@ -401,8 +402,6 @@ def _disable_dead(endpoint, now):
     )
     if not admins:
         return
-    from dunning.services.mail import sender_of
-
     tenant = endpoint.tenant
     subject = _("[%(company)s] Webhook endpoint disabled") % {"company": tenant.legal_name}
     body = _(

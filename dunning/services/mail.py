@@ -9,7 +9,7 @@ resend after a crash between the SMTP answer and our commit.
 import logging
 import re
 from datetime import timedelta
-from email.utils import formataddr, make_msgid
+from email.utils import make_msgid
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -22,6 +22,7 @@ from django.utils.safestring import mark_safe
 from dunning import penalties
 from dunning.models import Action, Case, Letter, Message
 from dunning.services import cases as case_states
+from portage.mail import sender_of
 from portage.mentions import company_footer
 from portage.models import Tenant
 from portage.money import ZERO
@@ -37,13 +38,6 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 def backoff(attempts):
     """5 min, 20 min, 80 min, ~5 h before the 2nd to 5th tries."""
     return timedelta(minutes=5 * 4 ** (attempts - 1))
-
-
-def sender_of(tenant):
-    address = tenant.sender_email or settings.DEFAULT_FROM_EMAIL
-    if "<" in address:
-        return address
-    return formataddr((tenant.sender_name or tenant.legal_name, address))
 
 
 def invoice_rows(invoices, language):

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 
 from dunning.models import Case, Pause
 from dunning.services.cases import cases_hand_to_insurer
-from dunning.services.mail import sender_of
 from einvoicing import selectors as einvoicing
 from insurance import rules
 from insurance.models import Claim, ClaimInvoice, Cover, Declaration, InsurancePolicy
@@ -22,6 +21,7 @@ from insurance.selectors import DEADLINE_NEAR_DAYS, limit_in_force, policy_year_
 from insurance.services.cover import terms_of, unpaid_covered
 from insurance.tasks import send_claim_task, send_declaration_task
 from invoices import amounts
+from portage.mail import sender_of
 from portage.models import Membership
 from portage.money import ZERO
 from portage.permissions import Role
