@@ -17,6 +17,9 @@ class InvoicesConfig(AppConfig):
         home_panels.connect(
             home.collector_home_panels, sender=Role.COLLECTOR, dispatch_uid="invoices_home"
         )
+        home_panels.connect(
+            home.admin_home_panels, sender=Role.ADMIN, dispatch_uid="invoices_admin_home"
+        )
         register_actions(ACTION_LABELS)
 
 

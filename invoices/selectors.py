@@ -1,7 +1,8 @@
 """Reads of the invoicing app: exposure, lists, and the consultant's pay status."""
 
 from dataclasses import dataclass
-from decimal import Decimal
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Count,
@@ -264,3 +265,35 @@ def bank_credits_proposed(invoice_ids):
     for suggestion in suggestions:
         proposed.setdefault(suggestion.invoice_id, suggestion)
     return proposed
+
+
+DSO_DAYS = 90
+
+
+def receivables(*, tenant, today):
+    """The company's receivables on `today`: what clients owe on open invoices (`outstanding`,
+    `open_count`), what of it is past due (`overdue`, as `overdue_summary`), and the days of
+    sales outstanding (`dso`): outstanding over what was invoiced (incl. VAT, after credit
+    notes) in the last 90 days, times 90, in whole days; None when nothing was invoiced."""
+    owed = open_invoices().filter(tenant=tenant, issue_date__lte=today)
+    totals = owed.aggregate(count=Count("pk"), amount=Sum(BALANCE))
+    outstanding = totals["amount"] or ZERO
+    invoiced = (
+        Invoice.objects.filter(
+            tenant=tenant,
+            kind=Invoice.Kind.INVOICE,
+            issue_date__gt=today - timedelta(days=DSO_DAYS),
+            issue_date__lte=today,
+        ).aggregate(total=Sum(amounts.due()))["total"]
+        or ZERO
+    )
+    dso = None
+    if invoiced > 0:
+        dso = int((outstanding * DSO_DAYS / invoiced).to_integral_value(rounding=ROUND_HALF_UP))
+    return {
+        "outstanding": outstanding,
+        "open_count": totals["count"],
+        "overdue": overdue_summary(tenant=tenant, today=today),
+        "dso": dso,
+        "dso_days": DSO_DAYS,
+    }

@@ -26,3 +26,11 @@ def collector_home_panels(sender, request, **kwargs):
         .order_by("due_date")[:10],
     }
     return [HomePanel(order=40, template="invoices/home/collector.html", context=context)]
+
+
+def admin_home_panels(sender, request, **kwargs):
+    """Billing's figures on the administrator's home (answers `home_panels`): what clients
+    owe, what of it is overdue, and the days of sales outstanding."""
+    today = paris_today()
+    context = {"today": today, **selectors.receivables(tenant=request.tenant, today=today)}
+    return [HomePanel(order=15, template="invoices/home/admin.html", context=context)]
