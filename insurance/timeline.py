@@ -93,7 +93,7 @@ def client_events(sender, client, **kwargs):
 def client_panel(sender, client, day, **kwargs):
     """The client page's insurance panel, for a company that has a policy."""
     from insurance.models import InsurancePolicy
-    from insurance.services.limits import client_insurance_panel
+    from insurance.selectors.limits import client_insurance_panel
 
     if not InsurancePolicy.objects.exists():
         return {}

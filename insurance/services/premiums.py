@@ -1,5 +1,6 @@
-"""Premiums (primes) of a credit insurance policy: the periods whose insurable turnover is
-declared, that turnover computed from the invoices, the declarations and the year end.
+"""Premiums (primes) of a credit insurance policy: a period's insurable turnover declared.
+The periods, the turnover computed from the invoices and the year end are read in
+`insurance.selectors.premiums`.
 
 A turnover-rated policy is paid as a rate on the insurable turnover (chiffre d'affaires
 assurable) declared each month or quarter, with a deposit (prime provisionnelle) paid up
@@ -7,123 +8,15 @@ front and a regularisation at the end of the year, where the minimum premium app
 policy (forfait) costs a fixed premium for an insurable turnover up to a ceiling.
 """
 
-import calendar
-from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import Decimal
-
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from insurance import rules
 from insurance.models import InsurancePolicy, TurnoverDeclaration
-from insurance.selectors import MONEY
-from invoices.models import Invoice
+from insurance.selectors.premiums import insurable_turnover, periods
 from portage.money import ZERO, to_cents
 from portage.services import audit_record
-
-MONTHS = {InsurancePolicy.Period.MONTHLY: 1, InsurancePolicy.Period.QUARTERLY: 3}
-
-
-def _add_months(day, months):
-    """The same day `months` later, on the month's last day when it has fewer days."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def periods(policy):
-    """The declaration periods of the policy, as (first day, last day): a month or a quarter
-    counted from its start date, the last one cut at its end date."""
-    step = MONTHS[policy.declaration_period]
-    found = []
-    number = 0
-    start = policy.starts_on
-    while start <= policy.ends_on:
-        number += 1
-        next_start = _add_months(policy.starts_on, number * step)
-        found.append((start, min(next_start - timedelta(days=1), policy.ends_on)))
-        start = next_start
-    return found
-
-
-def _turnover_sums(policy, ranges):
-    """The insurable turnover of each (first day, last day) range, in one query: invoices
-    excl. VAT issued in the range, less the credit notes issued in it, drafts left out, to
-    the clients the policy covers (category and country not excluded)."""
-    invoices = (
-        Invoice.objects.filter(tenant_id=policy.tenant_id)
-        .exclude(status=Invoice.Status.DRAFT)
-        .exclude(client__category__in=policy.excluded_categories)
-        .exclude(client__country__in=[code.upper() for code in policy.excluded_countries])
-    )
-
-    def total(kind, first, last):
-        return Coalesce(
-            Sum("total_ht", filter=Q(kind=kind, issue_date__range=(first, last))),
-            Value(ZERO),
-            output_field=MONEY,
-        )
-
-    sums = {}
-    for index, (first, last) in enumerate(ranges):
-        sums[f"invoiced_{index}"] = total(Invoice.Kind.INVOICE, first, last)
-        sums[f"credited_{index}"] = total(Invoice.Kind.CREDIT_NOTE, first, last)
-    found = invoices.aggregate(**sums)
-    return [
-        to_cents(found[f"invoiced_{index}"] - found[f"credited_{index}"])
-        for index in range(len(ranges))
-    ]
-
-
-def insurable_turnover(policy, start, end):
-    """The insurable turnover excl. VAT from `start` to `end` (both included)."""
-    return _turnover_sums(policy, [(start, end)])[0]
-
-
-class PeriodStatus:
-    DECLARED = "declared"
-    TO_DECLARE = "to_declare"
-    IN_PROGRESS = "in_progress"
-    UPCOMING = "upcoming"
-
-
-@dataclass
-class PeriodRow:
-    """A period of the premiums page: its computed turnover and its declaration, if any."""
-
-    start: date
-    end: date
-    computed: Decimal
-    declaration: TurnoverDeclaration | None
-    status: str
-
-    @property
-    def can_declare(self):
-        return self.status == PeriodStatus.TO_DECLARE
-
-
-def period_rows(policy, *, today):
-    """Each period with its computed turnover (one query for all) and its declaration. A
-    period is declared once it has ended."""
-    ranges = periods(policy)
-    declared = {row.period_start: row for row in policy.turnover_declarations.all()}
-    rows = []
-    for (start, end), computed in zip(ranges, _turnover_sums(policy, ranges), strict=True):
-        declaration = declared.get(start)
-        if declaration is not None:
-            status = PeriodStatus.DECLARED
-        elif end < today:
-            status = PeriodStatus.TO_DECLARE
-        elif start <= today:
-            status = PeriodStatus.IN_PROGRESS
-        else:
-            status = PeriodStatus.UPCOMING
-        rows.append(PeriodRow(start, end, computed, declaration, status))
-    return rows
 
 
 def turnover_declare(*, tenant, policy, period_start, actor, declared_on, turnover=None):
@@ -132,7 +25,8 @@ def turnover_declare(*, tenant, policy, period_start, actor, declared_on, turnov
     The turnover is the one computed from the invoices unless the admin gives another (the
     insurer's figure is the declared one; the computed one is kept in the audit entry). The
     period's premium is turnover × rate; the minimum premium applies only to the year, at
-    the regularisation (see `year_end`). A period is declared once it has ended."""
+    the regularisation (see `insurance.selectors.premiums.year_end`). A period is declared
+    once it has ended."""
     if policy.premium_model != InsurancePolicy.PremiumModel.TURNOVER:
         raise ValidationError(_("A flat premium policy has no turnover to declare."))
     period_end = dict(periods(policy)).get(period_start)
@@ -189,29 +83,3 @@ def turnover_declare(*, tenant, policy, period_start, actor, declared_on, turnov
         },
     )
     return declaration
-
-
-def year_end(policy):
-    """The year's premium of the policy.
-
-    Turnover-rated: the regularisation (`rules.regularisation`) on the turnovers declared so
-    far: premium due (never under the minimum premium), the deposit, the balance to pay
-    (positive) or refunded (negative). Flat: the premium and the share of the turnover
-    ceiling used by the insurable turnover of the whole policy period
-    (`rules.flat_premium_usage`); None when the policy sets no ceiling."""
-    if policy.premium_model == InsurancePolicy.PremiumModel.TURNOVER:
-        return rules.regularisation(
-            declared_turnovers=policy.turnover_declarations.values_list(
-                "insurable_turnover", flat=True
-            ),
-            rate_percent=policy.premium_rate,
-            deposit=policy.deposit,
-            minimum_premium=policy.minimum_premium,
-        )
-    if policy.turnover_ceiling <= ZERO:
-        return None
-    return rules.flat_premium_usage(
-        premium=policy.flat_premium,
-        ceiling=policy.turnover_ceiling,
-        insurable_turnover=insurable_turnover(policy, policy.starts_on, policy.ends_on),
-    )

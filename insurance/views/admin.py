@@ -18,6 +18,7 @@ from insurance.forms_admin import (
 )
 from insurance.models import CreditLimit, InsurancePolicy, Insurer
 from insurance.selectors import insurance_years_use, policy_in_force
+from insurance.selectors import limits as limit_selectors
 from insurance.services import limits as limit_services
 from insurance.services import policies as policy_services
 from invoices.models import Client
@@ -219,7 +220,7 @@ def policy_edit(request, pk):
 @permission_required(Perm.VIEW_COLLECTIONS)
 def limit_list(request):
     today = paris_today()
-    policy, rows = limit_services.limits_overview(today)
+    policy, rows = limit_selectors.limits_overview(today)
     over = [row for row in rows if row["over_limit"]]
     only_over = request.GET.get("over") == "1"
     shown = over if only_over else rows
@@ -243,19 +244,19 @@ def limit_list(request):
 
 def _client_limits_page(request, client, request_form=None, decision_form=None):
     today = paris_today()
-    panel = limit_services.client_insurance_panel(client, today)
+    panel = limit_selectors.client_insurance_panel(client, today)
     policy = panel["policy"]
-    history = limit_services.limit_history(client)
+    history = limit_selectors.limit_history(client)
     for row in history:
         row.tone = LIMIT_TONES[row.status]
-    pending = limit_services.pending_request(client, policy) if policy else None
+    pending = limit_selectors.pending_request(client, policy) if policy else None
     return render(
         request,
         "insurance/limit_client.html",
         {
             "client": client,
             "insurance": panel,
-            "share_used": limit_services.share_used(panel["exposure"], panel["limit"]),
+            "share_used": limit_selectors.share_used(panel["exposure"], panel["limit"]),
             "history": history,
             "pending": pending,
             "today": today,

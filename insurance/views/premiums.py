@@ -22,6 +22,8 @@ from insurance.forms_premiums import (
     TurnoverDeclarationForm,
 )
 from insurance.models import BlankTest, InsurancePolicy, Insurer
+from insurance.selectors import blank_tests as blank_test_selectors
+from insurance.selectors import premiums as premium_selectors
 from insurance.services import blank_test as blank_tests
 from insurance.services import premiums as service
 from portage.batch import paris_today
@@ -50,7 +52,7 @@ def premiums(request, pk):
         if request.method == "POST":
             messages.error(request, _("A flat premium policy has no turnover to declare."))
             return redirect("insurance_premiums", pk=pk)
-        usage = service.year_end(policy)
+        usage = premium_selectors.year_end(policy)
         return render(
             request,
             "insurance/premium_policy.html",
@@ -58,11 +60,13 @@ def premiums(request, pk):
                 "policy": policy,
                 "flat": True,
                 "usage": usage,
-                "turnover": service.insurable_turnover(policy, policy.starts_on, policy.ends_on),
+                "turnover": premium_selectors.insurable_turnover(
+                    policy, policy.starts_on, policy.ends_on
+                ),
             },
         )
     today = paris_today()
-    rows = service.period_rows(policy, today=today)
+    rows = premium_selectors.period_rows(policy, today=today)
     bound = None
     if request.method == "POST":
         start = _period_from(request.POST.get("period"))
@@ -110,7 +114,7 @@ def premiums(request, pk):
                 )
     declared = [row.declaration for row in rows if row.declaration]
     declared_turnover = sum((d.insurable_turnover for d in declared), ZERO)
-    regularisation = service.year_end(policy)
+    regularisation = premium_selectors.year_end(policy)
     return render(
         request,
         "insurance/premium_policy.html",
@@ -190,7 +194,7 @@ def blank_test_create(request):
 def blank_test_detail(request, pk):
     test = get_object_or_404(BlankTest.objects.select_related("created_by"), pk=pk)
     insurers = list(Insurer.objects.order_by("name"))
-    comparison = blank_tests.comparison(test, insurers)
+    comparison = blank_test_selectors.comparison(test, insurers)
     page_number = request.POST.get("page") if request.method == "POST" else None
     page = Paginator(comparison.rows, PAGE_SIZE).get_page(page_number or request.GET.get("page"))
     answers = {
@@ -238,5 +242,5 @@ def blank_test_csv(request, pk):
     response["Content-Disposition"] = f'attachment; filename="test-a-blanc-{name}-{test.pk}.csv"'
     # A byte order mark, so that Excel reads the file as UTF-8 (accents).
     response.write("\ufeff")
-    csv.writer(response, delimiter=";").writerows(blank_tests.comparison_csv_rows(test))
+    csv.writer(response, delimiter=";").writerows(blank_test_selectors.comparison_csv_rows(test))
     return response

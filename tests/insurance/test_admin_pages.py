@@ -11,7 +11,8 @@ from django.utils.html import escape
 
 from insurance.models import CreditLimit, InsurancePolicy, Insurer
 from insurance.selectors import limit_in_force
-from insurance.services.limits import client_insurance_panel, limit_decide, limit_request
+from insurance.selectors.limits import client_insurance_panel
+from insurance.services.limits import limit_decide, limit_request
 from portage.batch import paris_today
 from portage.models import AuditEntry
 from portage.permissions import Role

@@ -19,6 +19,8 @@ from insurance.models import (
     Insurer,
     TurnoverDeclaration,
 )
+from insurance.selectors import blank_tests as blank_test_selectors
+from insurance.selectors import premiums as premium_selectors
 from insurance.services import blank_test, premiums
 from invoices.services.billing import credit_note_issue
 from portage.models import AuditEntry
@@ -91,7 +93,7 @@ def test_a_2026_quarterly_policy_is_declared_in_four_quarters():
     policy = InsurancePolicy(
         starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31), declaration_period="quarterly"
     )
-    assert premiums.periods(policy) == [
+    assert premium_selectors.periods(policy) == [
         (date(2026, 1, 1), date(2026, 3, 31)),
         (date(2026, 4, 1), date(2026, 6, 30)),
         (date(2026, 7, 1), date(2026, 9, 30)),
@@ -106,7 +108,7 @@ def test_monthly_periods_follow_the_start_day_and_the_last_is_cut_at_the_end():
     policy = InsurancePolicy(
         starts_on=date(2026, 1, 31), ends_on=date(2026, 4, 15), declaration_period="monthly"
     )
-    assert premiums.periods(policy) == [
+    assert premium_selectors.periods(policy) == [
         (date(2026, 1, 31), date(2026, 2, 27)),
         (date(2026, 2, 28), date(2026, 3, 30)),
         (date(2026, 3, 31), date(2026, 4, 15)),
@@ -135,11 +137,11 @@ def test_insurable_turnover_leaves_out_excluded_clients_credit_notes_and_drafts(
     invoice(tenant_a, private, consultant, date(2026, 4, 2), "2")  # 2 000 HT, in Q2
     with tenant_context(tenant_a):
         # Q1: 6 000 + 5 000 − 1 000 = 10 000.00; Q2: 2 000.00.
-        assert premiums.insurable_turnover(policy, Q1, date(2026, 3, 31)) == D("10000.00")
-        assert premiums.insurable_turnover(policy, date(2026, 4, 1), date(2026, 6, 30)) == D(
-            "2000.00"
-        )
-        rows = premiums.period_rows(policy, today=APRIL_10)
+        assert premium_selectors.insurable_turnover(policy, Q1, date(2026, 3, 31)) == D("10000.00")
+        assert premium_selectors.insurable_turnover(
+            policy, date(2026, 4, 1), date(2026, 6, 30)
+        ) == D("2000.00")
+        rows = premium_selectors.period_rows(policy, today=APRIL_10)
     assert [(row.computed, row.status) for row in rows] == [
         (D("10000.00"), "to_declare"),
         (D("2000.00"), "in_progress"),
@@ -204,7 +206,7 @@ def test_year_end_asks_for_the_balance_over_the_deposit(tenant_a):
     declare(tenant_a, policy, Q1, "300000.00")
     declare(tenant_a, policy, date(2026, 4, 1), "300000.00", declared_on=date(2026, 7, 2))
     with tenant_context(tenant_a):
-        result = premiums.year_end(policy)
+        result = premium_selectors.year_end(policy)
     # 600 000 × 0.25 % = 1 500 due, deposit 1 000 → 500 to pay.
     assert (result.premium_due, result.deposit, result.balance) == (
         D("1500.00"),
@@ -217,7 +219,7 @@ def test_year_end_refunds_the_deposit_over_the_minimum_premium(tenant_a):
     policy = make_policy(tenant_a, deposit=D("1000.00"), minimum_premium=D("800.00"))
     declare(tenant_a, policy, Q1, "200000.00")
     with tenant_context(tenant_a):
-        result = premiums.year_end(policy)
+        result = premium_selectors.year_end(policy)
     # 200 000 × 0.25 % = 500, under the minimum 800 → 800 due; deposit 1 000 → 200 refunded.
     assert (result.premium_due, result.balance) == (D("800.00"), D("-200.00"))
 
@@ -233,12 +235,12 @@ def test_a_flat_premium_shows_the_share_of_its_ceiling_used(tenant_a):
     invoice(tenant_a, client, consultant, date(2026, 2, 2), "6")
     invoice(tenant_a, client, consultant, date(2026, 5, 4), "6")
     with tenant_context(tenant_a):
-        usage = premiums.year_end(policy)
+        usage = premium_selectors.year_end(policy)
         # 12 000 / 50 000 = 24.00 %
         assert usage == (D("3000.00"), D("24.00"), False)
         policy.turnover_ceiling = D("10000.00")
         # 12 000 / 10 000 = 120.00 %, over the ceiling
-        assert premiums.year_end(policy) == (D("3000.00"), D("120.00"), True)
+        assert premium_selectors.year_end(policy) == (D("3000.00"), D("120.00"), True)
 
 
 # The premiums page
@@ -456,7 +458,7 @@ def test_the_answers_are_entered_in_the_grid_and_compared(
     assert response.status_code == 302
     with tenant_context(tenant_a):
         assert BlankTestAnswer.objects.count() == 6
-        found = blank_test.comparison(test)
+        found = blank_test_selectors.comparison(test)
     alpha_total, beta_total = found.totals
     assert found.total_exposure == D("20000.00")
     # Alpha: granted 8 000 + 5 000 + 0 = 13 000; covers 8 000 + 5 000 = 13 000 = 65 %.

@@ -1,6 +1,9 @@
-"""Reads of credit insurance: the policy in force, a client's limit in force, its exposure,
-what each insurance year of a policy used of its annual limits, and the overdue
-declarations still to make."""
+"""Reads of credit insurance. Here, what every part of it reads: the policy in force, a
+client's limit in force, its exposure, what each insurance year of a policy used of its
+annual limits, and the overdue declarations still to make. The reads of one page family
+each have their module: `limits` (the client's panel, the history of its limit, every
+client against its limit), `premiums` (periods, insurable turnover, the year's premium) and
+`blank_tests` (the comparison of the insurers' answers)."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
