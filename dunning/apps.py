@@ -37,6 +37,10 @@ class DunningConfig(AppConfig):
         home_panels.connect(
             worklist.collector_home_panels, sender=Role.COLLECTOR, dispatch_uid="dunning_home"
         )
+        # The admin's home shows the emails not sent and the litigation files.
+        from dunning.views.admin_home import admin_home_panels
+
+        home_panels.connect(admin_home_panels, sender=Role.ADMIN, dispatch_uid="dunning_admin")
         # The admin's and the collector's homes name the reference rates the penalties lack.
         for role in (Role.ADMIN, Role.COLLECTOR):
             home_panels.connect(policies.home_notices, sender=role, dispatch_uid="dunning_notices")
