@@ -4,13 +4,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from consultants.models import Consultant, LedgerEntry
-from portage.forms import DatePicker
+from portage.forms import AmountField, DatePicker, RateField
 
 
 class ConsultantCreateForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     email = forms.EmailField(label=_("Email address"))
-    fee_rate = forms.DecimalField(
+    fee_rate = RateField(
         label=_("Management fee (%)"),
         min_value=Decimal("0"),
         max_value=Decimal("50"),
@@ -25,6 +25,7 @@ class ConsultantEditForm(forms.ModelForm):
     class Meta:
         model = Consultant
         fields = ["fee_rate", "status"]
+        field_classes = {"fee_rate": RateField}
 
 
 class PayOutForm(forms.Form):
@@ -35,7 +36,7 @@ class PayOutForm(forms.Form):
             (LedgerEntry.Kind.ADVANCE, LedgerEntry.Kind.ADVANCE.label),
         ],
     )
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("Amount paid"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
     )
     booked_on = forms.DateField(label=_("Date"), widget=DatePicker())
@@ -45,7 +46,7 @@ class PayOutForm(forms.Form):
 
 
 class AdjustmentForm(forms.Form):
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("Amount"),
         max_digits=12,
         decimal_places=2,

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dunning.models import ClientSettings, Policy, RateSemester, StepKind
 from dunning.services.policies import KIND_CHANNEL, POLICY_FIELDS, placeholders_help
+from portage.forms import AmountField, RateField
 
 MAX_STEPS = 20
 
@@ -21,6 +22,7 @@ class PolicyForm(forms.ModelForm):
     class Meta:
         model = Policy
         fields = [*POLICY_FIELDS, "is_default"]
+        field_classes = {"minimum_balance": AmountField}
 
     def __init__(self, *args, is_default=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -156,14 +158,14 @@ class RateForm(forms.ModelForm):
         choices=RateSemester._meta.get_field("half").choices,
         coerce=int,
     )
-    ecb_rate = forms.DecimalField(
+    ecb_rate = RateField(
         label=_("ECB main refinancing rate (%)"),
         min_value=Decimal("-5"),
         max_value=Decimal("50"),
         decimal_places=2,
         required=False,
     )
-    legal_rate = forms.DecimalField(
+    legal_rate = RateField(
         label=_("Legal interest rate for professionals (%)"),
         min_value=Decimal("0"),
         max_value=Decimal("50"),

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dunning.models import Case, ContactLog, LitigationFile, Pause, StepKind
 from dunning.selectors import SORTS
-from portage.forms import DatePicker
+from portage.forms import AmountField, DatePicker
 
 
 class WorklistFilterForm(forms.Form):
@@ -19,9 +19,7 @@ class WorklistFilterForm(forms.Form):
     step = forms.ChoiceField(
         label=_("Last step"), required=False, choices=[("", _("All")), *StepKind.choices]
     )
-    minimum = forms.DecimalField(
-        label=_("Minimum amount"), required=False, min_value=0, decimal_places=2
-    )
+    minimum = AmountField(label=_("Minimum amount"), required=False, min_value=0, decimal_places=2)
     sort = forms.ChoiceField(
         label=_("Sort by"),
         required=False,
@@ -57,7 +55,7 @@ class PlanForm(forms.Form):
             self.fields[f"due_{index}"] = forms.DateField(
                 label=_("Instalment %(n)s date") % {"n": index}, required=False, widget=DatePicker
             )
-            self.fields[f"amount_{index}"] = forms.DecimalField(
+            self.fields[f"amount_{index}"] = AmountField(
                 label=_("Amount"), required=False, min_value=0, decimal_places=2
             )
         self.rows = rows

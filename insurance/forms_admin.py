@@ -7,11 +7,18 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from insurance.models import HUNDRED, CreditLimit, InsurancePolicy, Insurer, bound_messages
+from insurance.models import (
+    HUNDRED,
+    PERCENT_TERMS,
+    CreditLimit,
+    InsurancePolicy,
+    Insurer,
+    bound_messages,
+)
 from insurance.services.limits import AFTER_NOTICE, DECISIONS
 from insurance.services.policies import INSURER_FIELDS, POLICY_FIELDS
 from invoices.models import Client
-from portage.forms import DatePicker
+from portage.forms import AmountField, DatePicker, RateField
 from portage.money import ZERO
 
 # A policy's terms as the detail page and the form group them.
@@ -112,6 +119,10 @@ def _policy_formfield(field, **kwargs):
     # The company's insurers are only known inside a request (see `PolicyForm.__init__`).
     if field.name == "insurer":
         return forms.ModelChoiceField(label=_("Insurer"), queryset=Insurer.objects.none())
+    if field.name in PERCENT_TERMS:
+        kwargs["form_class"] = RateField
+    elif field.get_internal_type() == "DecimalField":
+        kwargs["form_class"] = AmountField
     messages = bound_messages(field)
     if messages:
         # Every number of the terms starts at 0, a percentage stops at 100: the bounds go in
@@ -197,7 +208,7 @@ class LimitRequestForm(_PolicyChoice, forms.Form):
     policy = forms.ModelChoiceField(
         label=_("Insurance policy"), queryset=InsurancePolicy.objects.none()
     )
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("Amount asked"), max_digits=14, decimal_places=2, min_value=Decimal("0.01")
     )
     source = forms.ChoiceField(
@@ -219,7 +230,7 @@ class LimitDecisionForm(_PolicyChoice, forms.Form):
         label=_("Decision"),
         choices=[(status.value, status.label) for status in DECISIONS],
     )
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("Limit"),
         max_digits=14,
         decimal_places=2,

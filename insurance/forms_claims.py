@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portage.forms import DatePicker
+from portage.forms import AmountField, DatePicker
 
 REFERENCE_HELP = _("As shown on the insurer's portal or in its letter, if it gave one.")
 
@@ -40,7 +40,7 @@ class ClaimAcknowledgeForm(forms.Form):
 
 class ClaimIndemnifyForm(forms.Form):
     prefix = "indemnify"
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("Indemnity received"),
         max_digits=14,
         decimal_places=2,
@@ -77,7 +77,7 @@ class ClaimCloseForm(forms.Form):
 class SubrogationForm(forms.Form):
     """The subrogation simulator: a payment that would be received from the client."""
 
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("Payment from the client"),
         max_digits=14,
         decimal_places=2,

@@ -6,13 +6,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from insurance.services.blank_test import MAX_BYTES
-from portage.forms import DatePicker
+from portage.forms import AmountField, DatePicker
 
 
 class TurnoverDeclarationForm(forms.Form):
     """A period's insurable turnover, pre-filled with the one computed from the invoices."""
 
-    insurable_turnover = forms.DecimalField(
+    insurable_turnover = AmountField(
         label=_("Insurable turnover declared (excl. VAT)"),
         min_value=Decimal("0"),
         max_digits=14,
@@ -76,7 +76,7 @@ class BlankTestAnswersForm(forms.Form):
                 answer = answers.get((client.pk, insurer.pk))
                 amount = self._name("amount", client, insurer)
                 grade = self._name("grade", client, insurer)
-                self.fields[amount] = forms.DecimalField(
+                self.fields[amount] = AmountField(
                     label=_("Limit granted by %(insurer)s to %(client)s")
                     % {"insurer": insurer.name, "client": client.name},
                     required=False,

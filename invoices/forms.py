@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from consultants.models import Consultant
 from invoices.models import Client, Invoice, InvoiceLine, Mission, Payment
 from invoices.services.billing import CLIENT_FIELDS, MISSION_FIELDS, VAT_RATES
-from portage.forms import CompactIdentifiersMixin, DatePicker
+from portage.forms import AmountField, CompactIdentifiersMixin, DatePicker, QuantityField
 from portage.templatetags.portage import percent
 from portage.validators import compact_siret
 
@@ -68,6 +68,7 @@ class MissionForm(forms.ModelForm):
     class Meta:
         model = Mission
         fields = MISSION_FIELDS
+        field_classes = {"daily_rate": AmountField}
         widgets = {
             "start_date": DatePicker(),
             "end_date": DatePicker(),
@@ -126,14 +127,14 @@ class InvoiceDraftForm(forms.Form):
 
 class LineForm(forms.Form):
     description = forms.CharField(label=_("Description"), max_length=300)
-    quantity = forms.DecimalField(
+    quantity = QuantityField(
         label=_("Quantity"), min_value=Decimal("0.001"), max_digits=12, decimal_places=3
     )
     # With their defaults as initial values, a line left blank counts as unchanged: skipped.
     unit = forms.ChoiceField(
         label=_("Unit"), choices=InvoiceLine.Unit.choices, initial=InvoiceLine.Unit.DAY
     )
-    unit_price = forms.DecimalField(
+    unit_price = AmountField(
         label=_("Unit price excl. VAT"), min_value=Decimal("0"), max_digits=12, decimal_places=2
     )
     vat_rate = forms.TypedChoiceField(
@@ -176,7 +177,7 @@ class CreditNoteForm(forms.Form):
     description = forms.CharField(
         label=_("Description of the part"), max_length=300, required=False
     )
-    amount_ht = forms.DecimalField(
+    amount_ht = AmountField(
         label=_("Amount excl. VAT"),
         min_value=Decimal("0.01"),
         max_digits=12,
@@ -218,7 +219,7 @@ class AllocationsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.invoices = invoices
         for invoice in invoices:
-            self.fields[f"allocate_{invoice.pk}"] = forms.DecimalField(
+            self.fields[f"allocate_{invoice.pk}"] = AmountField(
                 label=invoice.number,
                 required=False,
                 min_value=Decimal("0"),
@@ -241,7 +242,7 @@ class AllocationsForm(forms.Form):
 class PaymentForm(AllocationsForm):
     """A payment of one client and its allocation to the client's open invoices."""
 
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("Amount received"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
     )
     received_on = forms.DateField(label=_("Received on"), widget=DatePicker())
@@ -259,7 +260,7 @@ class ReversalForm(forms.Form):
 
 class AllocateForm(forms.Form):
     invoice = forms.ModelChoiceField(label=_("Invoice"), queryset=Invoice.objects.none())
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("Amount"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
     )
 

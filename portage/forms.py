@@ -1,9 +1,15 @@
+import re
+from decimal import Decimal, InvalidOperation
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from portage.models import Membership, Tenant
+from portage.money import french_number
 from portage.permissions import Role
+from portage.templatetags.portage import iban as iban_groups
 from portage.validators import compact_bic, compact_iban, compact_siren, compact_vat_number
 
 LOGO_MAX_BYTES = 2_000_000
@@ -16,6 +22,153 @@ class DatePicker(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+# Spaces a person or a spreadsheet puts between thousands: ordinary, no-break, narrow
+# no-break, thin.
+THOUSANDS_SPACES = re.compile("[ \u00a0\u202f\u2009]+")
+SIGNED_NUMBER = re.compile(
+    r"(?P<sign>[-\u2212]?)(?P<whole>[0-9 ]*?)(?:(?P<mark>[.,])(?P<decimals>[0-9]+))?"
+)
+WHOLE_GROUPED = re.compile(r"[1-9][0-9]{0,2}( [0-9]{3})+")
+
+
+class DecimalTextInput(forms.TextInput):
+    """A text input with the phone's numeric keyboard (`inputmode="decimal"`), showing a
+    stored number the French way ("2,40"); what the person typed is shown back as typed.
+    A text input, not `type="number"`: that one reads and writes the browser's language."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"inputmode": "decimal", "autocomplete": "off", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+            return f"{Decimal(value):f}".replace(".", ",")
+        return super().format_value(value)
+
+
+class AmountField(forms.DecimalField):
+    """An amount as French people type it, whatever the browser's language; parsed here,
+    on the server.
+
+    The rule:
+    - the thousands may be separated by spaces (ordinary, no-break or narrow), in groups of
+      three: "5 000,00", "12 500";
+    - the decimals follow a comma, or a dot: "5000,00", "5000.00", "5 000.00";
+    - a trailing "€" is allowed ("5 000,00 €"), and a leading minus;
+    - refused, with a message that quotes what was typed: a dot and a comma together
+      ("5.000,00", "5,000.00": which one is the decimal mark?), more than one mark
+      ("1.000.000"), spaces that are not between groups of three ("50 00"), and, in a
+      field of at most two decimals, a single mark followed by exactly three digits after
+      one to three digits ("5.000", "5,000": five thousand or five?). A field of three
+      decimals (a quantity, a percentage of three places) reads "2,500" as 2.5.
+
+    Shown back the French way ("5000,00"), and the bounds in the errors too ("1 234,50").
+    """
+
+    widget = DecimalTextInput
+    suffixes = ("€",)
+    example = "5 000,00"
+    default_error_messages = {
+        "invalid": _(
+            "“%(value)s” is not a number: type digits, with a space between the thousands "
+            "and a comma before the decimals, as in %(example)s."
+        ),
+        "mixed_marks": _(
+            "“%(value)s” has both a dot and a comma: separate the thousands with a space "
+            "and the decimals with a comma, as in %(example)s."
+        ),
+        "ambiguous": _(
+            "“%(value)s” can be read as %(thousands)s or as %(decimals)s: write "
+            "%(thousands_typed)s for thousands, or %(decimals_typed)s."
+        ),
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+            return Decimal(value)
+        typed = str(value).strip()
+        text = typed
+        for suffix in self.suffixes:
+            text = text.removesuffix(suffix).strip()
+        if text in self.empty_values:
+            return None
+        text = THOUSANDS_SPACES.sub(" ", text)
+        shown = typed[:40]
+        if "." in text and "," in text:
+            raise self._error("mixed_marks", shown)
+        match = SIGNED_NUMBER.fullmatch(text)
+        if not match or (not match["whole"].replace(" ", "") and not match["decimals"]):
+            raise self._error("invalid", shown)
+        whole, decimals = match["whole"], match["decimals"] or ""
+        if " " in whole and not WHOLE_GROUPED.fullmatch(whole):
+            raise self._error("invalid", shown)
+        whole = whole.replace(" ", "") or "0"
+        if (
+            len(decimals) == 3
+            and whole == match["whole"]
+            and len(whole) <= 3
+            and not whole.startswith("0")
+            and self.decimal_places is not None
+            and self.decimal_places < 3
+        ):
+            raise self._ambiguous(shown, match["sign"], whole, decimals)
+        try:
+            number = Decimal(f"{match['sign'] and '-'}{whole}.{decimals or '0'}")
+        except InvalidOperation:
+            raise self._error("invalid", shown) from None
+        return number if decimals else number.quantize(Decimal(1))
+
+    def _error(self, code, shown, **params):
+        return ValidationError(
+            self.error_messages[code],
+            code=code,
+            params={"value": shown, "example": self.example, **params},
+        )
+
+    def _ambiguous(self, shown, sign, whole, decimals):
+        sign = "-" if sign else ""
+        thousands = Decimal(f"{sign}{whole}{decimals}")
+        as_decimals = Decimal(f"{sign}{whole}.{decimals}")
+        return self._error(
+            "ambiguous",
+            shown,
+            thousands=french_number(thousands),
+            decimals=french_number(as_decimals),
+            thousands_typed=french_number(thousands, grouped=False),
+            decimals_typed=french_number(as_decimals, self.decimal_places or None),
+        )
+
+    def run_validators(self, value):
+        """The bounds in the messages written the French way: "1 234,50", not "1234.50"."""
+        places = self.decimal_places if self.decimal_places in (0, 1, 2) else None
+        try:
+            super().run_validators(value)
+        except ValidationError as error:
+            for each in error.error_list:
+                if each.params and isinstance(each.params.get("limit_value"), (Decimal, int)):
+                    each.params = {
+                        **each.params,
+                        "limit_value": french_number(each.params["limit_value"], places),
+                    }
+            raise
+
+
+class RateField(AmountField):
+    """A rate or a percentage, typed as an amount is (see `AmountField`): "12,40", "0,350";
+    a trailing "%" is allowed."""
+
+    suffixes = ("%",)
+    example = "12,40"
+
+
+class QuantityField(AmountField):
+    """A quantity (days, hours, units), typed as an amount is (see `AmountField`): "2,5"."""
+
+    suffixes = ()
+    example = "2,5"
 
 
 COMPANY_FIELDS = [
@@ -38,6 +191,8 @@ COMPANY_FIELDS = [
     "number_yearly_reset",
     "late_penalty_rate",
     "pay_model",
+    "payout_months_after",
+    "payout_day",
     "sender_name",
     "sender_email",
 ]
@@ -78,7 +233,14 @@ class CompanyForm(CompactIdentifiersMixin, forms.ModelForm):
     class Meta:
         model = Tenant
         fields = COMPANY_FIELDS
+        field_classes = {"share_capital": AmountField, "late_penalty_rate": RateField}
         widgets = {"logo": forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Shown in groups of four, as printed on the company's documents; stored compact.
+        if self.initial.get("iban"):
+            self.initial["iban"] = iban_groups(self.initial["iban"])
 
     def clean_country(self):
         country = super().clean_country()
@@ -94,7 +256,7 @@ class CompanyForm(CompactIdentifiersMixin, forms.ModelForm):
             if logo.size > LOGO_MAX_BYTES:
                 raise forms.ValidationError(
                     _("The logo is too large (%(size)s MB); keep it under 2 MB."),
-                    params={"size": round(logo.size / 1_000_000, 1)},
+                    params={"size": french_number(Decimal(logo.size) / 1_000_000, 1)},
                 )
             if logo.image.format not in {"PNG", "JPEG"}:
                 raise forms.ValidationError(_("The logo must be a PNG or JPEG image."))

@@ -13,7 +13,8 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from stdnum.fr import siren as siren_number
 
-from portage.templatetags.portage import NBSP, NNBSP
+from portage.money import NNBSP
+from portage.templatetags.portage import NBSP
 
 
 def share_capital_text(amount):

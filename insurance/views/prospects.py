@@ -10,14 +10,14 @@ from django.views.decorators.http import require_POST
 
 from insurance.models import ProspectCheck
 from insurance.services.prospects import prospect_answer, prospect_ask
-from portage.forms import add_service_error
+from portage.forms import AmountField, add_service_error
 from portage.permissions import Perm, permission_required
 
 
 class ProspectForm(forms.Form):
     siren = forms.CharField(label=gettext_lazy("SIREN"), max_length=20)
     name = forms.CharField(label=gettext_lazy("Company name"), max_length=200)
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=gettext_lazy("Amount you expect to bill (incl. VAT)"),
         min_value=0,
         max_digits=14,
@@ -34,7 +34,7 @@ class AnswerForm(forms.Form):
             (ProspectCheck.Status.REFUSED, gettext_lazy("Cannot be covered")),
         ],
     )
-    granted_amount = forms.DecimalField(
+    granted_amount = AmountField(
         label=gettext_lazy("Amount covered"),
         required=False,
         min_value=0,
