@@ -421,6 +421,12 @@ class Action(TenantOwned):
         ]
         indexes = [models.Index(fields=["tenant", "performed_on"], name="dunning_action_day")]
 
+    def __str__(self):
+        return _("%(step)s of %(invoice)s") % {
+            "step": self.get_kind_display(),
+            "invoice": self.invoice.number,
+        }
+
 
 class Pause(TenantOwned):
     """Takes an invoice off the ladder: a dispute (until resolved), a promise to pay (until
@@ -454,6 +460,12 @@ class Pause(TenantOwned):
         verbose_name_plural = _("pauses")
         ordering = ["-starts_on", "-id"]
         indexes = [models.Index(fields=["tenant", "case", "ended_on"], name="dunning_pause_open")]
+
+    def __str__(self):
+        return _("%(kind)s on %(invoice)s") % {
+            "kind": self.get_kind_display(),
+            "invoice": self.case.invoice.number,
+        }
 
 
 class ContactLog(TenantOwned):

@@ -432,6 +432,9 @@ class Declaration(TenantOwned):
             models.UniqueConstraint(fields=["tenant", "invoice"], name="insurance_declared_once"),
         ]
 
+    def __str__(self):
+        return _("Declaration of %(invoice)s") % {"invoice": self.invoice.number}
+
 
 class Claim(TenantOwned):
     """A claim (sinistre) for a client's covered unpaid invoices, with its computation."""

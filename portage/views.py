@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from portage import selectors, services
+from portage.audit import name_objects
 from portage.forms import (
     COMPANY_FIELDS,
     CompanyForm,
@@ -19,6 +20,7 @@ from portage.forms import (
     MemberRoleForm,
     add_service_error,
 )
+from portage.forms_audit import AuditFilterForm
 from portage.mentions import missing_company_mentions
 from portage.middleware import ACTIVE_TENANT_SESSION_KEY
 from portage.models import AuditEntry, Membership
@@ -216,15 +218,19 @@ def member_reactivate(request, pk):
 
 @permission_required(Perm.VIEW_AUDIT)
 def audit_log(request):
-    page = Paginator(selectors.audit_log(tenant=request.tenant), 50).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "portage/audit_log.html", {"page": page})
+    """The company's log, the latest first, filtered by who, what, which kind of object and
+    between which days (`AuditFilterForm`), fifty entries a page."""
+    form = AuditFilterForm(request.GET or None, tenant=request.tenant)
+    entries = form.filter(selectors.audit_log(tenant=request.tenant))
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    page.object_list = name_objects(list(page.object_list))
+    return render(request, "portage/audit_log.html", {"page": page, "form": form})
 
 
 @permission_required(Perm.VIEW_AUDIT)
 def audit_entry(request, pk):
     entry = get_object_or_404(AuditEntry.objects.select_related("actor"), pk=pk)
+    name_objects([entry])
     return render(request, "portage/audit_entry.html", {"entry": entry})
 
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 from django import template
 from django.utils.safestring import mark_safe
 
+from portage.audit import field_label
 from portage.money import to_cents
 
 register = template.Library()
@@ -14,11 +15,14 @@ NBSP = "\u00a0"
 
 @register.filter
 def audit_changes(entry):
-    """Rows (field, before, after) of an audit entry, in a stable order."""
+    """Rows (field, before, after) of an audit entry, in a stable order, each field by its
+    label (`portage.audit.field_label`)."""
     before = entry.before or {}
     after = entry.after or {}
     names = list(before) + [name for name in after if name not in before]
-    return [(name, before.get(name), after.get(name)) for name in names]
+    return [
+        (field_label(entry.object_type, name), before.get(name), after.get(name)) for name in names
+    ]
 
 
 def _french_number(value, places):
