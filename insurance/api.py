@@ -18,6 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from insurance.models import Claim, ClaimInvoice, CreditLimit, InsurancePolicy, bound_messages
+from insurance.selectors import claims as claim_selectors
 from insurance.services import claims as claim_services
 from insurance.services import limits as limit_services
 from insurance.services import policies as policy_services
@@ -380,7 +381,7 @@ class ClaimSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_reference(self, claim) -> str:
-        return claim_services.claim_reference(claim)
+        return claim_selectors.claim_reference(claim)
 
     @extend_schema_field(ComputationStepSerializer(many=True))
     def get_computation(self, claim):

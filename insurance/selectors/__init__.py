@@ -2,8 +2,9 @@
 client's limit in force, its exposure, what each insurance year of a policy used of its
 annual limits, and the overdue declarations still to make. The reads of one page family
 each have their module: `limits` (the client's panel, the history of its limit, every
-client against its limit), `premiums` (periods, insurable turnover, the year's premium) and
-`blank_tests` (the comparison of the insurers' answers)."""
+client against its limit), `claims` (an indemnity's parts, the subrogation share of a
+payment, the filings and their documents, the claims board), `premiums` (periods, insurable
+turnover, the year's premium) and `blank_tests` (the comparison of the insurers' answers)."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta

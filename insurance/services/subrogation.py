@@ -9,7 +9,7 @@ from consultants.models import LedgerEntry
 from consultants.services import ledger_post
 from insurance import rules
 from insurance.models import Claim, ClaimInvoice, Subrogation
-from insurance.services.claims import consultant_net, indemnified_invoices
+from insurance.selectors.claims import consultant_net, indemnified_invoices
 from portage.models import PayModel
 from portage.money import ZERO
 from portage.services import audit_record

@@ -13,13 +13,12 @@ from django.utils.translation import gettext as _
 
 from insurance.connectors import Refused, TemporaryFailure, get_connector
 from insurance.models import Claim, Declaration, Insurer
+from insurance.selectors.claims import claim_filing, overdue_notice
 from insurance.services.claims import (
     claim_file,
-    claim_filing,
     claim_note_refusal,
     declaration_mark_failed,
     declaration_mark_sent,
-    overdue_notice,
 )
 from portage.batch import paris_today
 

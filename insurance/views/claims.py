@@ -24,6 +24,7 @@ from insurance.forms_claims import (
     SubrogationForm,
 )
 from insurance.models import Claim, Declaration
+from insurance.selectors import claims as claim_selectors
 from insurance.services import claims as services
 from portage.batch import paris_today
 from portage.forms import add_service_error
@@ -97,7 +98,7 @@ def _page(request, queryset):
 def claim_list(request):
     """Claims grouped by state, each group with its totals; the closed ones paginated."""
     groups = []
-    for group in services.claim_board():
+    for group in claim_selectors.claim_board():
         group["title"] = BOARD_TITLES[group["key"]]
         if group["key"] == "closed":
             group["page"] = _page(request, group["claims"])
@@ -175,12 +176,12 @@ def _steps(claim):
 
 
 def _invoice_rows(claim):
-    credited = services.credited_indemnities(claim)
+    credited = claim_selectors.credited_indemnities(claim)
     parts = {}
     if claim.indemnity_amount is not None:
         parts = {
             credit.line.pk: credit
-            for credit in services.indemnity_credits(claim, claim.indemnity_amount)
+            for credit in claim_selectors.indemnity_credits(claim, claim.indemnity_amount)
         }
     rows = []
     for line in claim.lines.select_related("invoice__consultant__user").order_by(
@@ -236,7 +237,7 @@ def claim_detail(request, pk):
     simulator = SubrogationForm(request.GET if "sim-amount" in request.GET else None)
     split = None
     if claim.indemnity_amount is not None and simulator.is_valid():
-        split = services.subrogation_split(
+        split = claim_selectors.subrogation_split(
             claim=claim,
             amount=simulator.cleaned_data["amount"],
             received_on=simulator.cleaned_data["received_on"],
@@ -247,15 +248,15 @@ def claim_detail(request, pk):
         {
             "claim": claim,
             "tone": STATE_TONES[claim.state],
-            "reference": services.claim_reference(claim),
+            "reference": claim_selectors.claim_reference(claim),
             "steps": _steps(claim),
             "invoices": _invoice_rows(claim),
             "can_manage": can_manage,
             "forms": _action_forms(claim, bound) if can_manage else {},
             "simulator": simulator,
             "split": split,
-            "insurer_share": to_cents(services.insurer_share_percent(claim)),
-            "insurer_recovered": services.insurer_recovered(claim),
+            "insurer_share": to_cents(claim_selectors.insurer_share_percent(claim)),
+            "insurer_recovered": claim_selectors.insurer_recovered(claim),
             "history": audit_log(tenant=request.tenant).filter(
                 object_type="insurance.claim", object_id=str(claim.pk)
             ),
@@ -276,16 +277,16 @@ def _claim_for_documents(pk):
 @permission_required(Perm.VIEW_COLLECTIONS)
 def claim_csv(request, pk):
     claim = _claim_for_documents(pk)
-    csv_bytes = services.claim_csv(claim, today=paris_today())
-    name = f"sinistre-{services.claim_reference(claim)}.csv"
+    csv_bytes = claim_selectors.claim_csv(claim, today=paris_today())
+    name = f"sinistre-{claim_selectors.claim_reference(claim)}.csv"
     return _download(csv_bytes, "text/csv; charset=utf-8", name)
 
 
 @permission_required(Perm.VIEW_COLLECTIONS)
 def claim_pdf(request, pk):
     claim = _claim_for_documents(pk)
-    pdf_bytes = services.claim_pdf(claim, today=paris_today())
-    name = f"sinistre-{services.claim_reference(claim)}.pdf"
+    pdf_bytes = claim_selectors.claim_pdf(claim, today=paris_today())
+    name = f"sinistre-{claim_selectors.claim_reference(claim)}.pdf"
     return _download(pdf_bytes, "application/pdf", name)
 
 
@@ -380,14 +381,14 @@ def _declaration_for_documents(pk):
 @permission_required(Perm.VIEW_COLLECTIONS)
 def declaration_csv(request, pk):
     declaration = _declaration_for_documents(pk)
-    csv_bytes = services.declaration_csv(declaration)
-    name = f"menace-{services.declaration_reference(declaration)}.csv"
+    csv_bytes = claim_selectors.declaration_csv(declaration)
+    name = f"menace-{claim_selectors.declaration_reference(declaration)}.csv"
     return _download(csv_bytes, "text/csv; charset=utf-8", name)
 
 
 @permission_required(Perm.VIEW_COLLECTIONS)
 def declaration_pdf(request, pk):
     declaration = _declaration_for_documents(pk)
-    pdf_bytes = services.declaration_pdf(declaration)
-    name = f"menace-{services.declaration_reference(declaration)}.pdf"
+    pdf_bytes = claim_selectors.declaration_pdf(declaration)
+    name = f"menace-{claim_selectors.declaration_reference(declaration)}.pdf"
     return _download(pdf_bytes, "application/pdf", name)

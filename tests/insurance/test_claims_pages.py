@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from consultants.models import LedgerEntry
 from insurance.models import Claim, CreditLimit, Declaration, InsurancePolicy, Insurer
+from insurance.selectors import claims as claim_selectors
 from insurance.services import claims as services
 from insurance.services.batch import run_insurance
 from invoices.selectors import pay_status
@@ -258,7 +259,7 @@ def test_the_indemnity_is_shared_over_the_invoices_in_proportion_to_their_cover(
 
 def test_the_parts_of_an_indemnity_add_up_to_the_cent():
     lines = [SimpleNamespace(covered_amount=D("100.00")) for _ in range(3)]
-    parts = [part for _line, part in services.indemnity_parts(lines, D("100.00"))]
+    parts = [part for _line, part in claim_selectors.indemnity_parts(lines, D("100.00"))]
     assert parts == [D("33.33"), D("33.33"), D("33.34")]
 
 
@@ -272,7 +273,7 @@ def test_a_payment_after_the_indemnity_is_shared_with_the_insurer(tenant_a, coll
     claim, invoice = batch_claim(tenant_a)
     claim = indemnified(tenant_a, claim, collector.user)
     with tenant_context(tenant_a):
-        split = services.subrogation_split(
+        split = claim_selectors.subrogation_split(
             claim=claim, amount=D("7200.00"), received_on=PAID + timedelta(days=5)
         )
     assert split.shared
@@ -287,7 +288,9 @@ def test_a_payment_beyond_the_balance_leaves_the_rest_to_the_company(tenant_a, c
     claim, _invoice = batch_claim(tenant_a)
     claim = indemnified(tenant_a, claim, collector.user)
     with tenant_context(tenant_a):
-        split = services.subrogation_split(claim=claim, amount=D("8000.00"), received_on=PAID)
+        split = claim_selectors.subrogation_split(
+            claim=claim, amount=D("8000.00"), received_on=PAID
+        )
     assert (split.to_insurer, split.to_company) == (D("4900.00"), D("3100.00"))
     assert (split.rows[-1].invoice, split.rows[-1].to_company) == (None, D("800.00"))
 
@@ -296,7 +299,7 @@ def test_a_payment_received_before_the_indemnity_is_all_the_company_s(tenant_a, 
     claim, _invoice = batch_claim(tenant_a)
     claim = indemnified(tenant_a, claim, collector.user)
     with tenant_context(tenant_a):
-        split = services.subrogation_split(
+        split = claim_selectors.subrogation_split(
             claim=claim, amount=D("7200.00"), received_on=PAID - timedelta(days=1)
         )
     assert (split.shared, split.to_insurer, split.to_company) == (False, D("0"), D("7200.00"))
@@ -464,8 +467,8 @@ def test_the_manual_connector_documents_of_a_claim_and_its_declaration(tenant_a)
     claim, invoice = batch_claim(tenant_a)
     with tenant_context(tenant_a):
         declaration = Declaration.objects.get(invoice=invoice)
-        claim_csv, claim_pdf = services.claim_documents(claim, today=date(2026, 8, 30))
-        notice_csv, notice_pdf = services.declaration_documents(declaration)
+        claim_csv, claim_pdf = claim_selectors.claim_documents(claim, today=date(2026, 8, 30))
+        notice_csv, notice_pdf = claim_selectors.declaration_documents(declaration)
     claim_rows = list(csv.reader(io.StringIO(claim_csv.decode("utf-8-sig")), delimiter=";"))
     notice_rows = list(csv.reader(io.StringIO(notice_csv.decode("utf-8-sig")), delimiter=";"))
     assert (claim_rows[1][0], claim_rows[1][-1]) == (f"CLM-{claim.pk}", "30/08/2026")

@@ -9,8 +9,9 @@ import pytest
 
 from consultants.models import LedgerEntry
 from insurance.models import Claim, Subrogation
+from insurance.selectors.claims import insurer_recovered
 from insurance.services.batch import run_insurance
-from insurance.services.claims import claim_file, claim_indemnify, insurer_recovered
+from insurance.services.claims import claim_file, claim_indemnify
 from invoices.services.payments import payment_record, payment_reverse
 from tests.insurance.test_cover_and_claims import DUE, covered_invoice
 
