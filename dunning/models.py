@@ -276,6 +276,7 @@ class Letter(TenantOwned):
     class Posting(models.TextChoices):
         TO_POST = "to_post", _("To post by registered mail")
         POSTED = "posted", _("Posted")
+        REPLACED = "replaced", _("Replaced by a new letter")
 
     client = models.ForeignKey(
         Client, on_delete=models.PROTECT, related_name="dunning_letters", verbose_name=_("client")
@@ -297,6 +298,15 @@ class Letter(TenantOwned):
     posted_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replacements",
+        verbose_name=_("replaces"),
+        help_text=_("The letter left unposted past its deadline that this one replaces."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -304,6 +314,11 @@ class Letter(TenantOwned):
         verbose_name_plural = _("formal notices")
         ordering = ["-letter_date", "-id"]
         indexes = [models.Index(fields=["tenant", "posting"], name="dunning_letter_posting")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "replaces"], name="dunning_letter_replaced_once"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.client} {self.letter_date:%d/%m/%Y}"

@@ -35,6 +35,11 @@ urlpatterns = [
         litigation.letter_posted,
         name="dunning_letter_posted",
     ),
+    path(
+        "recouvrement/courriers/<int:pk>/regenerer/",
+        litigation.letter_regenerate,
+        name="dunning_letter_regenerate",
+    ),
     path("recouvrement/emails/", litigation.message_list, name="dunning_message_list"),
     path("recouvrement/emails/<int:pk>/", litigation.message_detail, name="dunning_message"),
     path(

@@ -7,6 +7,7 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from dunning.models import Case, Letter, LitigationDocument, LitigationFile
@@ -51,10 +52,14 @@ def next_states(state):
 def letter_mark_posted(*, letter, actor, reference, posted_on, today=None):
     """Records that the formal notice left by registered mail with acknowledgement of
     receipt (lettre recommandée avec AR): its number is the proof of sending the creditor
-    relies on (Code civil 1344), so it is required, and a letter is posted once."""
+    relies on (Code civil 1344), so it is required, and a letter is posted once. A letter
+    replaced by a new one is not posted, nor one posted after its final deadline: it would
+    give the client no time to pay, and is written again instead (`letter_regenerate`)."""
     letter = Letter.objects.select_for_update().get(pk=letter.pk)
     if letter.posting == Letter.Posting.POSTED:
         raise ValidationError(_("This formal notice has already been recorded as posted."))
+    if letter.posting == Letter.Posting.REPLACED:
+        raise ValidationError(_("This formal notice was replaced by a new one: post the new one."))
     reference = " ".join((reference or "").split()).upper()
     errors = {}
     if not reference:
@@ -69,6 +74,11 @@ def letter_mark_posted(*, letter, actor, reference, posted_on, today=None):
         errors["posted_on"] = _("The letter cannot be posted before its own date.")
     elif today is not None and posted_on > today:
         errors["posted_on"] = _("This date is in the future.")
+    elif posted_on > letter.deadline:
+        errors["posted_on"] = _(
+            "The letter's final deadline passed on %(deadline)s: posted after it, the letter "
+            "gives the client no time to pay. Regenerate it instead."
+        ) % {"deadline": formats.date_format(letter.deadline, "SHORT_DATE_FORMAT")}
     if errors:
         raise ValidationError(errors)
     letter.posting = Letter.Posting.POSTED

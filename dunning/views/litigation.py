@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,8 +19,8 @@ from dunning.forms_litigation import (
     MessageFilterForm,
 )
 from dunning.models import Letter, LitigationDocument, LitigationFile, Message
+from dunning.services import letters, mail
 from dunning.services import litigation as services
-from dunning.services import mail
 from portage.batch import paris_today
 from portage.forms import add_service_error
 from portage.money import ZERO
@@ -38,28 +39,44 @@ def _page(request, queryset):
 
 
 def _letter_page(request, *, bound=None, status=200):
+    """The print queue: the letters to post (a stale one flagged, to write again), those
+    posted, and those replaced."""
     can_manage = has_perm(request.membership, Perm.MANAGE_COLLECTIONS)
+    today = paris_today()
     to_post = list(
         Letter.objects.filter(posting=Letter.Posting.TO_POST)
-        .select_related("client")
+        .select_related("client", "replaces")
         .order_by("letter_date", "id")
     )
-    if can_manage:
-        today = paris_today()
-        for letter in to_post:
-            if bound is not None and bound.letter.pk == letter.pk:
-                letter.form = bound
-            else:
-                letter.form = LetterPostedForm(letter=letter, initial={"posted_on": today})
+    for letter in to_post:
+        letter.stale = letters.letter_is_stale(letter, today=today)
+        if not can_manage:
+            continue
+        if bound is not None and bound.letter.pk == letter.pk:
+            letter.form = bound
+        else:
+            letter.form = LetterPostedForm(letter=letter, initial={"posted_on": today})
     posted = (
         Letter.objects.filter(posting=Letter.Posting.POSTED)
         .select_related("client", "posted_by")
         .order_by("-posted_on", "-id")
     )
+    replaced = (
+        Letter.objects.filter(posting=Letter.Posting.REPLACED)
+        .select_related("client")
+        .prefetch_related("replacements")
+        .order_by("-letter_date", "-id")[:SECTION_SIZE]
+    )
     return render(
         request,
         "dunning/letter_list.html",
-        {"to_post": to_post, "page": _page(request, posted), "can_manage": can_manage},
+        {
+            "to_post": to_post,
+            "stale_count": sum(letter.stale for letter in to_post),
+            "page": _page(request, posted),
+            "replaced": replaced,
+            "can_manage": can_manage,
+        },
         status=status,
     )
 
@@ -116,6 +133,48 @@ def letter_posted(request, pk):
             )
             return redirect("dunning_letter_list")
     return _letter_page(request, bound=form)
+
+
+@permission_required(Perm.MANAGE_COLLECTIONS)
+def letter_regenerate(request, pk):
+    """A stale formal notice written again, after the collector confirmed what the new
+    letter will say (`letters.letter_regenerate`)."""
+    letter = get_object_or_404(Letter.objects.select_related("client"), pk=pk)
+    today = paris_today()
+    if request.method == "POST":
+        try:
+            new = letters.letter_regenerate(letter=letter, actor=request.user, today=today)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _(
+                    "The formal notice to %(client)s is written again, dated %(date)s with a "
+                    "final deadline on %(deadline)s: print and post the new letter."
+                )
+                % {
+                    "client": new.client,
+                    "date": date_format(new.letter_date, "SHORT_DATE_FORMAT"),
+                    "deadline": date_format(new.deadline, "SHORT_DATE_FORMAT"),
+                },
+            )
+        return redirect("dunning_letter_list")
+    if not letters.letter_is_stale(letter, today=today):
+        messages.error(
+            request, _("This formal notice's deadline has not passed: post it as it is.")
+        )
+        return redirect("dunning_letter_list")
+    try:
+        preview = letters.regeneration_preview(letter, today=today)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("dunning_letter_list")
+    return render(
+        request,
+        "dunning/letter_regenerate.html",
+        {"letter": letter, "today": today, "new": preview},
+    )
 
 
 # Messages

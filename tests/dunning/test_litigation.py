@@ -44,11 +44,16 @@ def invoice(tenant_a):
 
 def formal_notice(tenant, invoice):
     """The batch's letter for `invoice`: with catch-up, a run 31 days after the due date
-    goes straight to the formal notice."""
+    goes straight to the formal notice. It is dated today, with its 8 days to run, as if
+    written this morning: a letter past its deadline is not posted
+    (tests/dunning/test_stale_letters.py)."""
     assert invoice.due_date == DUE
     with tenant_context(tenant):
         Policy.objects.update(catch_up=True)
         run_ladder(tenant=tenant, today=DUE + timedelta(days=31))
+        Letter.objects.filter(client=invoice.client).update(
+            letter_date=TODAY, deadline=TODAY + timedelta(days=8)
+        )
         return Letter.objects.get(client=invoice.client)
 
 

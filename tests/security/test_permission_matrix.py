@@ -78,6 +78,7 @@ PATH_OBJECTS = {
     "dunning_client_settings": {"pk": "client"},
     "dunning_letter_pdf": {"pk": "letter"},
     "dunning_letter_posted": {"pk": "letter"},
+    "dunning_letter_regenerate": {"pk": "letter"},
     "dunning_message": {"pk": "message"},
     "dunning_message_retry": {"pk": "message"},
     "dunning_litigation": {"pk": "litigation"},
