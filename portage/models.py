@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -213,6 +213,25 @@ class Tenant(models.Model):
         choices=PayModel.choices,
         default=PayModel.ON_COLLECTION,
     )
+    payout_months_after = models.PositiveSmallIntegerField(
+        _("pay-out month"),
+        choices=[
+            (0, _("The month the money is credited")),
+            (1, _("The month after")),
+            (2, _("Two months after")),
+        ],
+        default=1,
+        help_text=_(
+            "When what is credited to a consultant's activity account (a client's payment, "
+            "an indemnity) is paid out."
+        ),
+    )
+    payout_day = models.PositiveSmallIntegerField(
+        _("pay-out day"),
+        default=31,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+        help_text=_("Day of the month the pay is paid out; 31: the last day of the month."),
+    )
 
     class Meta:
         verbose_name = _("portage company")
@@ -222,6 +241,12 @@ class Tenant(models.Model):
             models.CheckConstraint(
                 condition=Q(share_capital__isnull=True) | Q(share_capital__gt=0),
                 name="tenant_share_capital_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(payout_day__gte=1)
+                & Q(payout_day__lte=31)
+                & Q(payout_months_after__lte=2),
+                name="tenant_payout_rule_range",
             ),
         ]
 

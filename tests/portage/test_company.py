@@ -33,6 +33,8 @@ def identity(**overrides):
         "number_yearly_reset": "on",
         "late_penalty_rate": "",
         "pay_model": "on_collection",
+        "payout_months_after": "1",
+        "payout_day": "31",
     }
     data.update(overrides)
     return data
