@@ -35,6 +35,9 @@ class InsuranceConfig(AppConfig):
         home_panels.connect(
             collector_home_panels, sender=Role.COLLECTOR, dispatch_uid="insurance_home"
         )
+        from insurance.views.admin_home import admin_home_panels
+
+        home_panels.connect(admin_home_panels, sender=Role.ADMIN, dispatch_uid="insurance_admin")
 
 
 def _add_to_collections_pages():
