@@ -14,13 +14,11 @@ from django.utils.translation import gettext as _
 
 from dunning.models import Case, Pause
 from dunning.services.cases import cases_hand_to_insurer
-from einvoicing import selectors as einvoicing
 from insurance import rules
-from insurance.models import Claim, ClaimInvoice, Cover, Declaration, InsurancePolicy
+from insurance.models import Claim, ClaimInvoice, Declaration, InsurancePolicy
 from insurance.selectors import DEADLINE_NEAR_DAYS, limit_in_force, policy_year_totals
-from insurance.services.cover import terms_of, unpaid_covered
+from insurance.selectors.covers import covered_open_covers, terms_of, unpaid_covered
 from insurance.tasks import send_claim_task, send_declaration_task
-from invoices import amounts
 from portage.mail import sender_of
 from portage.models import Membership
 from portage.money import ZERO
@@ -57,22 +55,6 @@ def declaration_deadline(policy, due_date):
 
 def claim_opens_on(policy, due_date):
     return due_date + timedelta(days=policy.waiting_days)
-
-
-def covered_open_covers(today):
-    """Covers of covered invoices still unpaid and past due, with their invoice and policy.
-    An invoice the e-invoicing platform has not deposited, or rejected, was never legally
-    issued: it is neither declared nor claimed."""
-    return (
-        Cover.objects.filter(
-            amounts.is_open("invoice__"),
-            covered_amount__gt=0,
-            invoice__due_date__lt=today,
-        )
-        .exclude(einvoicing.not_issued_q("invoice__"))
-        .select_related("invoice__client", "policy")
-        .order_by("invoice__client_id", "invoice__due_date", "invoice_id")
-    )
 
 
 def run_insurance(*, tenant, today):

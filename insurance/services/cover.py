@@ -4,22 +4,7 @@ is issued and stored with the reason")."""
 from insurance import rules
 from insurance.models import Cover
 from insurance.selectors import exposure, limit_in_force, policy_in_force
-from portage.money import ZERO, to_cents
-
-
-def terms_of(policy):
-    return rules.Terms(
-        covered_share=policy.covered_share,
-        deductible_per_claim=policy.deductible_per_claim,
-        annual_aggregate_deductible=policy.annual_aggregate_deductible,
-        claim_threshold=policy.claim_threshold,
-        annual_max_indemnity=policy.annual_max_indemnity,
-        covers_vat=policy.covers_vat,
-        discretionary_limit=policy.discretionary_limit,
-        max_credit_days=policy.max_credit_days,
-        excluded_categories=frozenset(policy.excluded_categories),
-        excluded_countries=frozenset(policy.excluded_countries),
-    )
+from insurance.selectors.covers import terms_of
 
 
 def cover_decide(*, invoice):
@@ -56,15 +41,6 @@ def cover_decide(*, invoice):
 def on_invoice_issued(sender, invoice, **kwargs):
     if invoice.kind == invoice.Kind.INVOICE:
         cover_decide(invoice=invoice)
-
-
-def unpaid_covered(invoice, cover):
-    """The covered part of what is still unpaid: the cover's share of the invoice, applied
-    to its balance (so a partial payment reduces it in proportion)."""
-    if cover is None or cover.covered_amount <= 0 or invoice.total_ttc <= 0:
-        return ZERO
-    share = invoice.balance * cover.covered_amount / invoice.total_ttc
-    return to_cents(share)
 
 
 def issue_warnings(invoice, day):

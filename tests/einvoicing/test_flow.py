@@ -26,7 +26,7 @@ from einvoicing.services.reporting import (
 )
 from einvoicing.services.statuses import status_record
 from einvoicing.services.submissions import submission_retry, submission_send
-from insurance.services.batch import covered_open_covers
+from insurance.selectors.covers import covered_open_covers
 from invoices.models import Allocation
 from invoices.services.billing import credit_note_issue
 from invoices.services.payments import payment_record, payment_reverse
