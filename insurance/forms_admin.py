@@ -15,7 +15,8 @@ from insurance.models import (
     Insurer,
     bound_messages,
 )
-from insurance.services.limits import AFTER_NOTICE, DECISIONS
+from insurance.selectors.limits import AFTER_NOTICE
+from insurance.services.limits import DECISIONS
 from insurance.services.policies import INSURER_FIELDS, POLICY_FIELDS
 from invoices.models import Client
 from portage.forms import AmountField, DatePicker, RateField

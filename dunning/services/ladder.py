@@ -44,11 +44,10 @@ from dunning.services import cases as case_states
 from einvoicing import selectors as einvoicing
 from invoices import amounts
 from invoices.models import Invoice
+from portage.batch import chunked
 from portage.money import ZERO
 
 LIMITATION_YEARS = 5
-# Clients decided together in one pass (their cases locked and their actions written).
-CHUNK_CLIENTS = 200
 
 
 def add_years(day, years):
@@ -127,7 +126,8 @@ def run_ladder(*, tenant, today, actor=None, client_ids=None):
         prepare_day(tenant=tenant, today=today, result=result)
         client_ids = clients_to_follow()
     policies, steps_by_policy = load_ladder()
-    for chunk in chunked(client_ids, CHUNK_CLIENTS):
+    # Clients decided together in one pass (their cases locked and their actions written).
+    for chunk in chunked(client_ids):
         run_chunk(tenant, today, chunk, policies, steps_by_policy, result, actor)
     return result
 
@@ -159,11 +159,6 @@ def clients_to_follow():
         .values_list("client_id", flat=True)
         .distinct()
     )
-
-
-def chunked(items, size):
-    items = list(items)
-    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def run_chunk(tenant, today, client_ids, policies, steps_by_policy, result, actor=None):
