@@ -195,6 +195,7 @@ COMPANY_FIELDS = [
     "payout_day",
     "sender_name",
     "sender_email",
+    "reply_to_email",
 ]
 
 

@@ -16,3 +16,9 @@ def sender_of(tenant):
     sender address, else the platform's address under the company's name."""
     address = tenant.sender_email or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     return formataddr((tenant.sender_name or tenant.legal_name, address))
+
+
+def reply_to_of(tenant):
+    """Where a client's answer to an email sent for `tenant` goes: the collections team's
+    mailbox when the company set one, else nowhere but the From (an empty list)."""
+    return [tenant.reply_to_email] if tenant.reply_to_email else []

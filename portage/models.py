@@ -190,6 +190,14 @@ class Tenant(models.Model):
         blank=True,
         help_text=_("Reminders and formal notices are sent from this address."),
     )
+    reply_to_email = models.EmailField(
+        _("replies to collection emails go to"),
+        blank=True,
+        help_text=_(
+            "The collections team's mailbox, where a client's answer lands (Reply-To). "
+            "Empty: the sender address."
+        ),
+    )
     # E-invoicing (facturation électronique): printed on every invoice as the French rules ask.
     vat_on_debits = models.BooleanField(
         _("VAT on debits"),

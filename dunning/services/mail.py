@@ -22,7 +22,7 @@ from django.utils.safestring import mark_safe
 from dunning import penalties
 from dunning.models import Action, Case, Letter, Message
 from dunning.services import cases as case_states
-from portage.mail import sender_of
+from portage.mail import reply_to_of, sender_of
 from portage.mentions import company_footer
 from portage.models import Tenant
 from portage.money import ZERO
@@ -198,6 +198,7 @@ def _send(message):
         body=message.body_text,
         from_email=message.from_email,
         to=message.to,
+        reply_to=reply_to_of(message.tenant),
         headers={"Message-ID": message.message_id},
     )
     if message.body_html:
