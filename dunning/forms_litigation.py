@@ -28,10 +28,10 @@ class LetterPostedForm(forms.Form):
 
 class MessageFilterForm(forms.Form):
     client = forms.ModelChoiceField(
-        label=_("Client"), queryset=Client.objects.none(), required=False
+        label=_("Client"), queryset=Client.objects.none(), required=False, empty_label=_("All")
     )
     status = forms.ChoiceField(
-        label=_("Status"), choices=[("", "---------"), *Message.Status.choices], required=False
+        label=_("Status"), choices=[("", _("All")), *Message.Status.choices], required=False
     )
 
     def __init__(self, *args, tenant, **kwargs):

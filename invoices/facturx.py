@@ -132,12 +132,14 @@ def _without_nil(xml):
     return root
 
 
-def facturx_pdf(pdf: bytes, xml: bytes) -> bytes:
+def facturx_pdf(pdf: bytes, xml: bytes, *, metadata=None) -> bytes:
     """The PDF with the XML embedded as a Factur-X PDF/A-3 (flavor factur-x, level en16931).
 
     `pdf` should already be PDF/A-3 (WeasyPrint's pdf_variant="pdf/a-3b"); the library adds
     the XML as factur-x.xml with AFRelationship "data" and the Factur-X XMP metadata, after
     checking the XML against the XSD again (not the schematron: see `facturx_xml`).
+    `metadata` (author, keywords, title, subject) is the PDF's title and subject as a
+    reader's window shows them; without it the library writes them in English.
     """
     try:
         return generate_from_binary(
@@ -147,6 +149,7 @@ def facturx_pdf(pdf: bytes, xml: bytes) -> bytes:
             level=LEVEL,
             check_xsd=True,
             check_schematron=False,
+            pdf_metadata=metadata,
             lang="fr-FR",
         )
     except Exception as err:

@@ -168,11 +168,12 @@ def render_invoice_pdf(invoice):
 def _render(invoice):
     lines = _lines(invoice)
     is_credit_note = invoice.kind == Invoice.Kind.CREDIT_NOTE
+    title = "Avoir" if is_credit_note else "Facture"
     html = render_to_string(
         "invoices/pdf/invoice.html",
         {
             "invoice": invoice,
-            "title": "Avoir" if is_credit_note else "Facture",
+            "title": title,
             "is_credit_note": is_credit_note,
             "credited": invoice.credited_invoice,
             "seller": invoice.seller,
@@ -189,7 +190,18 @@ def _render(invoice):
     pdf = HTML(string=html).write_pdf(
         stylesheets=[pdf_stylesheet("invoices/pdf/invoice.css")], pdf_variant="pdf/a-3b"
     )
-    return facturx_pdf(pdf, facturx_xml(facturx_document(invoice)))
+    # The title and subject a PDF reader shows, in French as the document is.
+    seller = invoice.seller.get("name", "")
+    issued_by = "émis" if is_credit_note else "émise"
+    metadata = {
+        "author": seller,
+        "keywords": f"{title}, Factur-X",
+        "title": f"{seller} : {title} {invoice.number}",
+        "subject": (
+            f"{title} {invoice.number} du {invoice.issue_date:%d/%m/%Y} {issued_by} par {seller}"
+        ),
+    }
+    return facturx_pdf(pdf, facturx_xml(facturx_document(invoice)), metadata=metadata)
 
 
 @transaction.atomic

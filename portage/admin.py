@@ -5,6 +5,7 @@ lifted on purpose) and are read-only here: a company's own data changes through 
 and services, where each change is audited.
 """
 
+from allauth.mfa.models import Authenticator
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -162,6 +163,11 @@ class UserAdmin(DjangoUserAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # users are deactivated: their actions stay attributed in the audit log
 
+
+# allauth's Authenticator has no verbose name: the admin would show "Authenticators" in any
+# language. Set on the options, not in a Meta, so that no migration of allauth follows.
+Authenticator._meta.verbose_name = _("authenticator")
+Authenticator._meta.verbose_name_plural = _("authenticators")
 
 admin.site.site_header = _("Portage platform administration")
 admin.site.site_title = _("Portage platform")

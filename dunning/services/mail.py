@@ -26,7 +26,7 @@ from portage.mail import reply_to_of, sender_of
 from portage.mentions import company_footer
 from portage.models import Tenant
 from portage.money import ZERO
-from portage.templatetags.portage import euros
+from portage.templatetags.portage import euros, iban
 from portage.tenancy import tenant_context
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def message_compose(
         "client": client.legal_name,
         "company": tenant.legal_name,
         "consultant": consultant.user.get_full_name() if consultant else "",
-        "iban": tenant.iban,
+        "iban": iban(tenant.iban),
         "total": euros(balance),
         "invoices": "\n".join(invoice_rows(invoices, language)),
         "penalties": euros(letter.penalties if letter else ZERO),

@@ -28,10 +28,13 @@ class AgingFilterForm(forms.Form):
         help_text=_("Empty for today."),
     )
     consultant = forms.ModelChoiceField(
-        label=_("Consultant"), queryset=Consultant.objects.none(), required=False
+        label=_("Consultant"),
+        queryset=Consultant.objects.none(),
+        required=False,
+        empty_label=_("All"),
     )
     client = forms.ModelChoiceField(
-        label=_("Client"), queryset=Client.objects.none(), required=False
+        label=_("Client"), queryset=Client.objects.none(), required=False, empty_label=_("All")
     )
 
     def __init__(self, *args, tenant, **kwargs):

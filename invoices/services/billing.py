@@ -30,8 +30,9 @@ from invoices.totals import compute_totals, line_total
 from portage.batch import paris_today
 from portage.mentions import missing_company_mentions
 from portage.models import PayModel
-from portage.money import to_cents
+from portage.money import french_number, to_cents
 from portage.services import audit_record, snapshot
+from portage.templatetags.portage import euros
 
 VAT_RATES = (Decimal("20.00"), Decimal("10.00"), Decimal("5.50"), Decimal("2.10"), Decimal("0"))
 
@@ -177,7 +178,7 @@ def _write_lines(invoice, lines):
         if vat_rate not in VAT_RATES:
             raise ValidationError(
                 _("Line %(n)s: %(rate)s %% is not a French VAT rate."),
-                params={"n": position, "rate": vat_rate},
+                params={"n": position, "rate": french_number(vat_rate)},
             )
         description = line["description"]
         if not description or len(description) > DESCRIPTION_MAX_LENGTH:
@@ -575,9 +576,9 @@ def credit_note_issue(*, invoice, by, reason, lines=None, issued_on=None):
                 "(%(balance)s)."
             ),
             params={
-                "amount": note.total_ttc,
+                "amount": euros(note.total_ttc),
                 "number": original.number,
-                "balance": original.balance,
+                "balance": euros(original.balance),
             },
             code="beyond_balance",
         )

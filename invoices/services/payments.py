@@ -22,6 +22,7 @@ from portage.batch import paris_today
 from portage.models import PayModel
 from portage.money import ZERO, to_cents
 from portage.services import audit_record
+from portage.templatetags.portage import euros
 
 
 def settle(invoice):
@@ -92,7 +93,11 @@ def _allocate(payment, invoice, amount, *, by):
     if amount > invoice.balance:
         raise ValidationError(
             _("%(amount)s is more than the %(balance)s still due on %(number)s."),
-            params={"amount": amount, "balance": invoice.balance, "number": invoice.number},
+            params={
+                "amount": euros(amount),
+                "balance": euros(invoice.balance),
+                "number": invoice.number,
+            },
             code="beyond_balance",
         )
     allocation = Allocation.objects.create(
@@ -146,7 +151,7 @@ def payment_record(
     if sum((part for _, part in allocations), ZERO) > amount:
         raise ValidationError(
             _("The allocations add up to more than the payment (%(amount)s)."),
-            params={"amount": amount},
+            params={"amount": euros(amount)},
             code="over_allocated",
         )
     payment = Payment.objects.create(
@@ -186,7 +191,7 @@ def payment_allocate(*, payment, invoice, amount, by):
     if amount > unallocated(payment):
         raise ValidationError(
             _("Only %(left)s of this payment is left to allocate."),
-            params={"left": unallocated(payment)},
+            params={"left": euros(unallocated(payment))},
             code="over_allocated",
         )
     allocation = _allocate(payment, _locked_invoices([invoice.pk])[invoice.pk], amount, by=by)

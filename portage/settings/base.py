@@ -223,6 +223,8 @@ MFA_TOTP_ISSUER = "Portage"
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The empty choice of a list's filters (django-filter) reads "All", not "---------".
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True

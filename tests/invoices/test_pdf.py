@@ -93,6 +93,14 @@ def test_a_credit_note_pdf_names_the_invoice_it_cancels(tenant_a, in_tenant):
     assert root.findtext(".//rsm:ExchangedDocument/ram:TypeCode", namespaces=NS) == "381"
 
 
+def test_the_pdf_title_and_subject_a_reader_shows_are_in_french(tenant_a, in_tenant):
+    invoice = make_invoice(tenant_a, issued_on=date(2026, 3, 2))
+    _, pdf = pdf_of(invoice, in_tenant)
+    metadata = PdfReader(io.BytesIO(pdf)).metadata
+    assert metadata.title == f"{invoice.seller['name']} : Facture {invoice.number}"
+    assert metadata.subject.startswith(f"Facture {invoice.number} du 02/03/2026 émise par")
+
+
 def test_the_pdf_is_rendered_once_and_kept(tenant_a, in_tenant):
     invoice = make_invoice(tenant_a, issued_on=date(2026, 3, 2))
     first, content = pdf_of(invoice, in_tenant)
