@@ -1,9 +1,12 @@
-"""What a new company starts with: the default ladder (DESIGN section 2) with its letters in
-French and English, and the reference rates known when this was written."""
+"""What a new company starts with: the default policy, its name and its ladder (DESIGN section
+2) with its letters in French and English, and the reference rates known when this was
+written."""
 
 from decimal import Decimal
 
 from dunning.models import Channel, StepKind
+
+DEFAULT_POLICY_NAME = "Standard"
 
 DEFAULT_STEPS = [
     {
