@@ -33,6 +33,10 @@ class DunningConfig(AppConfig):
             portal.consultant_home_panels, sender=Role.CONSULTANT, dispatch_uid="dunning_home"
         )
         portal_invoices.connect(portal.portal_invoices_ladder, dispatch_uid="dunning_portal")
+        # The invoice list and an invoice's page show its step, its hold and its timeline.
+        from invoices.signals import invoice_rows
+
+        invoice_rows.connect(worklist.billing_invoice_facts, dispatch_uid="dunning_invoice_rows")
         # The collector's home adds what the ladder needs from a person today.
         home_panels.connect(
             worklist.collector_home_panels, sender=Role.COLLECTOR, dispatch_uid="dunning_home"
@@ -67,6 +71,7 @@ ACTION_LABELS = {
     "dunning.contact_logged": _("Contact logged"),
     "dunning.debt_acknowledged": _("Debt acknowledged"),
     "dunning.letter_posted": _("Formal notice posted"),
+    "dunning.letter_regenerated": _("Formal notice written again"),
     "dunning.litigation_opened": _("Litigation file opened"),
     "dunning.litigation_updated": _("Litigation file changed"),
     "dunning.policy_changed": _("Dunning policy changed"),

@@ -5,14 +5,19 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
+    Case,
     Count,
+    DateField,
     ExpressionWrapper,
     F,
+    Func,
+    IntegerField,
     OuterRef,
     Q,
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 
@@ -62,28 +67,61 @@ def client_credit(*, client):
     return sum((p.amount - p.allocated for p in payments), ZERO)
 
 
-def invoice_list(*, tenant):
-    return (
+def days_late(today):
+    """How many days an open invoice is past its due date on `today`, as a query expression
+    (NULL for an invoice paid, credited, a draft, a credit note or not due yet)."""
+    return Case(
+        When(
+            amounts.is_open() & Q(due_date__lt=today),
+            then=Func(
+                Value(today, output_field=DateField()),
+                F("due_date"),
+                template="(%(expressions)s)",
+                arg_joiner=" - ",
+                output_field=IntegerField(),
+            ),
+        ),
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
+def invoice_list(*, tenant, today=None):
+    """The company's invoices, the latest issued first; with `today`, each with its
+    `days_late` (None when it is not late)."""
+    invoices = (
         Invoice.objects.filter(tenant=tenant)
         .select_related("client", "consultant__user", "credited_invoice")
         .order_by("-issue_date", "-id")
     )
+    if today is not None:
+        invoices = invoices.annotate(days_late=days_late(today))
+    return invoices
+
+
+def payment_list(*, tenant):
+    """The company's payments, the latest received first, each with what is left of it to
+    allocate (`unallocated`)."""
+    return (
+        _with_unallocated(Payment.objects.filter(tenant=tenant))
+        .select_related("client")
+        .order_by("-received_on", "-id")
+    )
+
+
+def _with_unallocated(payments):
+    return payments.annotate(
+        allocated=Coalesce(
+            Sum("allocations__amount", filter=Q(allocations__is_active=True)),
+            Value(ZERO),
+            output_field=MONEY,
+        )
+    ).annotate(unallocated=ExpressionWrapper(F("amount") - F("allocated"), output_field=MONEY))
 
 
 def payments_with_unallocated(*, client):
     """The client's payments, each with what is left of it to allocate (`unallocated`)."""
-    return (
-        Payment.objects.filter(client=client)
-        .annotate(
-            allocated=Coalesce(
-                Sum("allocations__amount", filter=Q(allocations__is_active=True)),
-                Value(ZERO),
-                output_field=MONEY,
-            )
-        )
-        .annotate(unallocated=ExpressionWrapper(F("amount") - F("allocated"), output_field=MONEY))
-        .order_by("-received_on", "-id")
-    )
+    return _with_unallocated(Payment.objects.filter(client=client)).order_by("-received_on", "-id")
 
 
 @dataclass(frozen=True)

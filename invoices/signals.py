@@ -3,6 +3,8 @@ know: they connect their own services to these signals in their `AppConfig.ready
 
 from django.dispatch import Signal
 
+from invoices.models import Invoice
+
 # Sent inside the issuing transaction, with `invoice` (an issued invoice, not a credit
 # note): credit insurance decides its cover then, as the policy asks.
 invoice_issued = Signal()
@@ -57,3 +59,22 @@ def client_panel_context(client, day):
     for _receiver, answer in client_panels.send(sender=type(client), client=client, day=day):
         context.update(answer)
     return context
+
+
+invoice_rows = Signal()
+"""
+Sent by the invoice list and an invoice's page with the invoices they show, before the page
+is rendered, so that the apps above set on them what the page shows of their collection.
+
+sender: `Invoice`.
+Arguments: `invoices` (a list).
+Answer: none; a receiver sets attributes on the invoices, in a constant number of queries
+(collections sets `case`, with its last and next step, `bank_hold` and `timeline_url`;
+credit insurance, through collections' `invoice_facts`, `cover`).
+"""
+
+
+def invoice_row_facts(invoices):
+    """Sets what the apps above know of `invoices` (see `invoice_rows`); returns them."""
+    invoice_rows.send(sender=Invoice, invoices=invoices)
+    return invoices

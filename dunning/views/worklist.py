@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,6 +23,7 @@ from dunning.forms_cases import (
 )
 from dunning.models import ClientSettings, Letter, LitigationFile, Message, Pause, Policy
 from dunning.services import cases as case_services
+from dunning.services import letters
 from dunning.signals import client_panels, invoice_facts
 from invoices.models import Client, Invoice
 from portage.batch import paris_today
@@ -256,6 +258,7 @@ def collector_home_panels(sender, request, **kwargs):
     ladder = {
         "failed_messages": Message.objects.filter(status=Message.Status.FAILED).count(),
         "letters_to_post": Letter.objects.filter(posting=Letter.Posting.TO_POST).count(),
+        "letters_stale": letters.stale_letters(today=paris_today()).count(),
         "litigation_open": LitigationFile.objects.exclude(
             state__in=[LitigationFile.State.SETTLED, LitigationFile.State.LOST]
         ).count(),
@@ -264,3 +267,13 @@ def collector_home_panels(sender, request, **kwargs):
         HomePanel(order=10, template="dunning/home/worklist_button.html", place="heading"),
         HomePanel(order=20, template="dunning/home/collector.html", context={"ladder": ladder}),
     ]
+
+
+def billing_invoice_facts(sender, invoices, **kwargs):
+    """Each invoice of the billing pages with its case (the step reached and the next one),
+    what holds it and the way to its client's timeline (answers
+    `invoices.signals.invoice_rows`)."""
+    selectors.invoice_ladder(invoices)
+    selectors.set_bank_holds(invoices)
+    for invoice in invoices:
+        invoice.timeline_url = reverse("dunning_client", args=[invoice.client_id])

@@ -181,6 +181,30 @@ def bank_line_confirm(*, line, by, client=None, allocations=None):
     return payment
 
 
+@dataclass(frozen=True)
+class ConfirmAllResult:
+    payments: list
+    refused: list  # (line, the reason)
+
+
+def bank_lines_confirm_proposed(*, tenant, by):
+    """Record every credit whose match is proposed as the payment it was matched to, each
+    as `bank_line_confirm` would; a line the service refuses (an invoice paid meanwhile, a
+    suggestion now larger than what is due) stays in the queue with its reason, and the
+    others are recorded all the same."""
+    payments, refused = [], []
+    lines = BankLine.objects.filter(tenant=tenant, status=BankLine.Status.SUGGESTED).order_by(
+        "booking_date", "pk"
+    )
+    for line in lines:
+        try:
+            with transaction.atomic():
+                payments.append(bank_line_confirm(line=line, by=by))
+        except ValidationError as error:
+            refused.append((line, " ".join(error.messages)))
+    return ConfirmAllResult(payments=payments, refused=refused)
+
+
 @transaction.atomic
 def bank_line_dismiss(*, line, by, reason):
     """Take a line out of the queue (not a client payment: a refund, a transfer between

@@ -11,9 +11,10 @@ from invoices import selectors
 from invoices.forms import AllocationsForm, DismissForm, StatementForm
 from invoices.models import BankLine, Client
 from invoices.services import bank, payments
-from invoices.views.paging import paginate
+from invoices.views.paging import paginate, sort_links
 from portage.forms import add_service_error
 from portage.permissions import Perm, permission_required
+from portage.templatetags.portage import euros
 
 
 @permission_required(Perm.IMPORT_BANK)
@@ -55,11 +56,27 @@ def bank_queue(request):
         )
         .select_related("suggested_client", "statement")
         .prefetch_related("suggestions__invoice")
-        .order_by("-status", "booking_date", "pk")
     )
+    sort = request.GET.get("o", "")
+    order = QUEUE_SORTS.get(sort.lstrip("-"))
+    if order:
+        waiting = waiting.order_by(f"-{order}" if sort.startswith("-") else order, "pk")
+    else:
+        waiting = waiting.order_by("-status", "booking_date", "pk")
     return render(
-        request, "invoices/bank_queue.html", {"form": form, "page": paginate(request, waiting)}
+        request,
+        "invoices/bank_queue.html",
+        {
+            "form": form,
+            "page": paginate(request, waiting),
+            "sorts": sort_links(request, list(QUEUE_SORTS), descending_first=("amount",)),
+            "proposed": waiting.filter(status=BankLine.Status.SUGGESTED).count(),
+        },
     )
+
+
+# The queue's sortable columns (`?o=amount`, `?o=-date`) and the field each sorts by.
+QUEUE_SORTS = {"date": "booking_date", "payer": "counterparty", "amount": "amount"}
 
 
 @permission_required(Perm.IMPORT_BANK)
@@ -92,8 +109,12 @@ def bank_line_detail(request, pk):
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, _("The payment has been recorded."))
-            return redirect("payment_detail", pk=payment.pk)
+            messages.success(
+                request,
+                _("The payment of %(amount)s from %(client)s has been recorded.")
+                % {"amount": euros(payment.amount), "client": payment.client},
+            )
+            return redirect("bank_queue")
     return render(
         request,
         "invoices/bank_line.html",
@@ -105,6 +126,42 @@ def bank_line_detail(request, pk):
             "clients": Client.objects.filter(tenant=request.tenant).order_by("legal_name"),
         },
     )
+
+
+@permission_required(Perm.IMPORT_BANK)
+def bank_confirm_all(request):
+    """Every proposed match recorded as a payment at once, after the collector has seen
+    the list and confirmed."""
+    if request.method == "POST" and "confirm" in request.POST:
+        result = bank.bank_lines_confirm_proposed(tenant=request.tenant, by=request.user)
+        if result.payments:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s payment recorded from the proposed matches.",
+                    "%(count)s payments recorded from the proposed matches.",
+                    len(result.payments),
+                )
+                % {"count": len(result.payments)},
+            )
+        for line, reason in result.refused:
+            messages.error(
+                request,
+                _("The credit of %(amount)s of %(day)s is left in the queue: %(reason)s")
+                % {
+                    "amount": euros(line.amount),
+                    "day": f"{line.booking_date:%d/%m/%Y}",
+                    "reason": reason,
+                },
+            )
+        return redirect("bank_queue")
+    lines = (
+        BankLine.objects.filter(tenant=request.tenant, status=BankLine.Status.SUGGESTED)
+        .select_related("suggested_client")
+        .prefetch_related("suggestions__invoice")
+        .order_by("booking_date", "pk")
+    )
+    return render(request, "invoices/bank_confirm_all.html", {"lines": lines})
 
 
 @permission_required(Perm.IMPORT_BANK)

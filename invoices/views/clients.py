@@ -8,10 +8,10 @@ from django.utils.translation import gettext as _
 from invoices import selectors
 from invoices.filters import ClientFilter
 from invoices.forms import ClientForm, MissionForm
-from invoices.models import Client
+from invoices.models import Client, Invoice
 from invoices.services import billing
 from invoices.services.billing import CLIENT_FIELDS, MISSION_FIELDS
-from invoices.signals import client_panel_context
+from invoices.signals import client_panel_context, invoice_row_facts, invoice_rows
 from invoices.views.paging import paginate
 from portage.batch import paris_today
 from portage.forms import add_service_error
@@ -55,7 +55,11 @@ def client_create(request):
 @permission_required(Perm.VIEW_CLIENTS)
 def client_detail(request, pk):
     client = get_object_or_404(Client, pk=pk)
-    invoices = selectors.invoice_list(tenant=request.tenant).filter(client=client)
+    invoices = selectors.invoice_list(tenant=request.tenant, today=paris_today()).filter(
+        client=client
+    )
+    page = paginate(request, invoices)
+    page.object_list = invoice_row_facts(list(page.object_list))
     return render(
         request,
         "invoices/client_detail.html",
@@ -63,7 +67,8 @@ def client_detail(request, pk):
             "client": client,
             "exposure": selectors.client_exposure(client=client),
             "credit": selectors.client_credit(client=client),
-            "page": paginate(request, invoices),
+            "page": page,
+            "show_collection": invoice_rows.has_listeners(Invoice),
             "payments": selectors.payments_with_unallocated(client=client)[:20],
             "missions": client.missions.select_related("consultant__user"),
             "can_manage": has_perm(request.membership, Perm.MANAGE_CLIENTS),

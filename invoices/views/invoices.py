@@ -13,27 +13,35 @@ from invoices.forms import CreditNoteForm, InvoiceDraftForm, LineFormSet
 from invoices.models import Invoice, Mission
 from invoices.pdf import invoice_pdf_ensure
 from invoices.services import billing
-from invoices.signals import warnings_before_issue
-from invoices.views.paging import paginate
+from invoices.signals import invoice_row_facts, invoice_rows, warnings_before_issue
+from invoices.views.paging import paginate, sort_links
 from portage.batch import paris_today
 from portage.forms import add_service_error
 from portage.permissions import Perm, has_perm, permission_required
 from portage.selectors import audit_log
 
+INVOICE_SORTS = ["client", "due", "lateness", "amount"]
+
 
 @permission_required(Perm.VIEW_INVOICES)
 def invoice_list(request):
-    filtered = InvoiceFilter(
-        request.GET, queryset=selectors.invoice_list(tenant=request.tenant), request=request
-    )
+    """The invoices with their lateness, their collection step and cover (what the apps
+    above set through `invoice_rows`), filtered and sorted from the URL."""
+    invoices = selectors.invoice_list(tenant=request.tenant, today=paris_today())
+    filtered = InvoiceFilter(request.GET, queryset=invoices, request=request)
+    page = paginate(request, filtered.qs)
+    page.object_list = invoice_row_facts(list(page.object_list))
     return render(
         request,
         "invoices/invoice_list.html",
         {
             "filter": filtered,
-            "page": paginate(request, filtered.qs),
+            "page": page,
             "query": request.GET.urlencode(),
             "can_manage": has_perm(request.membership, Perm.MANAGE_INVOICES),
+            "sorts": sort_links(request, INVOICE_SORTS, descending_first=("lateness", "amount")),
+            "show_collection": invoice_rows.has_listeners(Invoice),
+            "show_cover": any(hasattr(invoice, "cover") for invoice in page.object_list),
         },
     )
 
@@ -138,11 +146,16 @@ def invoice_detail(request, pk):
         pk=pk,
     )
     can_manage = has_perm(request.membership, Perm.MANAGE_INVOICES)
+    if invoice.kind == Invoice.Kind.INVOICE and not invoice.is_draft:
+        invoice_row_facts([invoice])
     return render(
         request,
         "invoices/invoice_detail.html",
         {
             "invoice": invoice,
+            "today": paris_today(),
+            "show_cover": hasattr(invoice, "cover"),
+            "can_see_bank": has_perm(request.membership, Perm.IMPORT_BANK),
             "lines": invoice.lines.all(),
             "allocations": invoice.allocations.select_related("payment").order_by("created_at"),
             "credit_notes": invoice.credit_notes.all(),

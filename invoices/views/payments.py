@@ -1,5 +1,5 @@
-"""The payments' pages: recording a payment, its page, allocating what is left of it,
-reversing it."""
+"""The payments' pages: the list, recording a payment, its page, allocating what is left
+of it, reversing it."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -7,12 +7,35 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from invoices import selectors
+from invoices.filters import PaymentFilter
 from invoices.forms import AllocateForm, PaymentForm, ReversalForm
 from invoices.models import Client, Payment
 from invoices.services import payments
+from invoices.views.paging import paginate, sort_links
 from portage.batch import paris_today
 from portage.forms import add_service_error
 from portage.permissions import Perm, has_perm, permission_required
+
+PAYMENT_SORTS = ["client", "date", "amount", "reference"]
+
+
+@permission_required(Perm.VIEW_INVOICES)
+def payment_list(request):
+    """The payments received, searched by client, amount, date and reference, sorted by a
+    column; each with what is left of it to allocate."""
+    filtered = PaymentFilter(
+        request.GET, queryset=selectors.payment_list(tenant=request.tenant), request=request
+    )
+    return render(
+        request,
+        "invoices/payment_list.html",
+        {
+            "filter": filtered,
+            "page": paginate(request, filtered.qs),
+            "sorts": sort_links(request, PAYMENT_SORTS, descending_first=("date", "amount")),
+            "can_record": has_perm(request.membership, Perm.RECORD_PAYMENTS),
+        },
+    )
 
 
 @permission_required(Perm.RECORD_PAYMENTS)
