@@ -3,10 +3,13 @@
 insurance events of a client's timeline, and the client's insurance panel."""
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from dunning.selectors import Event
+from insurance import selectors
 from insurance.models import Claim, ClaimInvoice, Cover, Declaration
+from portage.batch import paris_today
 from portage.templatetags.portage import euros
 
 
@@ -43,20 +46,40 @@ def client_events(sender, client, **kwargs):
                 tone="warn",
             )
         )
+    today = paris_today()
+    lost = set(
+        selectors.declarations_cover_lost(today=today)
+        .filter(invoice__client=client)
+        .values_list("pk", flat=True)
+    )
+    to_declare = set(
+        selectors.declarations_to_declare(today=today)
+        .filter(invoice__client=client)
+        .values_list("pk", flat=True)
+    )
     for declaration in Declaration.objects.filter(invoice__client=client).select_related("invoice"):
-        late = declaration.status == Declaration.Status.LATE
+        number = declaration.invoice.number
+        if declaration.pk in lost:
+            title = _("Overdue declaration deadline missed — %(invoice)s") % {"invoice": number}
+        elif declaration.pk in to_declare:
+            title = _("Overdue to declare by %(deadline)s — %(invoice)s") % {
+                "deadline": date_format(declaration.deadline, "SHORT_DATE_FORMAT"),
+                "invoice": number,
+            }
+        elif declaration.status == Declaration.Status.SENT:
+            title = _("Overdue declared to the insurer — %(invoice)s") % {"invoice": number}
+        else:
+            title = _("Overdue told to the insurer by its claim — %(invoice)s") % {
+                "invoice": number
+            }
         events.append(
             Event(
                 day=declaration.declared_on or declaration.prepared_on,
                 kind="insurance",
-                title=_("Overdue declared to the insurer — %(invoice)s")
-                % {"invoice": declaration.invoice.number}
-                if not late
-                else _("Overdue declaration deadline missed — %(invoice)s")
-                % {"invoice": declaration.invoice.number},
+                title=title,
                 detail=declaration.get_status_display(),
                 url=_url("insurance_declaration_list"),
-                tone="bad" if late else "",
+                tone="bad" if declaration.pk in lost else "",
             )
         )
     for claim in Claim.objects.filter(client=client):

@@ -9,14 +9,18 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from dunning.models import Case, Pause
 from dunning.services.cases import cases_hand_to_insurer
 from insurance import rules
 from insurance.models import Claim, ClaimInvoice, Declaration, InsurancePolicy
-from insurance.selectors import DEADLINE_NEAR_DAYS, limit_in_force, policy_year_totals
+from insurance.selectors import (
+    DEADLINE_NEAR_DAYS,
+    declarations_outstanding,
+    limit_in_force,
+    policy_year_totals,
+)
 from insurance.selectors.covers import covered_open_covers, terms_of, unpaid_covered
 from insurance.tasks import send_claim_task, send_declaration_task
 from portage.mail import sender_of
@@ -83,20 +87,18 @@ def send_through_apis(tenant):
 ALERT_DAYS = DEADLINE_NEAR_DAYS
 
 
-def _alert_state(declaration):
+def _alert_state(declaration, today):
     """The alert is a French email, like the company's other documents."""
-    return "dépassée" if declaration.status == Declaration.Status.LATE else "à déclarer"
+    return "dépassée" if declaration.deadline < today else "à déclarer"
 
 
 def alert_admins(tenant, today, result):
     """Once per declaration: tells the company's admins by email when an overdue was not
-    declared in time, or is still not declared two days before its deadline."""
+    declared in time, or is still not declared two days before its deadline; those still
+    to make as the pages count them (`declarations_outstanding`)."""
     at_risk = list(
-        Declaration.objects.filter(alerted_on__isnull=True)
-        .filter(
-            Q(status=Declaration.Status.LATE)
-            | Q(status=Declaration.Status.TO_SEND, deadline__lte=today + timedelta(ALERT_DAYS))
-        )
+        declarations_outstanding()
+        .filter(alerted_on__isnull=True, deadline__lte=today + timedelta(ALERT_DAYS))
         .select_related("invoice__client")
         .order_by("deadline")
     )
@@ -110,7 +112,7 @@ def alert_admins(tenant, today, result):
     )
     lines = [
         f"- {d.invoice.number} ({d.invoice.client}) : échéance de déclaration "
-        f"{d.deadline:%d/%m/%Y}, {_alert_state(d)}"
+        f"{d.deadline:%d/%m/%Y}, {_alert_state(d, today)}"
         for d in at_risk
     ]
     subject = f"[{tenant.legal_name}] Déclarations de menace de sinistre à risque"

@@ -6,11 +6,13 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from insurance import selectors
-from insurance.models import Claim, Declaration
+from insurance.models import Claim, ClaimInvoice, Declaration
 from insurance.services import claims as services
-from insurance.services.batch import run_insurance
+from insurance.services.batch import InsuranceRun, alert_admins, run_insurance
+from insurance.timeline import client_events
 from portage.tenancy import tenant_context
 from tests.factories import make_client, make_consultant, make_invoice
 from tests.insurance.test_claims_pages import (
@@ -166,3 +168,55 @@ def test_no_declaration_leaves_both_counts_at_zero_and_uncoloured(signed_in, col
     make_invoice(tenant_a, client=client, consultant=make_consultant(tenant_a))
     html = signed_in(collector).get(reverse("insurance_home")).content.decode()
     assert stats_on(html) == {"lost": (0, ""), "due": (0, "")}
+
+
+# The client's timeline and the admins' alert read the same declarations
+
+
+def test_the_client_timeline_tells_a_lost_cover_and_one_still_to_declare(tenant_a, monkeypatch):
+    late, to_send = two_declarations(tenant_a)
+    monkeypatch.setattr("insurance.timeline.paris_today", lambda: BATCH_DAY)
+    with tenant_context(tenant_a), translation.override("en"):
+        late, to_send = (
+            Declaration.objects.select_related("invoice__client").get(pk=d.pk)
+            for d in (late, to_send)
+        )
+        titles = [event.title for event in client_events(sender=None, client=late.invoice.client)]
+    assert f"Overdue declaration deadline missed — {late.invoice.number}" in titles
+    assert f"Overdue to declare by 06/30/2026 — {to_send.invoice.number}" in titles
+
+
+def claimed_by_hand(tenant, declaration, state=Claim.State.FILED):
+    """A claim the insurer was told of, for the declaration's invoice."""
+    with tenant_context(tenant):
+        claim = Claim.objects.create(
+            tenant=tenant,
+            client=declaration.invoice.client,
+            policy=declaration.policy,
+            state=state,
+            opened_on=BATCH_DAY,
+            unpaid_covered=declaration.unpaid_amount,
+            expected_indemnity=declaration.unpaid_amount,
+        )
+        ClaimInvoice.objects.create(
+            tenant=tenant,
+            claim=claim,
+            invoice=declaration.invoice,
+            unpaid_amount=declaration.unpaid_amount,
+            covered_amount=declaration.unpaid_amount,
+        )
+
+
+def test_the_admins_are_not_alerted_of_an_invoice_a_claim_told_the_insurer_of(tenant_a):
+    _late, to_send = two_declarations(tenant_a)
+    claimed_by_hand(tenant_a, to_send)
+    with tenant_context(tenant_a):
+        alert_admins(tenant_a, date(2026, 6, 29), InsuranceRun())
+    assert refreshed(tenant_a, to_send).alerted_on is None
+
+
+def test_the_admins_are_alerted_two_days_before_the_deadline(tenant_a):
+    _late, to_send = two_declarations(tenant_a)
+    with tenant_context(tenant_a):
+        alert_admins(tenant_a, date(2026, 6, 28), InsuranceRun())
+    assert refreshed(tenant_a, to_send).alerted_on == date(2026, 6, 28)
