@@ -467,7 +467,9 @@ class IdempotencyRecord(TenantOwned):
     The unique constraint makes a concurrent twin wait for the first to finish."""
 
     principal = models.CharField(max_length=40)
-    key = models.CharField(max_length=200)
+    key = models.CharField(max_length=255)
+    # The whole key's SHA-256: what the unique constraint compares.
+    key_sha256 = models.CharField(max_length=64)
     method = models.CharField(max_length=10)
     path = models.CharField(max_length=300)
     body_sha256 = models.CharField(max_length=64)
@@ -478,7 +480,7 @@ class IdempotencyRecord(TenantOwned):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["tenant", "principal", "key"], name="idempotency_key_once"
+                fields=["tenant", "principal", "key_sha256"], name="idempotency_key_once"
             ),
         ]
 

@@ -42,10 +42,14 @@ class TenantViewSet(viewsets.GenericViewSet):
         return view
 
     def dispatch(self, request, *args, **kwargs):
-        key = request.headers.get("Idempotency-Key", "").strip()
+        key = request.headers.get("Idempotency-Key")
         principal = _principal(request)
-        if request.method != "POST" or not key or principal is None or request.tenant is None:
+        if request.method != "POST" or key is None or principal is None or request.tenant is None:
             return super().dispatch(request, *args, **kwargs)
+        key = _header_text(key)
+        refused = idempotency_key_refused(key)
+        if refused is not None:
+            return refused
         return idempotent(
             request,
             principal,
@@ -88,25 +92,59 @@ def _principal(request):
     return None
 
 
+# An Idempotency-Key: up to 255 characters, any printable ones (UTF-8 included), compared
+# whole; a longer, blank or unprintable key is refused, never cut nor ignored.
+IDEMPOTENCY_KEY_MAX = 255
+
+
+def _header_text(value):
+    """A header as its sender wrote it: WSGI hands it over decoded as Latin-1, so UTF-8
+    text comes back as UTF-8 (a value that is not UTF-8 stays as it came)."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
+def idempotency_key_refused(key):
+    """The 400 for an `Idempotency-Key` header that cannot be kept as it is sent, or None."""
+    if not key.strip():
+        code, message = "idempotency_key_blank", _("The Idempotency-Key header is empty.")
+    elif len(key) > IDEMPOTENCY_KEY_MAX:
+        code = "idempotency_key_too_long"
+        message = _("The Idempotency-Key is longer than %(max)s characters.") % {
+            "max": IDEMPOTENCY_KEY_MAX
+        }
+    elif not key.isprintable():
+        code = "idempotency_key_unprintable"
+        message = _("The Idempotency-Key holds a character that cannot be printed.")
+    else:
+        return None
+    return JsonResponse(error_body(code, message, {"Idempotency-Key": [message]}), status=400)
+
+
 def idempotent(request, principal, key, handle):
     """Does the work once per (caller, key): the first request inserts its record, a twin
-    waits on the unique constraint until the first commits, then gets the stored answer."""
+    waits on the unique constraint until the first commits, then gets the stored answer.
+    The key is compared whole, by its SHA-256."""
     try:
         digest = hashlib.sha256(request.body).hexdigest()
     except RequestDataTooBig:
         return JsonResponse(error_body("too_large", _("The request is too large.")), status=413)
+    key_sha256 = hashlib.sha256(key.encode("utf-8")).hexdigest()
     try:
         with transaction.atomic():
             record = IdempotencyRecord.objects.create(
                 tenant=request.tenant,
                 principal=principal,
-                key=key[:200],
+                key=key,
+                key_sha256=key_sha256,
                 method=request.method,
                 path=request.path[:300],
                 body_sha256=digest,
             )
     except IntegrityError:
-        first = IdempotencyRecord.objects.get(principal=principal, key=key[:200])
+        first = IdempotencyRecord.objects.get(principal=principal, key_sha256=key_sha256)
         if first.body_sha256 != digest or first.path != request.path[:300]:
             return JsonResponse(
                 error_body(
