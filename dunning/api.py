@@ -363,6 +363,7 @@ class LetterSerializer(serializers.ModelSerializer):
             "posting",
             "posting_reference",
             "posted_on",
+            "replaces",
             "has_pdf",
             "created_at",
         ]

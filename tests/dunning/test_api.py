@@ -146,6 +146,7 @@ def test_reminders_and_formal_notices_are_read_with_their_pdf_each_company_its_o
     assert [row["id"] for row in letters] == [ids["letter"]]
     letter = letters[0]
     assert letter["has_pdf"] and letter["lines"][0]["invoice_pk"] == invoice
+    assert letter["posting"] == "to_post" and letter["replaces"] is None
     pdf = client.get(f"/api/v1/letters/{ids['letter']}/pdf/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert b"".join(pdf.streaming_content).startswith(b"%PDF")
