@@ -21,6 +21,11 @@ class InvoicesConfig(AppConfig):
             home.admin_home_panels, sender=Role.ADMIN, dispatch_uid="invoices_admin_home"
         )
         register_actions(ACTION_LABELS)
+        # Each client payment is notified to the consultant (Code du travail L1254-25).
+        from invoices.services.notices import on_payment_allocated
+        from invoices.signals import payment_allocated
+
+        payment_allocated.connect(on_payment_allocated, dispatch_uid="invoices_payment_notice")
 
 
 ACTION_LABELS = {

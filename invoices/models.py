@@ -628,3 +628,43 @@ class BankLineSuggestion(TenantOwned):
 
     def __str__(self):
         return f"{self.invoice} ← {self.amount}"
+
+
+class PaymentNotice(TenantOwned):
+    """The notice to the consultant of a client's payment on one of their invoices
+    (Code du travail L1254-25; see `invoices.services.notices`): one per allocation, the
+    database says so, kept with what it said and when it was emailed."""
+
+    allocation = models.ForeignKey(
+        Allocation, on_delete=models.PROTECT, related_name="notices", verbose_name=_("allocation")
+    )
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="+", verbose_name=_("invoice")
+    )
+    consultant = models.ForeignKey(
+        Consultant, on_delete=models.PROTECT, related_name="+", verbose_name=_("consultant")
+    )
+    received_on = models.DateField(_("received on"))
+    amount = models.DecimalField(_("amount received"), max_digits=12, decimal_places=2)
+    share = models.DecimalField(_("consultant's share"), max_digits=12, decimal_places=2)
+    balance_after = models.DecimalField(_("still due after it"), max_digits=12, decimal_places=2)
+    expected_on = models.DateField(_("expected pay-out"), null=True, blank=True)
+    email = models.EmailField(_("sent to"))
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment notice")
+        verbose_name_plural = _("payment notices")
+        ordering = ["-received_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "allocation"], name="payment_notice_once_per_allocation"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "consultant", "received_on"], name="notice_consultant")
+        ]
+
+    def __str__(self):
+        return f"{self.invoice} {self.received_on} {self.amount}"

@@ -1,0 +1,139 @@
+"""The notice of each client payment to the consultant (Code du travail L1254-25)."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.db import IntegrityError, transaction
+
+from invoices.models import PaymentNotice
+from invoices.services.notices import payment_notice_send
+from invoices.services.payments import payment_allocate, payment_record, payment_reverse
+from tests.factories import make_client, make_consultant, make_invoice
+
+pytestmark = pytest.mark.django_db
+
+D = Decimal
+RECEIVED = date(2026, 4, 15)
+
+
+@pytest.fixture
+def invoice(tenant_a):
+    consultant = make_consultant(tenant_a, fee_rate="10")
+    return make_invoice(tenant_a, consultant=consultant, issued_on=date(2026, 3, 2))
+
+
+def pay(invoice, amount, **kwargs):
+    return payment_record(
+        client=invoice.client,
+        amount=D(amount),
+        received_on=RECEIVED,
+        by=None,
+        allocations=[(invoice, D(amount))],
+        **kwargs,
+    )
+
+
+def test_a_payment_is_notified_to_the_consultant_once_it_is_committed(
+    tenant_a, in_tenant, invoice, django_capture_on_commit_callbacks
+):
+    with in_tenant(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        pay(invoice, "3600")  # half of 7,200 incl. VAT
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [invoice.consultant.user.email]
+    assert invoice.number in message.subject
+    assert "L1254-25" in message.body
+    with in_tenant(tenant_a):
+        notice = PaymentNotice.objects.get()
+    assert (notice.amount, notice.share, notice.balance_after) == (
+        D("3600.00"),
+        D("2700.00"),
+        D("3600.00"),
+    )
+    assert notice.expected_on == date(2026, 5, 31)
+    assert notice.sent_at is not None
+
+
+def test_nothing_is_notified_when_the_payment_rolls_back(
+    tenant_a, in_tenant, invoice, django_capture_on_commit_callbacks
+):
+    with in_tenant(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                pay(invoice, "3600")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+    assert mail.outbox == []
+
+
+def test_each_allocation_of_a_payment_is_notified_once(
+    tenant_a, in_tenant, invoice, django_capture_on_commit_callbacks
+):
+    with in_tenant(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        payment = payment_record(
+            client=invoice.client, amount=D("5000"), received_on=RECEIVED, by=None
+        )
+        payment_allocate(payment=payment, invoice=invoice, amount=D("1000"), by=None)
+        payment_allocate(payment=payment, invoice=invoice, amount=D("2000"), by=None)
+    assert len(mail.outbox) == 2
+    with in_tenant(tenant_a):
+        assert PaymentNotice.objects.count() == 2
+        notice = PaymentNotice.objects.first()
+        # Sending it again sends nothing.
+        assert payment_notice_send(tenant_pk=tenant_a.pk, notice_pk=notice.pk) is False
+    assert len(mail.outbox) == 2
+
+
+def test_the_database_refuses_a_second_notice_of_one_allocation(tenant_a, in_tenant, invoice):
+    with in_tenant(tenant_a):
+        pay(invoice, "1000")
+        notice = PaymentNotice.objects.get()
+        notice.pk = None
+        with pytest.raises(IntegrityError), transaction.atomic():
+            notice.save()
+
+
+def test_a_reversed_payment_keeps_its_notice_and_sends_no_other(
+    tenant_a, in_tenant, invoice, django_capture_on_commit_callbacks
+):
+    with in_tenant(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        payment = pay(invoice, "1000")
+    with in_tenant(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        payment_reverse(payment=payment, reason="Chèque impayé", by=None)
+    assert len(mail.outbox) == 1
+    with in_tenant(tenant_a):
+        notice = PaymentNotice.objects.select_related("allocation").get()
+    assert not notice.allocation.is_active
+
+
+def test_a_notice_whose_allocation_was_undone_before_it_left_is_not_sent(
+    tenant_a, in_tenant, invoice
+):
+    with in_tenant(tenant_a):
+        payment = pay(invoice, "1000")  # its email waits for a commit that never comes
+        payment_reverse(payment=payment, reason="Saisie en double", by=None)
+        notice = PaymentNotice.objects.get()
+        assert payment_notice_send(tenant_pk=tenant_a.pk, notice_pk=notice.pk) is False
+    assert mail.outbox == []
+
+
+def test_the_notice_of_another_client_s_payment_goes_to_its_own_consultant(
+    tenant_a, in_tenant, django_capture_on_commit_callbacks
+):
+    first = make_invoice(tenant_a, consultant=make_consultant(tenant_a), issued_on=RECEIVED)
+    second = make_invoice(
+        tenant_a,
+        client=make_client(tenant_a),
+        consultant=make_consultant(tenant_a),
+        issued_on=RECEIVED,
+    )
+    with in_tenant(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        pay(first, "100")
+        pay(second, "200")
+    assert [m.to for m in mail.outbox] == [
+        [first.consultant.user.email],
+        [second.consultant.user.email],
+    ]
