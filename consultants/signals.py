@@ -5,11 +5,13 @@ from django.dispatch import Signal
 
 portal_invoices = Signal()
 """
-Sent by the consultant's home with the invoices of the page it shows, before the page is
-rendered, so that the apps above set on them what the table shows.
+Sent by the consultant's home, an invoice's page in the portal and the pay page with the
+invoices they show, before the page is rendered, so that the apps above set on them what
+the page tells of each.
 
 sender: `Consultant`.
 Arguments: `consultant`, `invoices` (a list of the consultant's issued invoices).
 Answer: none; a receiver sets attributes on the invoices (collections sets `case`, with
-its last and next step; credit insurance, through collections' `invoice_facts`, `cover`).
+its last and next step; credit insurance, through collections' `invoice_facts`, `cover`,
+and `insurance_status`: where the insurer stands, in words, or "").
 """

@@ -10,6 +10,7 @@ from consultants.models import Consultant
 from consultants.selectors import consultant_of, consultants_with_balance, ledger_of
 from consultants.signals import portal_invoices
 from invoices.models import Invoice
+from invoices.pay import pay_schedule, payment_notices, portal_pay_facts, waiting_invoices
 from invoices.selectors import pay_status, pay_totals
 from portage.batch import paris_today
 from portage.permissions import Perm, has_perm, permission_required
@@ -116,12 +117,14 @@ def portal_home_panels(sender, request, **kwargs):
     )
     page = Paginator(invoices, 25).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
+    today = paris_today()
+    portal_pay_facts(consultant=consultant, invoices=page.object_list, today=today)
     portal_invoices.send(sender=Consultant, consultant=consultant, invoices=page.object_list)
     context = {
         "consultant": consultant,
         "status": pay_totals(consultant=consultant),
         "page": page,
-        "today": paris_today(),
+        "today": today,
     }
     return [
         HomePanel(order=10, template="consultants/home/summary.html", context=context),
@@ -134,12 +137,22 @@ def portal_pay(request):
     consultant = consultant_of(user=request.user, tenant=request.tenant)
     if consultant is None:
         return render(request, "consultants/portal_no_profile.html")
+    today = paris_today()
+    status = pay_status(consultant=consultant)
+    schedule = pay_schedule(consultant=consultant, status=status, today=today)
+    portal_invoices.send(
+        sender=Consultant, consultant=consultant, invoices=waiting_invoices(schedule)
+    )
     return render(
         request,
         "consultants/portal_pay.html",
         {
             "consultant": consultant,
-            "status": pay_status(consultant=consultant),
+            "tenant": request.tenant,
+            "status": status,
+            "schedule": schedule,
+            "notices": payment_notices(consultant=consultant)[:100],
             "ledger": ledger_of(consultant=consultant)[:200],
+            "today": today,
         },
     )

@@ -38,6 +38,11 @@ class InsuranceConfig(AppConfig):
         from insurance.views.admin_home import admin_home_panels
 
         home_panels.connect(admin_home_panels, sender=Role.ADMIN, dispatch_uid="insurance_admin")
+        # The consultant's portal says where the insurer stands on each invoice.
+        from consultants.signals import portal_invoices
+        from insurance.portal import portal_insurance
+
+        portal_invoices.connect(portal_insurance, dispatch_uid="insurance_portal")
 
 
 def _add_to_collections_pages():

@@ -3,9 +3,13 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
+from consultants.models import Consultant
 from consultants.selectors import consultant_of
+from consultants.signals import portal_invoices
 from invoices.models import Invoice
+from invoices.pay import payment_notices, portal_pay_facts
 from invoices.views.invoices import pdf_response
+from portage.batch import paris_today
 from portage.permissions import Perm, permission_required
 
 
@@ -20,6 +24,9 @@ def portal_invoice(request, pk):
     )
     if invoice.is_draft:
         raise Http404
+    today = paris_today()
+    portal_pay_facts(consultant=consultant, invoices=[invoice], today=today)
+    portal_invoices.send(sender=Consultant, consultant=consultant, invoices=[invoice])
     return render(
         request,
         "invoices/portal_invoice.html",
@@ -27,6 +34,8 @@ def portal_invoice(request, pk):
             "invoice": invoice,
             "lines": invoice.lines.all(),
             "credit_notes": invoice.credit_notes.all(),
+            "notices": payment_notices(consultant=consultant, invoice=invoice),
+            "today": today,
         },
     )
 

@@ -44,7 +44,9 @@ def test_a_consultant_follows_invoices_and_pay_logs_a_promise_and_asks_about_a_p
     invoices = page.locator("table tbody tr")
     expect(invoices.first).to_contain_text(re.compile(r"FA-\d{4}-\d{6}"))
     expect(page.get_by_text("Solde du compte d'activité")).to_be_visible()
-    expect(page.get_by_text("jours de retard").first).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"En attente du client depuis \d+ jours")).first
+    ).to_be_visible()
     shots("portal-invoices")
 
     with page.expect_download() as download:
