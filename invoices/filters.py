@@ -91,7 +91,18 @@ class InvoiceFilter(django_filters.FilterSet):
 
 
 class ClientFilter(django_filters.FilterSet):
+    """The clients' list: searched by name or SIREN, sorted by a column (its queryset
+    carries `exposure`, `selectors.clients_with_exposure`)."""
+
     q = django_filters.CharFilter(label=_("Search"), method="search")
+    o = SortFilter(
+        fields=(("legal_name", "client"), ("city", "city"), ("exposure", "exposure")),
+        field_labels={
+            "legal_name": _("Client"),
+            "city": _("City"),
+            "exposure": _("Exposure (incl. VAT)"),
+        },
+    )
 
     class Meta:
         model = Client

@@ -12,7 +12,7 @@ from invoices.models import Client, Invoice
 from invoices.services import billing
 from invoices.services.billing import CLIENT_FIELDS, MISSION_FIELDS
 from invoices.signals import client_panel_context, invoice_row_facts, invoice_rows
-from invoices.views.paging import paginate
+from invoices.views.paging import paginate, sort_links
 from portage.batch import paris_today
 from portage.forms import add_service_error
 from portage.permissions import Perm, has_perm, permission_required
@@ -20,18 +20,23 @@ from portage.permissions import Perm, has_perm, permission_required
 
 @permission_required(Perm.VIEW_CLIENTS)
 def client_list(request):
-    filtered = ClientFilter(
-        request.GET, queryset=selectors.clients_with_exposure(tenant=request.tenant)
+    clients = selectors.clients_with_exposure(tenant=request.tenant).order_by(
+        "-exposure", "legal_name"
     )
+    filtered = ClientFilter(request.GET, queryset=clients)
     return render(
         request,
         "invoices/client_list.html",
         {
             "filter": filtered,
-            "page": paginate(request, filtered.qs.order_by("-exposure", "legal_name")),
+            "page": paginate(request, filtered.qs),
+            "sorts": sort_links(request, CLIENT_SORTS, descending_first=("exposure",)),
             "can_manage": has_perm(request.membership, Perm.MANAGE_CLIENTS),
         },
     )
+
+
+CLIENT_SORTS = ["client", "city", "exposure"]
 
 
 @permission_required(Perm.MANAGE_CLIENTS)

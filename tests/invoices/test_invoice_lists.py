@@ -250,3 +250,28 @@ def test_confirm_all_leaves_a_line_the_service_refuses_and_records_the_others(
         ((line, reason),) = result.refused
         assert line.suggestions.get().invoice == late and reason
         assert BankLine.objects.get(pk=line.pk).status == BankLine.Status.SUGGESTED
+
+
+def test_the_client_list_sorts_by_name_and_exposure_and_keeps_its_search(
+    signed_in, collector, three, tenant_a, in_tenant
+):
+    late = three[0]
+    browser = signed_in(collector)
+    names = lambda **query: [  # noqa: E731
+        client.legal_name for client in browser.get(reverse("client_list"), query).context["page"]
+    ]
+    assert names(o="client") == ["Atelier SARL", "Marée SAS", "Zèbre SA"]
+    assert names(o="-client") == ["Zèbre SA", "Marée SAS", "Atelier SARL"]
+    with in_tenant(tenant_a):
+        payment_record(
+            client=late.client,
+            amount=D("7000.00"),
+            received_on=TODAY,
+            by=None,
+            allocations=[(late, D("7000.00"))],
+        )
+    assert names(o="exposure")[0] == "Zèbre SA"
+    assert names(o="-exposure")[-1] == "Zèbre SA"
+    response = browser.get(reverse("client_list"), {"q": "S", "o": "client"})
+    assert response.context["sorts"]["client"]["url"] == "?q=S&o=-client"
+    assert 'name="o" value="client"' in response.content.decode()
