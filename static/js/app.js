@@ -16,3 +16,16 @@ document.addEventListener("submit", (event) => {
     setTimeout(() => { button.disabled = true; }, 0);
   }
 });
+
+// On a phone the navigation is a menu, opened and closed by the button in the header;
+// without this script it stays a list of links under the header.
+document.documentElement.classList.add("js");
+document.addEventListener("click", (event) => {
+  const toggle = event.target.closest("[data-nav-toggle]");
+  if (!toggle) {
+    return;
+  }
+  const open = toggle.getAttribute("aria-expanded") !== "true";
+  toggle.setAttribute("aria-expanded", String(open));
+  document.getElementById(toggle.getAttribute("aria-controls")).classList.toggle("sidenav--open", open);
+});
