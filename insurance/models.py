@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from insurance.defaults import DEFAULT_EXCLUDED_CATEGORIES
 from invoices.models import Client, Invoice
@@ -331,7 +332,10 @@ class CreditLimit(TenantOwned):
         Client, on_delete=models.PROTECT, related_name="credit_limits", verbose_name=_("client")
     )
     policy = models.ForeignKey(
-        InsurancePolicy, on_delete=models.PROTECT, related_name="limits", verbose_name=_("policy")
+        InsurancePolicy,
+        on_delete=models.PROTECT,
+        related_name="limits",
+        verbose_name=pgettext_lazy("insurance", "policy"),
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     requested_amount = money(_("amount asked"), null=True, blank=True)

@@ -14,6 +14,7 @@ from invoices import amounts
 from invoices.terms import PaymentTerms, validate_terms
 from portage.models import PayModel, TenantOwned, User
 from portage.money import ZERO
+from portage.templatetags.portage import euros
 from portage.validators import validate_siren, validate_siret, validate_vat_number
 
 
@@ -469,9 +470,9 @@ class Payment(TenantOwned):
 
     def __str__(self):
         return _("Payment of %(amount)s from %(client)s on %(date)s") % {
-            "amount": self.amount,
+            "amount": euros(self.amount),
             "client": self.client,
-            "date": self.received_on,
+            "date": f"{self.received_on:%d/%m/%Y}",
         }
 
 

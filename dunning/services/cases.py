@@ -19,6 +19,7 @@ from dunning.selectors import bank_holds, missing_rate_label
 from dunning.services import ladder, mail, perform  # modules: they call this one back
 from einvoicing import selectors as einvoicing
 from portage.services import audit_record
+from portage.templatetags.portage import euros
 
 State = Case.State
 
@@ -211,7 +212,7 @@ def _instalments(rows, invoice, today, errors):
     elif total != invoice.balance:
         errors["instalments"] = _(
             "The instalments add up to %(total)s, the balance is %(balance)s."
-        ) % {"total": total, "balance": invoice.balance}
+        ) % {"total": euros(total), "balance": euros(invoice.balance)}
     elif min(row["due"] for row in plan) < today.isoformat():
         errors["instalments"] = _("An instalment date has already passed.")
     return sorted(plan, key=lambda row: row["due"])

@@ -29,6 +29,7 @@ from invoices.models import Client, Invoice
 from portage.batch import paris_today
 from portage.permissions import Perm, has_perm, permission_required
 from portage.signals import HomePanel
+from portage.templatetags.portage import euros
 
 CLIENTS_PER_PAGE = 25
 
@@ -219,7 +220,7 @@ def _perform(request, invoice, action, today):
             assignee=user if form.cleaned_data["assignee_kind"] == "collector" else None,
             assignee_name=form.cleaned_data["assignee_name"],
         )
-        return _("Litigation file opened for %(amount)s.") % {"amount": litigation.amount}
+        return _("Litigation file opened for %(amount)s.") % {"amount": euros(litigation.amount)}
     raise Http404
 
 

@@ -1,3 +1,4 @@
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -5,29 +6,45 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from portage.audit import field_label
-from portage.money import to_cents
+from portage.money import french_number, to_cents
 
 register = template.Library()
 
-NNBSP = "\u202f"  # French thousands separator
 NBSP = "\u00a0"
 
 
 @register.filter
 def audit_changes(entry):
     """Rows (field, before, after) of an audit entry, in a stable order, each field by its
-    label (`portage.audit.field_label`)."""
+    label (`portage.audit.field_label`), the numbers and dates written the French way."""
     before = entry.before or {}
     after = entry.after or {}
     names = list(before) + [name for name in after if name not in before]
     return [
-        (field_label(entry.object_type, name), before.get(name), after.get(name)) for name in names
+        (
+            field_label(entry.object_type, name),
+            _audit_value(before.get(name)),
+            _audit_value(after.get(name)),
+        )
+        for name in names
     ]
 
 
-def _french_number(value, places):
-    text = f"{value:,.{places}f}"
-    return text.replace(",", NNBSP).replace(".", ",")
+STORED_DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+")
+STORED_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _audit_value(value):
+    """An audit entry keeps its values as JSON: "5000.00" and "2026-03-31" are shown
+    "5 000,00" and "31/03/2026"."""
+    if isinstance(value, str) and STORED_DECIMAL.fullmatch(value):
+        return french_number(Decimal(value))
+    if isinstance(value, str) and STORED_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    return value
 
 
 @register.filter
@@ -35,7 +52,7 @@ def euros(value):
     """1234.5 → "1 234,50 €" (French typography, narrow spaces)."""
     if value is None or value == "":
         return ""
-    return f"{_french_number(to_cents(value), 2)}{NBSP}€"
+    return f"{french_number(to_cents(value), 2)}{NBSP}€"
 
 
 @register.filter
@@ -43,7 +60,7 @@ def amount(value):
     """Like `euros`, without the currency sign (for tables headed in euros)."""
     if value is None or value == "":
         return ""
-    return _french_number(to_cents(value), 2)
+    return french_number(to_cents(value), 2)
 
 
 @register.filter
@@ -57,7 +74,7 @@ def percent(value):
 @register.filter
 def rate(value):
     """An interest rate with its two decimals, as the rates are published: 12.4 → "12,40 %"."""
-    return f"{_french_number(Decimal(value), 2)}{NBSP}%"
+    return f"{french_number(Decimal(value), 2)}{NBSP}%"
 
 
 @register.filter
