@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portage.middleware.LanguageMiddleware",
+    "portage.api.limits.ApiBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -275,6 +276,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # A POST with an Idempotency-Key is hashed whole, uploads included: room for the largest
 # bank statement (invoices.forms.STATEMENT_MAX_BYTES, 5 MB) and its multipart envelope.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6_000_000
+# An API body nested deeper than this is refused (portage.api.limits).
+API_JSON_MAX_DEPTH = 32
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -288,6 +291,11 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["portage.api.auth.ApiKeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api": env("API_RATE", "600/min")},
     "EXCEPTION_HANDLER": "portage.api.base.handle_exception",
+    "DEFAULT_PARSER_CLASSES": [
+        "portage.api.limits.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": None,
 }
 SPECTACULAR_SETTINGS = {
