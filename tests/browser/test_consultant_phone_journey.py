@@ -105,3 +105,13 @@ def test_a_consultant_on_a_phone_reads_an_invoice_s_status_and_its_expected_pay_
     expect(notices.locator("tbody tr").first).to_contain_text(re.compile(r"FA-\d{4}-\d{6}"))
     assert page_width(page) == 390
     shots("phone-pay")
+
+    # The same pages on a laptop: the menu button is gone, the navigation is beside them.
+    page.set_viewport_size({"width": 1366, "height": 900})
+    expect(menu).to_be_hidden()
+    expect(page.locator("nav.sidenav")).to_be_visible()
+    assert page_width(page) == 1366
+    shots("laptop-pay")
+    page.locator("#payment-notices tbody tr").first.get_by_role("link").click()
+    expect(page.locator("#where-it-stands")).to_be_visible()
+    shots("laptop-invoice")
