@@ -69,6 +69,18 @@ def test_setting_up_totp_opens_the_roles_page(client, tenant_a):
     assert "portage/home/admin.html" in [t.name for t in page.templates]
 
 
+def test_after_totp_is_set_up_the_recovery_codes_page_continues_to_the_home_page(client, tenant_a):
+    membership = make_member(tenant_a, Role.COLLECTOR, with_totp=False)
+    sign_in(client, membership.user.email)
+    client.post(client.get(reverse("mfa_activate_totp")).url, {"password": PASSWORD})
+    client.get(reverse("mfa_activate_totp"))
+    secret = client.session[SECRET_SESSION_KEY]
+    response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+    assert response.url == reverse("mfa_view_recovery_codes")
+    page = client.get(response.url).content.decode()
+    assert re.search(rf'<a href="{reverse("dashboard")}"[^>]*>\s*Continuer\s*</a>', page)
+
+
 def test_a_user_with_totp_must_give_a_code_after_the_password(client, tenant_a):
     membership = make_member(tenant_a, Role.COLLECTOR, with_totp=False)
     secret = totp_secret_for(membership.user)
