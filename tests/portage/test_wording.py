@@ -197,3 +197,15 @@ def test_a_page_shown_in_english_is_caught(signed_in, admin_a, client):
     assert "Receiving the events" in {
         fragment for fragment in english_fragments() if fragment in text
     }
+
+
+def test_the_webhook_signature_header_is_shown_as_written(signed_in, admin_a):
+    page = signed_in(admin_a).get(reverse("webhook_list")).content.decode()
+    assert "Portage-Signature: t=&lt;horodatage&gt;,v1=&lt;signature&gt;" in page
+
+
+@pytest.mark.parametrize("name", ["dunning_aging", "dunning_message_list", "invoice_list"])
+def test_the_filters_empty_choice_reads_all(name, signed_in, collector):
+    page = signed_in(collector).get(reverse(name)).content.decode()
+    assert '<option value="" selected>Tous</option>' in page
+    assert "---------" not in page
