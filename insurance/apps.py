@@ -57,7 +57,7 @@ def _add_to_collections_pages():
 def _issue_warnings(sender, invoice, day, **kwargs):
     """What credit insurance tells the user before an invoice is issued (answers
     `invoices.signals.issue_warnings`)."""
-    from insurance.services.cover import issue_warnings
+    from insurance.selectors.covers import issue_warnings
 
     return issue_warnings(invoice, day)
 

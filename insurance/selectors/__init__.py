@@ -2,11 +2,12 @@
 client's limit in force, its exposure, what each insurance year of a policy used of its
 annual limits, and the overdue declarations still to make. The reads of one page family
 each have their module: `covers` (a policy's terms for the rules, the covered part of an
-invoice's balance, the covers past due that the batch works on), `limits` (the client's
-panel, the history of its limit, every client against its limit), `claims` (an indemnity's
-parts, the subrogation share of a payment, the filings and their documents, the claims
-board), `premiums` (periods, insurable turnover, the year's premium) and `blank_tests` (the
-comparison of the insurers' answers)."""
+invoice's balance, the covers past due that the batch works on, what an invoice about to
+be issued will not have covered), `limits` (the client's panel, the history of its limit,
+every client against its limit), `claims` (an indemnity's parts, the subrogation share of
+a payment, the filings and their documents, the claims board), `premiums` (periods,
+insurable turnover, the year's premium), `blank_tests` (the comparison of the insurers'
+answers) and `figures` (the administrator's home)."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta

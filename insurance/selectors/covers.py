@@ -1,10 +1,11 @@
 """Reads of covers: a policy's terms as the rules take them, the covered part of what is
-still unpaid on an invoice, and the covers of the invoices past due and unpaid, those the
-daily batch declares and claims."""
+still unpaid on an invoice, the covers of the invoices past due and unpaid, those the daily
+batch declares and claims, and what an invoice about to be issued will not have covered."""
 
 from einvoicing import selectors as einvoicing
 from insurance import rules
 from insurance.models import Cover
+from insurance.selectors import exposure, limit_in_force, policy_in_force
 from invoices import amounts
 from portage.money import ZERO, to_cents
 
@@ -47,3 +48,44 @@ def covered_open_covers(today):
         .select_related("invoice__client", "policy")
         .order_by("invoice__client_id", "invoice__due_date", "invoice_id")
     )
+
+
+def issue_warnings(invoice, day):
+    """What the user should know before issuing: the part of the invoice credit insurance
+    will not cover, and why (the cover itself is decided and stored at issue)."""
+    from django.utils.translation import gettext as _
+
+    from insurance.models import Cover as CoverModel
+    from portage.templatetags.portage import euros
+
+    if invoice.kind != invoice.Kind.INVOICE:
+        return []
+    policy = policy_in_force(day)
+    if policy is None:
+        return []
+    basis = invoice.total_ttc if policy.covers_vat else invoice.total_ht
+    limit = limit_in_force(invoice.client, day, policy)
+    decision = rules.decide_cover(
+        terms=terms_of(policy),
+        has_policy=True,
+        client_category=invoice.client.category,
+        client_country=invoice.client.country,
+        credit_days=invoice.payment_days,
+        invoice_amount=basis,
+        exposure_before=exposure(invoice.client, covers_vat=policy.covers_vat, exclude=invoice),
+        limit=limit,
+    )
+    if decision.uncovered_amount <= 0:
+        return []
+    reason = CoverModel.Reason(decision.reason).label
+    return [
+        _(
+            "Credit insurance: %(uncovered)s of this invoice will not be covered (%(reason)s). "
+            "Limit in force: %(limit)s."
+        )
+        % {
+            "uncovered": euros(decision.uncovered_amount),
+            "reason": reason,
+            "limit": euros(limit) if limit is not None else _("none"),
+        }
+    ]
