@@ -161,3 +161,31 @@ def test_a_colleague_s_notices_are_not_on_my_pay_page(client, tenant_a, in_tenan
         pay(their_invoice, "100", date(2026, 4, 1))
     client.force_login(mine.user)
     assert list(client.get(reverse("portal_pay")).context["notices"]) == []
+
+
+def test_a_next_step_whose_day_has_passed_says_it_is_due_since_then():
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    step = SimpleNamespace(get_kind_display="Mise en demeure")
+    invoice = SimpleNamespace(
+        status="issued",
+        is_open=True,
+        due_date=date(2026, 3, 1),
+        paid_amount=D("0"),
+        case=SimpleNamespace(state="active", last_step=None, next_step=step),
+        insurance_status="",
+        payout_on=None,
+    )
+    for next_on, words in (
+        (date(2026, 4, 19), "Prochaine étape : Mise en demeure, prévue depuis le 19 avril 2026."),
+        (date(2026, 4, 21), "Prochaine étape : Mise en demeure, le 21 avril 2026."),
+    ):
+        invoice.case.next_step_on = next_on
+        with translation.override("fr"):
+            text = render_to_string(
+                "consultants/includes/invoice_status.html", {"invoice": invoice, "today": TODAY}
+            )
+        assert words in text
