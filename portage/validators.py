@@ -1,5 +1,7 @@
 """Identifiers checked with their check digits (python-stdnum), with messages a user can act on."""
 
+from datetime import date, timedelta
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from stdnum import bic, iban
@@ -71,3 +73,28 @@ def compact_iban(value):
 
 def compact_bic(value):
     return _compact(bic, value)
+
+
+# A business date (an invoice's issue, a payment received, a bank line booked) lies between
+# these bounds: no company on the platform dealt in francs, and nothing is recorded for more
+# than a year ahead. A date outside is a typing mistake (0001-01-01, 9999-12-31, 2062 for
+# 2026), refused before it reaches the books.
+EARLIEST_BUSINESS_DATE = date(2000, 1, 1)
+DAYS_AHEAD = 366
+
+
+def validate_business_date(day, *, today, label):
+    """Refuses `day` when it is before 1 January 2000 or more than a year after `today`."""
+    latest = today + timedelta(days=DAYS_AHEAD)
+    if EARLIEST_BUSINESS_DATE <= day <= latest:
+        return
+    raise ValidationError(
+        _("%(label)s (%(day)s) must lie between %(earliest)s and %(latest)s."),
+        code="date_out_of_range",
+        params={
+            "label": label,
+            "day": day.strftime("%d/%m/%Y"),
+            "earliest": EARLIEST_BUSINESS_DATE.strftime("%d/%m/%Y"),
+            "latest": latest.strftime("%d/%m/%Y"),
+        },
+    )

@@ -18,7 +18,9 @@ from invoices.bank_formats import StatementFormatError, parse_statement
 from invoices.models import BankLine, BankLineSuggestion, BankStatement, Client, Invoice
 from invoices.selectors import open_invoices
 from invoices.services.payments import payment_record, split_over_invoices
+from portage.batch import paris_today
 from portage.services import audit_record
+from portage.validators import validate_business_date
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,11 @@ def statement_import(*, tenant, content, filename, by):
         parsed = parse_statement(content, filename)
     except StatementFormatError as error:
         raise ValidationError(str(error), code="malformed") from error
+    today = paris_today()
+    for parsed_line in parsed.lines:
+        validate_business_date(
+            parsed_line.booking_date, today=today, label=_("The booking date of a line")
+        )
     if (
         parsed.statement_id
         and BankStatement.objects.filter(tenant=tenant, statement_id=parsed.statement_id).exists()

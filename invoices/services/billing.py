@@ -33,6 +33,7 @@ from portage.models import PayModel
 from portage.money import french_number, to_cents
 from portage.services import audit_record, snapshot
 from portage.templatetags.portage import euros
+from portage.validators import validate_business_date
 
 VAT_RATES = (Decimal("20.00"), Decimal("10.00"), Decimal("5.50"), Decimal("2.10"), Decimal("0"))
 
@@ -482,6 +483,7 @@ def _post_billed(invoice, *, billed, fee, booked_on, by):
 
 def _issue(invoice, *, by, issued_on):
     tenant = invoice.tenant
+    validate_business_date(issued_on, today=paris_today(), label=_("The issue date"))
     _check_mentions(invoice)
     if invoice.total_ttc <= 0 and invoice.kind == Invoice.Kind.INVOICE:
         raise ValidationError(_("An invoice of zero cannot be issued."), code="zero")

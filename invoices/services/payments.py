@@ -23,6 +23,7 @@ from portage.models import PayModel
 from portage.money import ZERO, to_cents
 from portage.services import audit_record
 from portage.templatetags.portage import euros
+from portage.validators import validate_business_date
 
 
 def settle(invoice):
@@ -147,6 +148,7 @@ def payment_record(
     amount = to_cents(amount)
     if amount <= 0:
         raise ValidationError(_("A payment must be positive."), code="not_positive")
+    validate_business_date(received_on, today=paris_today(), label=_("The day received"))
     allocations = [(invoice, to_cents(part)) for invoice, part in allocations]
     if sum((part for _, part in allocations), ZERO) > amount:
         raise ValidationError(
