@@ -128,6 +128,7 @@ def test_a_collector_signs_in_with_totp_and_works_the_worklist_the_timeline_agin
     # A payment received by transfer, allocated to the invoice it pays.
     rhodanienne = open_invoices(tenant, "Banque Rhodanienne SA")[0]
     nav(page, "Paiements")
+    page.get_by_role("link", name="Enregistrer un paiement").click()
     page.get_by_role("row", name=re.compile("Banque Rhodanienne SA")).get_by_role(
         "link", name="Choisir"
     ).click()
