@@ -308,6 +308,20 @@ def client_timeline(client, *, limit=300):
                 at=payment.created_at,
             )
         )
+    for suggestion in bank_credits_proposed(
+        Invoice.objects.filter(client=client).values_list("pk", flat=True)
+    ).values():
+        line = suggestion.line
+        events.append(
+            Event(
+                day=line.booking_date,
+                kind="payment",
+                title=_("Bank credit to confirm — %(invoice)s") % {"invoice": suggestion.invoice},
+                detail=_("%(amount)s; the invoice's next step waits until it is confirmed")
+                % {"amount": _money(line.amount)},
+                tone="warn",
+            )
+        )
     for action in (
         Action.objects.filter(case__client=client)
         .filter(Q(status=Action.Status.SKIPPED) | Q(message__isnull=True, letter__isnull=True))

@@ -297,7 +297,7 @@ def bank_credits_proposed(invoice_ids):
         BankLineSuggestion.objects.filter(
             invoice_id__in=list(invoice_ids), line__status=BankLine.Status.SUGGESTED
         )
-        .select_related("line")
+        .select_related("line", "invoice")
         .order_by("line__booking_date", "line_id")
     )
     for suggestion in suggestions:

@@ -161,6 +161,7 @@ def test_the_timeline_says_why_and_asks_before_sending_now(
     browser = signed_in(collector)
     page = browser.get(reverse("dunning_client", args=[held.client_id])).content.decode()
     assert "7\u202f200,00" in page and "virement" in page
+    assert f"Virement à confirmer — {held.number}" in page  # on the chronology too
     assert 'name="despite_bank_credit"' in page
     url = reverse("dunning_case_action", args=[held.pk, "send-now"])
     response = browser.post(url, {"confirm": "on"}, follow=True)
