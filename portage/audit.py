@@ -53,9 +53,12 @@ def field_label(object_type, name):
     model = _model(object_type)
     if model is not None:
         try:
-            return capfirst(model._meta.get_field(name).verbose_name)
+            field = model._meta.get_field(name)
         except FieldDoesNotExist:
-            pass
+            field = None
+        # A reverse relation (a payment's "allocations") has no label of its own.
+        if getattr(field, "verbose_name", None):
+            return capfirst(field.verbose_name)
     return capfirst(gettext(name.replace("_", " ")))
 
 
