@@ -22,7 +22,7 @@ def test_the_insured_share_and_the_claims(tenant_a, tenant_b, in_tenant, signed_
     it) and an uncovered one of 7 200 (its client has no limit): 7 200 insured of 14 400
     owed, 50 %. Its claim, filed, expects 6 000 × 90 % − 500 = 4 900; nothing received
     yet. Another company's invoice counts for nothing."""
-    _policy, covered = covered_invoice(tenant_a)
+    covered_invoice(tenant_a)
     make_invoice(tenant_a, client=make_client(tenant_a), issued_on=ISSUED)
     covered_invoice(tenant_b)
     collector = make_member(tenant_a, "collector").user
