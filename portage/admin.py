@@ -11,12 +11,12 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from portage import services
-from portage.forms import COMPANY_FIELDS
+from portage.forms import COMPANY_FIELDS, AmountField
 from portage.models import AuditEntry, BatchRun, Membership, Tenant, User
 from portage.tenancy import all_tenants, tenant_context
 
@@ -65,6 +65,8 @@ class TenantAdmin(admin.ModelAdmin):
     search_fields = ["legal_name", "slug", "siren"]
     prepopulated_fields = {"slug": ["legal_name"]}
     readonly_fields = ["created_at"]
+    # The share capital and the penalty rate typed as on the company's page ("50 000,00").
+    formfield_overrides = {models.DecimalField: {"form_class": AmountField}}
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

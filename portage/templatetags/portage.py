@@ -36,9 +36,13 @@ STORED_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 def _audit_value(value):
     """An audit entry keeps its values as JSON: "5000.00" and "2026-03-31" are shown
-    "5 000,00" and "31/03/2026"."""
+    "5 000,00" and "31/03/2026"; a mapping as "FA-2026-000001 : 5 000,00", a list joined."""
+    if isinstance(value, dict):
+        return ", ".join(f"{key} : {_audit_value(item)}" for key, item in value.items())
+    if isinstance(value, list):
+        return ", ".join(str(_audit_value(item)) for item in value)
     if isinstance(value, str) and STORED_DECIMAL.fullmatch(value):
-        return french_number(Decimal(value))
+        return french_number(Decimal(value), len(value.partition(".")[2]))
     if isinstance(value, str) and STORED_DATE.fullmatch(value):
         try:
             return date.fromisoformat(value).strftime("%d/%m/%Y")
