@@ -1,5 +1,6 @@
 import django_filters
 from django.db.models import F, Q
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from consultants.models import Consultant
@@ -23,6 +24,18 @@ class SortFilter(django_filters.OrderingFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label", _("Sort by"))
         super().__init__(*args, **kwargs)
+
+    def build_choices(self, fields, labels):
+        """django-filter's choices, with the descending labels formatted when shown (it
+        formats them once at import, in the default language, so a French page showed
+        "Issue date (descending)")."""
+        choices = super().build_choices(fields, labels)
+        ascending = dict(choices[::2])
+        descending = lazy(lambda label: str(self.descending_fmt) % label, str)
+        return [
+            (param, descending(ascending[param[1:]]) if param.startswith("-") else label)
+            for param, label in choices
+        ]
 
     def get_ordering_value(self, param):
         descending = param.startswith("-")
