@@ -486,3 +486,21 @@ class IdempotencyRecord(TenantOwned):
 
     def __str__(self):
         return f"{self.method} {self.path} ({self.key})"
+
+
+class SignInRecord(models.Model):
+    """What sign-in remembers from one request to the next, kept in PostgreSQL so that it
+    holds while Redis is down: allauth's rate-limit counts (failed passwords per address and
+    per account, sign-ins per address) with their short locks, and the two-factor codes
+    already used. `portage.cache` stores here every cache entry allauth makes for them.
+
+    The key is an HMAC of the cache key (which names the address, or the user and the code),
+    never the key itself; the value is what allauth stores (a list of timestamps, a marker).
+    An expired row counts as absent, and is purged nightly."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    value = models.JSONField()
+    expires_at = models.DateTimeField(null=True, db_index=True)
+
+    def __str__(self):
+        return self.key
