@@ -17,7 +17,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import Coalesce
 
 from insurance import rules
-from insurance.models import Claim, ClaimInvoice, Cover, CreditLimit, Declaration, InsurancePolicy
+from insurance.models import Claim, ClaimInvoice, CreditLimit, Declaration, InsurancePolicy
 from invoices import amounts
 from invoices.selectors import open_invoices
 from portage.money import ZERO
@@ -79,10 +79,6 @@ def exposure(client, *, covers_vat=True, exclude=None):
         )
     total = invoices.filter(total_ttc__gt=0).aggregate(total=Coalesce(Sum(amount), ZERO))
     return Decimal(total["total"]).quantize(Decimal("0.01"))
-
-
-def cover_of(invoice):
-    return Cover.objects.filter(invoice=invoice).select_related("policy__insurer").first()
 
 
 # The claims that use the year's annual maximum and aggregate deductible: those the insurer
@@ -205,6 +201,20 @@ DEADLINE_NEAR_DAYS = 2
 
 def _claimed_invoices():
     return ClaimInvoice.objects.filter(claim__state__in=CLAIM_TOLD_INSURER).values("invoice_id")
+
+
+def claimed_invoice_ids(invoices):
+    """The ids of those of `invoices` a claim told the insurer of (`CLAIM_TOLD_INSURER`):
+    no overdue is declared for them."""
+    return set(
+        _claimed_invoices().filter(invoice__in=invoices).values_list("invoice_id", flat=True)
+    )
+
+
+def declaration_told_by_claim(declaration):
+    """Whether a claim told the insurer of the declaration's invoice: nothing left to
+    declare, nothing to send."""
+    return declarations_told_by_claim().filter(pk=declaration.pk).exists()
 
 
 def declarations_outstanding():

@@ -17,6 +17,7 @@ from insurance import rules
 from insurance.models import Claim, ClaimInvoice, Declaration, InsurancePolicy
 from insurance.selectors import (
     DEADLINE_NEAR_DAYS,
+    claimed_invoice_ids,
     declarations_outstanding,
     limit_in_force,
     policy_year_totals,
@@ -74,9 +75,11 @@ def run_insurance(*, tenant, today):
 def send_through_apis(tenant):
     """Everything still to send to an insurer that has an API goes out after the commit:
     today's filings, and any an earlier day could not send (the reference makes a resend
-    harmless)."""
+    harmless). A declaration is sent only while it is outstanding as the pages count it
+    (`declarations_outstanding`): once a claim told the insurer of the invoice, there is
+    nothing left to declare."""
     api = {"policy__insurer__connector": "http"}
-    to_send = Declaration.objects.filter(status=Declaration.Status.TO_SEND, **api)
+    to_send = declarations_outstanding().filter(status=Declaration.Status.TO_SEND, **api)
     for pk in to_send.values_list("pk", flat=True):
         send_declaration_task.delay_on_commit(tenant_id=tenant.pk, declaration_pk=pk)
     to_file = Claim.objects.filter(state=Claim.State.TO_FILE, **api)
@@ -132,12 +135,13 @@ def alert_admins(tenant, today, result):
 def declare(tenant, today, covers, result):
     """Declares each covered overdue once its deadline comes within the policy's margin: all
     of the day's declarations in one INSERT. Should another run have declared one of them,
-    the database refuses the lot and each is tried on its own."""
+    the database refuses the lot and each is tried on its own. An invoice a claim already
+    told the insurer of (`CLAIM_TOLD_INSURER`) has no threat left to declare."""
+    invoices = [c.invoice for c in covers]
     declared = set(
-        Declaration.objects.filter(invoice__in=[c.invoice for c in covers]).values_list(
-            "invoice_id", flat=True
-        )
+        Declaration.objects.filter(invoice__in=invoices).values_list("invoice_id", flat=True)
     )
+    declared |= claimed_invoice_ids(invoices)
     due = []
     for cover in covers:
         invoice, policy = cover.invoice, cover.policy

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from insurance.connectors import Refused, TemporaryFailure, get_connector
 from insurance.models import Claim, Declaration, Insurer
+from insurance.selectors import declaration_told_by_claim
 from insurance.selectors.claims import claim_filing, overdue_notice
 from insurance.services.claims import (
     claim_file,
@@ -41,13 +42,15 @@ def uses_api(policy):
 
 @transaction.atomic
 def transmit_declaration(declaration_pk, *, connector=None, final=False):
-    """Declares the overdue through the insurer's API; returns the declaration."""
+    """Declares the overdue through the insurer's API; returns the declaration. A
+    declaration whose invoice a claim told the insurer of meanwhile (the task was queued
+    before the claim was filed) is not sent: nothing is left to declare."""
     declaration = (
         Declaration.objects.select_for_update()
         .select_related("invoice__client", "policy__insurer")
         .get(pk=declaration_pk)
     )
-    if declaration.status != Declaration.Status.TO_SEND:
+    if declaration.status != Declaration.Status.TO_SEND or declaration_told_by_claim(declaration):
         return declaration
     connector = connector or connector_of(declaration.policy.insurer)
     try:

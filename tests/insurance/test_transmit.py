@@ -8,7 +8,7 @@ import pytest
 
 from insurance.connectors import TemporaryFailure
 from insurance.connectors.http import HttpConnector
-from insurance.models import Claim, Declaration, Insurer
+from insurance.models import Claim, ClaimInvoice, Declaration, Insurer
 from insurance.services.batch import run_insurance
 from insurance.services.transmit import transmit_claim, transmit_declaration
 from tests.insurance.simulator import InsurerSimulator
@@ -136,3 +136,78 @@ def test_a_claim_refused_then_filed_through_the_api_shows_no_refusal_and_is_audi
     assert entry.after["state"] == "Déposé"
     assert entry.after["filed_on"] == claim.filed_on.isoformat()
     assert entry.after["insurer_reference"] == claim.insurer_reference
+
+
+def claim_for(tenant, in_tenant, policy, invoice, state):
+    """A claim for the invoice, in `state`, as the claims pages would have brought it."""
+    with in_tenant(tenant):
+        claim = Claim.objects.create(
+            tenant=tenant,
+            client=invoice.client,
+            policy=policy,
+            state=state,
+            opened_on=DUE + timedelta(days=50),
+            unpaid_covered=invoice.total_ttc,
+            expected_indemnity=invoice.total_ttc,
+        )
+        ClaimInvoice.objects.create(
+            tenant=tenant,
+            claim=claim,
+            invoice=invoice,
+            unpaid_amount=invoice.total_ttc,
+            covered_amount=invoice.total_ttc,
+        )
+    return claim
+
+
+@pytest.mark.parametrize("state", ["filed", "acknowledged", "indemnified", "partial"])
+def test_an_invoice_a_claim_told_the_insurer_of_is_not_declared_through_the_api(
+    tenant_a, in_tenant, insurer_api, django_capture_on_commit_callbacks, monkeypatch, state
+):
+    """The declaration was prepared, then a claim told the insurer of the invoice: the next
+    day's batch does not send it, nor does a task queued before the claim."""
+    policy, invoice = api_policy(tenant_a, in_tenant, insurer_api)
+    sent = []
+    monkeypatch.setattr(
+        "insurance.tasks.send_declaration_task.delay", lambda **kwargs: sent.append(kwargs)
+    )
+    with in_tenant(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        run_insurance(tenant=tenant_a, today=DUE + timedelta(days=55))
+        declaration = Declaration.objects.get()
+    assert len(sent) == 1
+    claim_for(tenant_a, in_tenant, policy, invoice, state)
+    with in_tenant(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        run_insurance(tenant=tenant_a, today=DUE + timedelta(days=56))
+    assert len(sent) == 1  # nothing more queued
+    with in_tenant(tenant_a):
+        transmit_declaration(declaration.pk, connector=connector(insurer_api, []))
+        declaration.refresh_from_db()
+    assert insurer_api.filings("overdues") == []
+    assert declaration.status == Declaration.Status.TO_SEND
+
+
+def test_a_claim_still_to_file_does_not_stop_the_declaration(
+    tenant_a, in_tenant, insurer_api, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A claim not filed yet told the insurer nothing: the overdue is declared."""
+    policy, invoice = api_policy(tenant_a, in_tenant, insurer_api)
+    claim_for(tenant_a, in_tenant, policy, invoice, "to_file")
+    sent = []
+    monkeypatch.setattr(
+        "insurance.tasks.send_declaration_task.delay", lambda **kwargs: sent.append(kwargs)
+    )
+    with in_tenant(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        run_insurance(tenant=tenant_a, today=DUE + timedelta(days=55))
+        declaration = Declaration.objects.get()
+    assert sent == [{"tenant_id": tenant_a.pk, "declaration_pk": declaration.pk}]
+
+
+def test_the_batch_prepares_no_declaration_for_an_invoice_already_claimed(
+    tenant_a, in_tenant, insurer_api, monkeypatch
+):
+    policy, invoice = api_policy(tenant_a, in_tenant, insurer_api)
+    claim_for(tenant_a, in_tenant, policy, invoice, "filed")
+    monkeypatch.setattr("insurance.tasks.send_declaration_task.delay", lambda **kwargs: None)
+    with in_tenant(tenant_a):
+        run_insurance(tenant=tenant_a, today=DUE + timedelta(days=55))
+        assert not Declaration.objects.exists()
