@@ -1,6 +1,6 @@
 """The company's chart of accounts for the accounting export (plan comptable): which account
 and journal each kind of entry goes to. One per company, saved the first time its admin
-changes it; until then the defaults below apply."""
+changes it; until then the defaults (`accounting.defaults`) apply."""
 
 import re
 from collections import defaultdict
@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounting.defaults import DEFAULT_CHART
 from portage.models import TenantOwned
 
 ACCOUNT_PATTERN = re.compile(r"^\d{3,20}$")
@@ -71,31 +72,37 @@ class ChartOfAccounts(TenantOwned):
     """Accounts and journals of the export. Labels are in French: they are written as they
     are into the FEC, a file for the French tax administration."""
 
-    client_account = _account(_("clients (control account)"), "411000")
-    client_account_label = _label(_("label"), "Clients")
-    sales_account = _account(_("sales of services"), "706000")
-    sales_account_label = _label(_("label"), "Prestations de services")
+    client_account = _account(_("clients (control account)"), DEFAULT_CHART["client_account"])
+    client_account_label = _label(_("label"), DEFAULT_CHART["client_account_label"])
+    sales_account = _account(_("sales of services"), DEFAULT_CHART["sales_account"])
+    sales_account_label = _label(_("label"), DEFAULT_CHART["sales_account_label"])
     # One account per rate by default (sub-accounts of 44571): each account number keeps
     # one label in the FEC. Rates sharing an account share the label alone.
-    vat_account_20 = _account(_("VAT collected at 20 %"), "445711")
-    vat_account_10 = _account(_("VAT collected at 10 %"), "445712")
-    vat_account_5_5 = _account(_("VAT collected at 5.5 %"), "445713")
-    vat_account_2_1 = _account(_("VAT collected at 2.1 %"), "445714")
-    vat_account_label = _label(_("label"), "TVA collectée")
-    bank_account = _account(_("bank"), "512000")
-    bank_account_label = _label(_("label"), "Banque")
-    insurer_account = _account(_("credit insurer (indemnities received)"), "467000")
-    insurer_account_label = _label(_("label"), "Assureur-crédit, indemnités reçues")
-    opening_account = _account(_("opening balance sheet (counterpart of the à-nouveaux)"), "890000")
-    opening_account_label = _label(_("label"), "Bilan d'ouverture")
-    sales_journal = _journal(_("sales journal"), "VT")
-    sales_journal_label = _label(_("label"), "Ventes")
-    bank_journal = _journal(_("bank journal"), "BQ")
-    bank_journal_label = _label(_("label"), "Banque")
-    insurance_journal = _journal(_("credit insurance journal"), "AS")
-    insurance_journal_label = _label(_("label"), "Assurance-crédit")
-    opening_journal = _journal(_("opening balances journal (à-nouveaux)"), "AN")
-    opening_journal_label = _label(_("label"), "À-nouveaux")
+    vat_account_20 = _account(_("VAT collected at 20 %"), DEFAULT_CHART["vat_account_20"])
+    vat_account_10 = _account(_("VAT collected at 10 %"), DEFAULT_CHART["vat_account_10"])
+    vat_account_5_5 = _account(_("VAT collected at 5.5 %"), DEFAULT_CHART["vat_account_5_5"])
+    vat_account_2_1 = _account(_("VAT collected at 2.1 %"), DEFAULT_CHART["vat_account_2_1"])
+    vat_account_label = _label(_("label"), DEFAULT_CHART["vat_account_label"])
+    bank_account = _account(_("bank"), DEFAULT_CHART["bank_account"])
+    bank_account_label = _label(_("label"), DEFAULT_CHART["bank_account_label"])
+    insurer_account = _account(
+        _("credit insurer (indemnities received)"), DEFAULT_CHART["insurer_account"]
+    )
+    insurer_account_label = _label(_("label"), DEFAULT_CHART["insurer_account_label"])
+    opening_account = _account(
+        _("opening balance sheet (counterpart of the à-nouveaux)"), DEFAULT_CHART["opening_account"]
+    )
+    opening_account_label = _label(_("label"), DEFAULT_CHART["opening_account_label"])
+    sales_journal = _journal(_("sales journal"), DEFAULT_CHART["sales_journal"])
+    sales_journal_label = _label(_("label"), DEFAULT_CHART["sales_journal_label"])
+    bank_journal = _journal(_("bank journal"), DEFAULT_CHART["bank_journal"])
+    bank_journal_label = _label(_("label"), DEFAULT_CHART["bank_journal_label"])
+    insurance_journal = _journal(_("credit insurance journal"), DEFAULT_CHART["insurance_journal"])
+    insurance_journal_label = _label(_("label"), DEFAULT_CHART["insurance_journal_label"])
+    opening_journal = _journal(
+        _("opening balances journal (à-nouveaux)"), DEFAULT_CHART["opening_journal"]
+    )
+    opening_journal_label = _label(_("label"), DEFAULT_CHART["opening_journal_label"])
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

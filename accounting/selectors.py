@@ -32,7 +32,8 @@ from django.utils.translation import gettext as _
 from accounting.models import ChartOfAccounts
 from insurance.models import Claim
 from invoices.models import Allocation, Invoice, InvoiceLine, Payment
-from portage.money import ZERO, to_cents
+from invoices.totals import vat_of
+from portage.money import ZERO
 
 # The longest period one export covers: a fiscal year, or a first one of up to 24 months.
 MAX_PERIOD_DAYS = 731
@@ -132,7 +133,7 @@ def insurer_aux(insurer):
 
 def _vat_by_invoice(invoices):
     """{invoice pk: [(rate, VAT)]}: VAT per rate on the sum of that rate's lines, as the
-    invoice computed it (invoices.totals.compute_totals)."""
+    invoice computed it (`invoices.totals.vat_of`)."""
     bases = (
         InvoiceLine.objects.filter(invoice__in=[invoice.pk for invoice in invoices])
         .values("invoice_id", "vat_rate")
@@ -141,7 +142,7 @@ def _vat_by_invoice(invoices):
     )
     vat = defaultdict(list)
     for row in bases:
-        amount = to_cents(row["base"] * row["vat_rate"] / 100)
+        amount = vat_of(row["base"], row["vat_rate"])
         if amount:
             vat[row["invoice_id"]].append((row["vat_rate"], amount))
     return vat

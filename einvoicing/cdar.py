@@ -51,6 +51,7 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 
 from einvoicing.connectors.base import STATUSES
+from invoices.facturx import SIREN_SCHEME
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossDomainAcknowledgementAndResponse:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -64,7 +65,6 @@ PROCESSING_PHASE = "23"
 # UNTDID 1373 status of the referenced document, per lifecycle status (MDT-88).
 DOCUMENT_STATUS = {"212": "47"}
 AMOUNT_COLLECTED = "MEN"
-SIREN_SCHEME = "0002"
 PPF_SCHEME = "0238"
 PPF_ID = "0000"
 SELLER, BUYER, PPF = "SE", "BY", "DFH"

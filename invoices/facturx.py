@@ -14,6 +14,7 @@ from facturx import generate_cii_xml, generate_from_binary, xml_check_xsd
 from lxml import etree
 from stdnum import iban as iban_number
 
+from invoices.totals import vat_of
 from portage.money import CENT, ZERO, to_cents
 
 LEVEL = "en16931"
@@ -277,10 +278,10 @@ def _check(document):
                 f"the VAT base at {rate} % is {base}, the lines at that rate sum to "
                 f"{bases[rate]} (BR-S-08, BR-E-08)."
             )
-        if amount != to_cents(base * rate / 100):
+        if amount != vat_of(base, rate):
             refuse(
                 f"the VAT at {rate} % is {amount}, not {base} × {rate} % rounded to the "
-                f"cent: {to_cents(base * rate / 100)} (BR-CO-17, BR-E-09)."
+                f"cent: {vat_of(base, rate)} (BR-CO-17, BR-E-09)."
             )
         total_vat_of_rates += amount
 

@@ -24,18 +24,23 @@ def line_total(*, quantity, unit_price):
     return to_cents(Decimal(quantity) * Decimal(unit_price))
 
 
+def vat_of(base, rate):
+    """The VAT of one rate: that rate's base (the sum of its lines) × the rate in %, rounded
+    to the cent, as the invoice must show the VAT per rate (CGI art. 242 nonies A) and
+    EN 16931 checks each rate's amount (BR-CO-17)."""
+    return to_cents(base * Decimal(rate) / 100)
+
+
 def compute_totals(lines):
     """Totals of lines (each with `total_ht` and `vat_rate`).
 
-    VAT is computed once per rate on the sum of that rate's lines, as the invoice must show
-    the VAT per rate (CGI art. 242 nonies A) and EN 16931 checks each rate's amount
-    (BR-CO-17): base × rate, rounded to the cent.
+    VAT is computed once per rate on the sum of that rate's lines (`vat_of`).
     """
     bases = defaultdict(lambda: ZERO)
     for line in lines:
         bases[Decimal(line.vat_rate)] += line.total_ht
     breakdown = tuple(
-        (rate, base, to_cents(base * rate / 100))
+        (rate, base, vat_of(base, rate))
         for rate, base in sorted(bases.items(), reverse=True)
     )
     ht = sum((base for _, base, _ in breakdown), ZERO)

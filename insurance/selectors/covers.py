@@ -2,12 +2,19 @@
 still unpaid on an invoice, the covers of the invoices past due and unpaid, those the daily
 batch declares and claims, and what an invoice about to be issued will not have covered."""
 
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
 from einvoicing import selectors as einvoicing
 from insurance import rules
 from insurance.models import Cover
 from insurance.selectors import exposure, limit_in_force, policy_in_force
 from invoices import amounts
+from invoices.terms import due_date
 from portage.money import ZERO, to_cents
+from portage.templatetags.portage import euros
 
 
 def terms_of(policy):
@@ -50,42 +57,61 @@ def covered_open_covers(today):
     )
 
 
+@dataclass(frozen=True)
+class CoverDecision:
+    """The cover an invoice gets under the policy in force on the day it is issued, with the
+    figures it was decided on (stored with the cover)."""
+
+    policy: object  # InsurancePolicy, or None when no policy is in force
+    basis: Decimal
+    exposure_before: Decimal
+    limit: Decimal | None
+    decision: rules.Cover
+
+
+def cover_decision(invoice, day):
+    """The cover `invoice` gets if issued on `day`: the one place the stored cover
+    (`cover_decide`) and the warning before issue (`issue_warnings`) decide it, on the
+    invoice's credit period from `day` to its due date under its payment terms."""
+    policy = policy_in_force(day)
+    covers_vat = policy.covers_vat if policy else True
+    basis = invoice.total_ttc if covers_vat else invoice.total_ht
+    before = exposure(invoice.client, covers_vat=covers_vat, exclude=invoice)
+    limit = limit_in_force(invoice.client, day, policy) if policy else None
+    due = invoice.due_date or due_date(
+        issued_on=day, terms=invoice.payment_terms, days=invoice.payment_days
+    )
+    decision = rules.decide_cover(
+        terms=terms_of(policy) if policy else None,
+        has_policy=policy is not None,
+        client_category=invoice.client.category,
+        client_country=invoice.client.country,
+        credit_days=(due - day).days,
+        invoice_amount=basis,
+        exposure_before=before,
+        limit=limit,
+    )
+    return CoverDecision(
+        policy=policy, basis=basis, exposure_before=before, limit=limit, decision=decision
+    )
+
+
 def issue_warnings(invoice, day):
     """What the user should know before issuing: the part of the invoice credit insurance
     will not cover, and why (the cover itself is decided and stored at issue)."""
-    from django.utils.translation import gettext as _
-
-    from insurance.models import Cover as CoverModel
-    from portage.templatetags.portage import euros
-
-    if invoice.kind != invoice.Kind.INVOICE:
+    if invoice.kind != invoice.Kind.INVOICE or policy_in_force(day) is None:
         return []
-    policy = policy_in_force(day)
-    if policy is None:
+    cover = cover_decision(invoice, day)
+    if cover.decision.uncovered_amount <= 0:
         return []
-    basis = invoice.total_ttc if policy.covers_vat else invoice.total_ht
-    limit = limit_in_force(invoice.client, day, policy)
-    decision = rules.decide_cover(
-        terms=terms_of(policy),
-        has_policy=True,
-        client_category=invoice.client.category,
-        client_country=invoice.client.country,
-        credit_days=invoice.payment_days,
-        invoice_amount=basis,
-        exposure_before=exposure(invoice.client, covers_vat=policy.covers_vat, exclude=invoice),
-        limit=limit,
-    )
-    if decision.uncovered_amount <= 0:
-        return []
-    reason = CoverModel.Reason(decision.reason).label
     return [
         _(
             "Credit insurance: %(uncovered)s of this invoice will not be covered (%(reason)s). "
             "Limit in force: %(limit)s."
         )
         % {
-            "uncovered": euros(decision.uncovered_amount),
-            "reason": reason,
-            "limit": euros(limit) if limit is not None else _("none"),
+            "uncovered": euros(cover.decision.uncovered_amount),
+            "reason": Cover.Reason(cover.decision.reason).label,
+            "limit": euros(cover.limit) if cover.limit is not None else _("none"),
         }
     ]

@@ -31,7 +31,7 @@ from portage.batch import paris_today
 from portage.mentions import missing_company_mentions
 from portage.models import PayModel
 from portage.money import french_number, to_cents
-from portage.services import audit_record, snapshot
+from portage.services import audit_diff, audit_record, snapshot
 from portage.templatetags.portage import euros
 from portage.validators import validate_business_date
 
@@ -90,16 +90,15 @@ def client_update(*, client, by, **changes):
         setattr(stored, name, value)
     stored.full_clean()
     stored.save()
-    after = snapshot(stored, changes)
-    changed = [name for name in changes if before[name] != after[name]]
-    if changed:
+    before, after = audit_diff(before, snapshot(stored, changes))
+    if after:
         audit_record(
             tenant=stored.tenant,
             actor=by,
             action="client.updated",
             obj=stored,
-            before={n: before[n] for n in changed},
-            after={n: after[n] for n in changed},
+            before=before,
+            after=after,
         )
     return stored
 
