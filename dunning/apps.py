@@ -72,6 +72,7 @@ ACTION_LABELS = {
     "dunning.debt_acknowledged": _("Debt acknowledged"),
     "dunning.letter_posted": _("Formal notice posted"),
     "dunning.letter_regenerated": _("Formal notice written again"),
+    "dunning.letter_withdrawn": _("Formal notice withdrawn"),
     "dunning.litigation_opened": _("Litigation file opened"),
     "dunning.litigation_updated": _("Litigation file changed"),
     "dunning.policy_changed": _("Dunning policy changed"),

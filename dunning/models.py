@@ -277,6 +277,7 @@ class Letter(TenantOwned):
         TO_POST = "to_post", _("To post by registered mail")
         POSTED = "posted", _("Posted")
         REPLACED = "replaced", _("Replaced by a new letter")
+        WITHDRAWN = "withdrawn", _("Withdrawn: nothing left to claim")
 
     client = models.ForeignKey(
         Client, on_delete=models.PROTECT, related_name="dunning_letters", verbose_name=_("client")
@@ -306,6 +307,10 @@ class Letter(TenantOwned):
         related_name="replacements",
         verbose_name=_("replaces"),
         help_text=_("The letter left unposted past its deadline that this one replaces."),
+    )
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 

@@ -40,6 +40,11 @@ urlpatterns = [
         litigation.letter_regenerate,
         name="dunning_letter_regenerate",
     ),
+    path(
+        "recouvrement/courriers/<int:pk>/retirer/",
+        litigation.letter_withdraw,
+        name="dunning_letter_withdraw",
+    ),
     path("recouvrement/emails/", litigation.message_list, name="dunning_message_list"),
     path("recouvrement/emails/<int:pk>/", litigation.message_detail, name="dunning_message"),
     path(

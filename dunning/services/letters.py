@@ -12,15 +12,17 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
-from weasyprint import HTML
 
 from dunning import penalties
-from dunning.models import Letter, RateSemester
+from dunning.models import Action, ClientSettings, Letter, Pause, RateSemester
+from dunning.services.mail import message_compose, send_after_commit
 from invoices import amounts
 from invoices.models import Allocation, Invoice, Payment
-from invoices.pdf import _logo_data_uri, pdf_stylesheet
+from invoices.pdf import _logo_data_uri, write_pdf
+from invoices.selectors import bank_credits_proposed
 from portage.money import ZERO
 from portage.services import audit_record
+from portage.templatetags.portage import euros
 
 
 def rates_table(half_years):
@@ -173,20 +175,81 @@ def stale_letters(*, today):
     return Letter.objects.filter(posting=Letter.Posting.TO_POST, deadline__lt=today)
 
 
-def regeneration_lines(letter, *, today):
-    """The lines the letter written again on `today` would state: the invoices it listed
-    that are still unpaid, their penalties counted to `today`. Raises ValidationError when
-    none is left to claim or when a reference rate is missing."""
-    still_owed = {
+def still_owed(letter):
+    """The invoices the letter listed that are still unpaid, in its order."""
+    owed = {
         invoice.pk: invoice
         for invoice in Invoice.objects.filter(
             amounts.is_open(), pk__in=[line["invoice_pk"] for line in letter.lines]
         )
         if invoice.balance > 0
     }
-    invoices = [
-        still_owed[line["invoice_pk"]] for line in letter.lines if line["invoice_pk"] in still_owed
-    ]
+    return [owed[line["invoice_pk"]] for line in letter.lines if line["invoice_pk"] in owed]
+
+
+def regeneration_holds(letter, *, today):
+    """Why the letter cannot be written again on `today`, one sentence per invoice still
+    unpaid that the ladder holds since: its case paused (a promise, a payment plan, a
+    pause, the buyer's suspension) or disputed, or a bank credit proposed for it and not
+    confirmed yet (the client's money may be in the bank already). Empty when nothing
+    holds it. A letter is written again once every hold
+    ended, or withdrawn once nothing is left to claim."""
+    from dunning.services.ladder import pause_over  # the ladder performs letters
+
+    invoices = still_owed(letter)
+    if not invoices:
+        return []
+    by_pk = {invoice.pk: invoice for invoice in invoices}
+    pauses = defaultdict(list)
+    for pause in Pause.objects.filter(
+        case__invoice__in=invoices, ended_on__isnull=True
+    ).select_related("case"):
+        if not pause_over(pause, by_pk[pause.case.invoice_id], today):
+            pauses[pause.case.invoice_id].append(pause)
+    credits = bank_credits_proposed(by_pk)
+    holds = []
+    for invoice in invoices:
+        for pause in pauses[invoice.pk]:
+            holds.append(_pause_hold(invoice, pause))
+        if invoice.pk in credits:
+            line = credits[invoice.pk].line
+            holds.append(
+                _(
+                    "%(invoice)s: a bank credit of %(amount)s received on %(day)s is proposed "
+                    "for it and not confirmed yet: confirm it or set it aside first."
+                )
+                % {
+                    "invoice": invoice.number,
+                    "amount": euros(line.amount),
+                    "day": formats.date_format(line.booking_date, "SHORT_DATE_FORMAT"),
+                }
+            )
+    return holds
+
+
+def _pause_hold(invoice, pause):
+    if pause.kind == Pause.Kind.DISPUTE:
+        return _("%(invoice)s: disputed by the client (%(reason)s).") % {
+            "invoice": invoice.number,
+            "reason": pause.reason,
+        }
+    if pause.until:
+        return _("%(invoice)s: %(kind)s until %(day)s.") % {
+            "invoice": invoice.number,
+            "kind": pause.get_kind_display().lower(),
+            "day": formats.date_format(pause.until, "SHORT_DATE_FORMAT"),
+        }
+    return _("%(invoice)s: %(kind)s.") % {
+        "invoice": invoice.number,
+        "kind": pause.get_kind_display().lower(),
+    }
+
+
+def regeneration_lines(letter, *, today):
+    """The lines the letter written again on `today` would state: the invoices it listed
+    that are still unpaid, their penalties counted to `today`. Raises ValidationError when
+    none is left to claim or when a reference rate is missing."""
+    invoices = still_owed(letter)
     if not invoices:
         raise ValidationError(
             _(
@@ -235,6 +298,11 @@ def letter_regenerate(*, letter, actor, today):
         )
     if not letter_is_stale(letter, today=today):
         raise ValidationError(_("This formal notice's deadline has not passed: post it as it is."))
+    holds = regeneration_holds(letter, today=today)
+    if holds:
+        raise ValidationError(
+            [_("This formal notice cannot be written again while the ladder is held:"), *holds]
+        )
     lines = regeneration_lines(letter, today=today)
     new = letter_create(
         tenant=letter.tenant,
@@ -246,6 +314,7 @@ def letter_regenerate(*, letter, actor, today):
     )
     letter.posting = Letter.Posting.REPLACED
     letter.save(update_fields=["posting"])
+    copy = email_copy_again(letter, new, today=today)
     audit_record(
         tenant=letter.tenant,
         actor=actor,
@@ -264,9 +333,85 @@ def letter_regenerate(*, letter, actor, today):
             "deadline": new.deadline.isoformat(),
             "penalties": str(new.penalties),
             "total_claimed": str(new.total_claimed),
+            "email_copy": ", ".join(copy.to) if copy else "",
         },
     )
     return new
+
+
+def email_copy_of(letter):
+    """The email copy sent to the client with the letter when it was written (the ladder
+    sends one when the client has a billing address), with the step it performed, or
+    None."""
+    return (
+        Action.objects.filter(letter=letter, message__isnull=False)
+        .select_related("message", "step")
+        .order_by("id")
+        .first()
+    )
+
+
+def email_copy_again(old, new, *, today):
+    """The new letter emailed to the client as the old one was (same step's words, in the
+    client's language, from the company's sender, the PDF attached, through the outbox),
+    once the transaction commits; None when the old letter had no email copy."""
+    original = email_copy_of(old)
+    if original is None:
+        return None
+    client_settings = ClientSettings.objects.filter(client=new.client).first()
+    invoices = Invoice.objects.in_bulk([line["invoice_pk"] for line in new.lines])
+    message = message_compose(
+        tenant=new.tenant,
+        client=new.client,
+        step=original.step,
+        invoices=[invoices[line["invoice_pk"]] for line in new.lines],
+        to=list(new.client.billing_emails),
+        language=client_settings.language if client_settings else "fr",
+        day=today,
+        letter=new,
+    )
+    send_after_commit(new.tenant, [message.pk])
+    return message
+
+
+@transaction.atomic
+def letter_withdraw(*, letter, actor, today):
+    """Withdraws a formal notice waiting to be posted whose invoices have all been paid or
+    credited since it was written: it is not posted, no letter replaces it, and it is kept,
+    marked withdrawn, in the history. Refused while an invoice it claims is still unpaid
+    (the letter is then written again, `letter_regenerate`)."""
+    letter = Letter.objects.select_for_update().get(pk=letter.pk)
+    if letter.posting != Letter.Posting.TO_POST:
+        raise ValidationError(
+            _(
+                "Only a formal notice waiting to be posted can be withdrawn; "
+                "this one is: %(posting)s."
+            )
+            % {"posting": letter.get_posting_display()}
+        )
+    owed = still_owed(letter)
+    if owed:
+        raise ValidationError(
+            _("Still unpaid: %(invoices)s. The formal notice cannot be withdrawn.")
+            % {"invoices": ", ".join(invoice.number for invoice in owed)}
+        )
+    letter.posting = Letter.Posting.WITHDRAWN
+    letter.withdrawn_on = today
+    letter.withdrawn_by = actor
+    letter.save(update_fields=["posting", "withdrawn_on", "withdrawn_by"])
+    audit_record(
+        tenant=letter.tenant,
+        actor=actor,
+        action="dunning.letter_withdrawn",
+        obj=letter,
+        before={"posting": Letter.Posting.TO_POST.label},
+        after={
+            "posting": Letter.Posting.WITHDRAWN.label,
+            "withdrawn_on": today.isoformat(),
+            "invoices": ", ".join(line["number"] for line in letter.lines),
+        },
+    )
+    return letter
 
 
 RATE_SOURCES = {
@@ -304,6 +449,4 @@ def render_letter_pdf(letter):
                 "logo": _logo_data_uri(tenant),
             },
         )
-        return HTML(string=html).write_pdf(
-            stylesheets=[pdf_stylesheet("dunning/pdf/formal_notice.css")]
-        )
+        return write_pdf(html, "dunning/pdf/formal_notice.css")

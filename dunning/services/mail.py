@@ -62,6 +62,17 @@ def fill(template, values):
     return PLACEHOLDER.sub(lambda match: str(values.get(match.group(1), match.group(0))), template)
 
 
+def replacement_notice(letter, language):
+    """The sentence that opens the email copy of a letter written again: it cancels and
+    replaces the first one, which the client may have read by email already."""
+    if letter is None or letter.replaces_id is None:
+        return ""
+    day = f"{letter.replaces.letter_date:%d/%m/%Y}"
+    if language == "en":
+        return f"This formal notice cancels and replaces our formal notice of {day}.\n\n"
+    return f"La présente mise en demeure annule et remplace notre mise en demeure du {day}.\n\n"
+
+
 def message_compose(
     *, tenant, client, step, invoices, to, language, day, consultant=None, letter=None
 ):
@@ -87,9 +98,10 @@ def message_compose(
     subject = fill(step.subject(language), values).replace("\n", " ")[:300]
     # The company's registration mentions close every email (Code de commerce R123-237).
     footer = company_footer(tenant)
-    body_text = f"{fill(step.body(language), values)}\n\n-- \n{footer}"
+    body = replacement_notice(letter, language) + step.body(language)
+    body_text = f"{fill(body, values)}\n\n-- \n{footer}"
     html_values = {**values, "invoices": "\x00INVOICES\x00"}
-    html_parts = escape(fill(step.body(language), html_values)).split("\x00INVOICES\x00")
+    html_parts = escape(fill(body, html_values)).split("\x00INVOICES\x00")
     with translation.override(language):
         body_html = render_to_string(
             "dunning/email/message.html",

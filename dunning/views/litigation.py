@@ -52,6 +52,14 @@ def _letter_page(request, *, bound=None, status=200):
         letter.stale = letters.letter_is_stale(letter, today=today)
         if not can_manage:
             continue
+        # Paid or credited since: nothing to claim, the letter is withdrawn, not posted.
+        letter.withdrawable = not letters.still_owed(letter)
+        # Written again only once the ladder no longer holds its invoices.
+        letter.holds = (
+            letters.regeneration_holds(letter, today=today)
+            if letter.stale and not letter.withdrawable
+            else []
+        )
         if bound is not None and bound.letter.pk == letter.pk:
             letter.form = bound
         else:
@@ -62,8 +70,8 @@ def _letter_page(request, *, bound=None, status=200):
         .order_by("-posted_on", "-id")
     )
     replaced = (
-        Letter.objects.filter(posting=Letter.Posting.REPLACED)
-        .select_related("client")
+        Letter.objects.filter(posting__in=[Letter.Posting.REPLACED, Letter.Posting.WITHDRAWN])
+        .select_related("client", "withdrawn_by")
         .prefetch_related("replacements")
         .order_by("-letter_date", "-id")[:SECTION_SIZE]
     )
@@ -165,6 +173,15 @@ def letter_regenerate(request, pk):
             request, _("This formal notice's deadline has not passed: post it as it is.")
         )
         return redirect("dunning_letter_list")
+    holds = letters.regeneration_holds(letter, today=today)
+    if holds:
+        messages.error(
+            request,
+            " ".join(
+                [_("This formal notice cannot be written again while the ladder is held:"), *holds]
+            ),
+        )
+        return redirect("dunning_letter_list")
     try:
         preview = letters.regeneration_preview(letter, today=today)
     except ValidationError as error:
@@ -173,8 +190,51 @@ def letter_regenerate(request, pk):
     return render(
         request,
         "dunning/letter_regenerate.html",
-        {"letter": letter, "today": today, "new": preview},
+        {
+            "letter": letter,
+            "today": today,
+            "new": preview,
+            "email_copy": letters.email_copy_of(letter) is not None,
+        },
     )
+
+
+@permission_required(Perm.MANAGE_COLLECTIONS)
+def letter_withdraw(request, pk):
+    """A formal notice whose invoices were all paid or credited since it was written,
+    withdrawn after the collector confirmed (`letters.letter_withdraw`): not posted, not
+    replaced, kept in the history."""
+    letter = get_object_or_404(Letter.objects.select_related("client"), pk=pk)
+    if letter.posting != Letter.Posting.TO_POST:
+        messages.error(request, _("This formal notice is no longer waiting to be posted."))
+        return redirect("dunning_letter_list")
+    if request.method == "POST":
+        try:
+            letters.letter_withdraw(letter=letter, actor=request.user, today=paris_today())
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _(
+                    "The formal notice to %(client)s of %(date)s is withdrawn: it will not be "
+                    "posted. It stays in the history below."
+                )
+                % {
+                    "client": letter.client,
+                    "date": date_format(letter.letter_date, "SHORT_DATE_FORMAT"),
+                },
+            )
+        return redirect("dunning_letter_list")
+    owed = letters.still_owed(letter)
+    if owed:
+        messages.error(
+            request,
+            _("Still unpaid: %(invoices)s. The formal notice cannot be withdrawn.")
+            % {"invoices": ", ".join(invoice.number for invoice in owed)},
+        )
+        return redirect("dunning_letter_list")
+    return render(request, "dunning/letter_withdraw.html", {"letter": letter})
 
 
 # Messages

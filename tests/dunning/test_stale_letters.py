@@ -2,22 +2,32 @@
 posted as it is, written again (new date, penalties to the new date, new deadline), the old
 one kept and marked replaced."""
 
+import html
 import io
 from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from pypdf import PdfReader
 
-from dunning.models import Letter, Policy
-from dunning.services.letters import letter_is_stale, letter_regenerate, stale_letters
+from dunning.models import Action, Letter, Message, Policy
+from dunning.services.cases import pause_create
+from dunning.services.letters import (
+    letter_is_stale,
+    letter_regenerate,
+    letter_withdraw,
+    stale_letters,
+)
 from dunning.services.litigation import letter_mark_posted
-from invoices.models import Invoice
+from invoices.models import BankLine, Invoice
+from invoices.services.bank import bank_line_dismiss
 from invoices.services.payments import payment_record
 from portage.models import AuditEntry
 from portage.tenancy import tenant_context
+from tests.dunning.test_bank_hold import propose_credit
 from tests.factories import make_client, make_consultant, make_invoice, make_member
 
 pytestmark = pytest.mark.django_db
@@ -227,4 +237,216 @@ def test_a_reader_cannot_regenerate(signed_in, member, tenant_a, letter, on_day)
     on_day(AGAIN)
     accountant = member(tenant_a, "accountant")
     response = signed_in(accountant).post(reverse("dunning_letter_regenerate", args=[letter.pk]))
+    assert response.status_code == 403
+
+
+# The email copy of the letter written again
+
+
+def test_the_regenerated_letter_is_emailed_as_the_first_one_was(
+    letter, tenant_a, in_tenant, django_capture_on_commit_callbacks
+):
+    """The first letter went to the client's billing address with its PDF: the new one
+    does too, from the company's sender, saying it cancels and replaces the first."""
+    tenant_a.sender_name = "Alpha Recouvrement"
+    tenant_a.sender_email = "relances@alpha.example"
+    tenant_a.save(update_fields=["sender_name", "sender_email"])
+    with in_tenant(tenant_a):
+        first = Message.objects.get()
+    assert first.attachments == [{"letter": letter.pk, "name": f"mise-en-demeure-{letter.pk}.pdf"}]
+    with django_capture_on_commit_callbacks(execute=True):
+        new = regenerated(tenant_a, letter, make_member(tenant_a, "collector").user)
+    with in_tenant(tenant_a):
+        copy = Message.objects.exclude(pk=first.pk).get()
+    assert copy.attachments == [{"letter": new.pk, "name": f"mise-en-demeure-{new.pk}.pdf"}]
+    assert (copy.kind, copy.to, copy.step_day) == ("formal_notice", first.to, AGAIN)
+    assert copy.status == Message.Status.SENT
+    [email] = mail.outbox
+    assert email.to == ["compta@client.example"]
+    assert email.from_email == "Alpha Recouvrement <relances@alpha.example>"
+    assert "annule et remplace notre mise en demeure du 01/05/2026" in email.body
+    assert "14\u202f714,88" in email.body  # the new total, penalties to 20 May
+    [(name, content, kind)] = email.attachments
+    assert (name, kind) == (f"mise-en-demeure-{new.pk}.pdf", "application/pdf")
+    assert "annule et remplace" in " ".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(content)).pages
+    )
+
+
+def test_a_letter_that_had_no_email_copy_is_regenerated_without_one(
+    letter, tenant_a, in_tenant, django_capture_on_commit_callbacks
+):
+    with in_tenant(tenant_a):
+        Action.objects.filter(letter=letter).update(message=None)
+        Message.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        regenerated(tenant_a, letter, make_member(tenant_a, "collector").user)
+    with in_tenant(tenant_a):
+        assert not Message.objects.exists()
+    assert mail.outbox == []
+
+
+# Holds placed since the first letter
+
+
+def invoice_of(tenant, letter, index):
+    with tenant_context(tenant):
+        return Invoice.objects.get(pk=letter.lines[index]["invoice_pk"])
+
+
+@pytest.mark.parametrize(
+    ("kind", "until", "words"),
+    [
+        ("dispute", None, "contestée par le client (Prestation non livrée)"),
+        ("promise", date(2026, 5, 31), "promesse de paiement jusqu'au 31/05/2026"),
+        ("manual", date(2026, 5, 20), "pause manuelle jusqu'au 20/05/2026"),
+    ],
+)
+def test_a_case_paused_since_gets_no_regenerated_letter_and_the_queue_says_why(
+    letter, tenant_a, in_tenant, signed_in, collector, on_day, kind, until, words
+):
+    invoice = invoice_of(tenant_a, letter, 1)
+    with tenant_context(tenant_a):
+        pause_create(
+            tenant=tenant_a,
+            invoice=invoice,
+            actor=collector.user,
+            kind=kind,
+            today=date(2026, 5, 12),
+            until=until,
+            reason="Prestation non livrée" if kind == "dispute" else "",
+        )
+    with pytest.raises(ValidationError) as refused:
+        regenerated(tenant_a, letter, collector.user)
+    assert any(invoice.number in message for message in refused.value.messages)
+    on_day(AGAIN)
+    browser = signed_in(collector)
+    page = browser.get(reverse("dunning_letter_list"), HTTP_ACCEPT_LANGUAGE="fr")
+    text = html.unescape(page.content.decode())
+    assert reverse("dunning_letter_regenerate", args=[letter.pk]) not in text
+    assert "ne peut pas être régénéré" in text
+    assert f"{invoice.number} : {words}" in text
+    response = browser.post(reverse("dunning_letter_regenerate", args=[letter.pk]))
+    assert response.status_code == 302
+    with in_tenant(tenant_a):
+        assert list(Letter.objects.values_list("posting", flat=True)) == ["to_post"]
+
+
+def test_a_pause_over_before_the_day_no_longer_holds_the_letter(letter, tenant_a, collector):
+    """A manual pause until 15 May: on 20 May the letter is written again."""
+    with tenant_context(tenant_a):
+        pause_create(
+            tenant=tenant_a,
+            invoice=invoice_of(tenant_a, letter, 0),
+            actor=collector.user,
+            kind="manual",
+            today=date(2026, 5, 12),
+            until=date(2026, 5, 15),
+        )
+    assert regenerated(tenant_a, letter, collector.user).replaces == letter
+
+
+def test_a_bank_credit_awaiting_confirmation_holds_the_regeneration(
+    letter, tenant_a, in_tenant, signed_in, collector, on_day
+):
+    invoice = invoice_of(tenant_a, letter, 0)
+    propose_credit(tenant_a, in_tenant, invoice, day=date(2026, 5, 18))
+    with pytest.raises(ValidationError):
+        regenerated(tenant_a, letter, collector.user)
+    on_day(AGAIN)
+    text = (
+        signed_in(collector)
+        .get(reverse("dunning_letter_list"), HTTP_ACCEPT_LANGUAGE="fr")
+        .content.decode()
+    )
+    assert reverse("dunning_letter_regenerate", args=[letter.pk]) not in text
+    assert f"{invoice.number} : un virement de 7\u202f200,00\xa0€ reçu le 18/05/2026" in text
+    with in_tenant(tenant_a):
+        bank_line_dismiss(
+            line=BankLine.objects.get(status=BankLine.Status.SUGGESTED),
+            by=None,
+            reason="Virement interne",
+        )
+    assert regenerated(tenant_a, letter, collector.user).replaces == letter
+
+
+# Withdrawing a letter whose invoices were paid since
+
+
+def pay_all(tenant, letter, collector):
+    with tenant_context(tenant):
+        for line in letter.lines:
+            paid = Invoice.objects.get(pk=line["invoice_pk"])
+            payment_record(
+                client=paid.client,
+                amount=paid.balance,
+                received_on=date(2026, 5, 12),
+                by=collector.user,
+                allocations=[(paid, paid.balance)],
+            )
+
+
+def test_a_stale_letter_paid_since_is_withdrawn_and_kept_in_the_history(
+    letter, tenant_a, in_tenant, signed_in, collector, on_day
+):
+    pay_all(tenant_a, letter, collector)
+    on_day(AGAIN)
+    browser = signed_in(collector)
+    listing = browser.get(reverse("dunning_letter_list"), HTTP_ACCEPT_LANGUAGE="fr")
+    withdraw = reverse("dunning_letter_withdraw", args=[letter.pk])
+    assert withdraw in listing.content.decode()
+    assert reverse("dunning_letter_regenerate", args=[letter.pk]) not in listing.content.decode()
+    confirmation = browser.get(withdraw, HTTP_ACCEPT_LANGUAGE="fr")
+    assert confirmation.status_code == 200
+    assert "rien à réclamer" in confirmation.content.decode()
+    with in_tenant(tenant_a):
+        assert Letter.objects.get().posting == Letter.Posting.TO_POST  # asked, not done
+    assert browser.post(withdraw).status_code == 302
+    with in_tenant(tenant_a):
+        kept = Letter.objects.get()  # no new letter
+        entry = AuditEntry.objects.get(action="dunning.letter_withdrawn")
+    assert (kept.posting, kept.withdrawn_on, kept.withdrawn_by) == (
+        Letter.Posting.WITHDRAWN,
+        AGAIN,
+        collector.user,
+    )
+    assert entry.actor == collector.user
+    listing = browser.get(reverse("dunning_letter_list"), HTTP_ACCEPT_LANGUAGE="fr")
+    assert listing.context["to_post"] == []
+    assert [old.pk for old in listing.context["replaced"]] == [letter.pk]
+    assert "retiré le 20/05/2026" in listing.content.decode()
+
+
+def test_a_letter_with_an_invoice_still_unpaid_cannot_be_withdrawn(
+    letter, tenant_a, in_tenant, signed_in, collector, on_day
+):
+    unpaid = invoice_of(tenant_a, letter, 0)
+    with pytest.raises(ValidationError) as refused:
+        with tenant_context(tenant_a):
+            letter_withdraw(letter=letter, actor=collector.user, today=AGAIN)
+    assert unpaid.number in refused.value.messages[0]
+    on_day(AGAIN)
+    browser = signed_in(collector)
+    withdraw = reverse("dunning_letter_withdraw", args=[letter.pk])
+    assert withdraw not in browser.get(reverse("dunning_letter_list")).content.decode()
+    assert browser.post(withdraw).status_code == 302
+    with in_tenant(tenant_a):
+        assert Letter.objects.get().posting == Letter.Posting.TO_POST
+
+
+def test_a_withdrawn_letter_can_be_neither_posted_nor_regenerated(letter, tenant_a, collector):
+    pay_all(tenant_a, letter, collector)
+    with tenant_context(tenant_a):
+        letter_withdraw(letter=letter, actor=collector.user, today=AGAIN)
+    with pytest.raises(ValidationError):
+        post(tenant_a, letter, collector.user, posted_on=AGAIN, today=AGAIN)
+    with pytest.raises(ValidationError):
+        regenerated(tenant_a, letter, collector.user)
+
+
+def test_a_reader_cannot_withdraw(signed_in, member, tenant_a, letter, collector, on_day):
+    pay_all(tenant_a, letter, collector)
+    on_day(AGAIN)
+    accountant = member(tenant_a, "accountant")
+    response = signed_in(accountant).post(reverse("dunning_letter_withdraw", args=[letter.pk]))
     assert response.status_code == 403
