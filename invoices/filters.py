@@ -48,6 +48,27 @@ class SortFilter(django_filters.OrderingFilter):
         return qs.order_by(*[self.get_ordering_value(param) for param in value], "-pk")
 
 
+def invoice_sort():
+    """The sorts of an invoice table by its column headers (`?o=lateness`), the same on
+    the invoice list and on a client's page."""
+    return SortFilter(
+        fields=(
+            ("client__legal_name", "client"),
+            ("issue_date", "issued"),
+            ("due_date", "due"),
+            ("days_late", "lateness"),
+            ("total_ttc", "amount"),
+        ),
+        field_labels={
+            "client__legal_name": _("Client"),
+            "issue_date": _("Issue date"),
+            "due_date": _("Due date"),
+            "days_late": _("Lateness"),
+            "total_ttc": _("Total incl. VAT"),
+        },
+    )
+
+
 OVERDUE = "overdue"
 
 
@@ -76,22 +97,7 @@ class InvoiceFilter(django_filters.FilterSet):
         widget=DatePicker(),
     )
 
-    o = SortFilter(
-        fields=(
-            ("client__legal_name", "client"),
-            ("issue_date", "issued"),
-            ("due_date", "due"),
-            ("days_late", "lateness"),
-            ("total_ttc", "amount"),
-        ),
-        field_labels={
-            "client__legal_name": _("Client"),
-            "issue_date": _("Issue date"),
-            "due_date": _("Due date"),
-            "days_late": _("Lateness"),
-            "total_ttc": _("Total incl. VAT"),
-        },
-    )
+    o = invoice_sort()
 
     class Meta:
         model = Invoice
@@ -101,6 +107,17 @@ class InvoiceFilter(django_filters.FilterSet):
         if value == OVERDUE:
             return queryset.filter(days_late__gt=0)
         return queryset.filter(status=value)
+
+
+class InvoiceSortFilter(django_filters.FilterSet):
+    """An invoice table sorted by its column headers alone (a client's page); its queryset
+    carries `days_late`."""
+
+    o = invoice_sort()
+
+    class Meta:
+        model = Invoice
+        fields = []
 
 
 class ClientFilter(django_filters.FilterSet):

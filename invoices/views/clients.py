@@ -6,12 +6,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from invoices import selectors
-from invoices.filters import ClientFilter
+from invoices.filters import ClientFilter, InvoiceSortFilter
 from invoices.forms import ClientForm, MissionForm
-from invoices.models import Client, Invoice
+from invoices.models import Client
 from invoices.services import billing
 from invoices.services.billing import CLIENT_FIELDS, MISSION_FIELDS
-from invoices.signals import client_panel_context, invoice_row_facts, invoice_rows
+from invoices.signals import client_panel_context
+from invoices.views.invoices import invoice_table
 from invoices.views.paging import paginate, sort_links
 from portage.batch import paris_today
 from portage.forms import add_service_error
@@ -63,8 +64,7 @@ def client_detail(request, pk):
     invoices = selectors.invoice_list(tenant=request.tenant, today=paris_today()).filter(
         client=client
     )
-    page = paginate(request, invoices)
-    page.object_list = invoice_row_facts(list(page.object_list))
+    sorted_ = InvoiceSortFilter(request.GET, queryset=invoices, request=request).qs
     return render(
         request,
         "invoices/client_detail.html",
@@ -72,8 +72,7 @@ def client_detail(request, pk):
             "client": client,
             "exposure": selectors.client_exposure(client=client),
             "credit": selectors.client_credit(client=client),
-            "page": page,
-            "show_collection": invoice_rows.has_listeners(Invoice),
+            **invoice_table(request, sorted_),
             "payments": selectors.payments_with_unallocated(client=client)[:20],
             "missions": client.missions.select_related("consultant__user"),
             "can_manage": has_perm(request.membership, Perm.MANAGE_CLIENTS),

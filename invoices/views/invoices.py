@@ -29,21 +29,32 @@ def invoice_list(request):
     above set through `invoice_rows`), filtered and sorted from the URL."""
     invoices = selectors.invoice_list(tenant=request.tenant, today=paris_today())
     filtered = InvoiceFilter(request.GET, queryset=invoices, request=request)
-    page = paginate(request, filtered.qs)
-    page.object_list = invoice_row_facts(list(page.object_list))
     return render(
         request,
         "invoices/invoice_list.html",
         {
             "filter": filtered,
-            "page": page,
             "query": request.GET.urlencode(),
             "can_manage": has_perm(request.membership, Perm.MANAGE_INVOICES),
-            "sorts": sort_links(request, INVOICE_SORTS, descending_first=("lateness", "amount")),
-            "show_collection": invoice_rows.has_listeners(Invoice),
-            "show_cover": any(hasattr(invoice, "cover") for invoice in page.object_list),
+            **invoice_table(request, filtered.qs),
         },
     )
+
+
+def invoice_table(request, invoices):
+    """What `invoices/includes/invoice_table.html` shows of `invoices` (sorted already, each
+    with its `days_late`): the page the request asks for, its rows with what the apps above
+    set on them (`invoice_rows`: collection step, cover), the links of the sortable headers,
+    and whether the collection and cover columns are shown. The invoice list and a client's
+    page show the same table."""
+    page = paginate(request, invoices)
+    page.object_list = invoice_row_facts(list(page.object_list))
+    return {
+        "page": page,
+        "sorts": sort_links(request, INVOICE_SORTS, descending_first=("lateness", "amount")),
+        "show_collection": invoice_rows.has_listeners(Invoice),
+        "show_cover": any(hasattr(invoice, "cover") for invoice in page.object_list),
+    }
 
 
 def _draft_forms(request, tenant, invoice=None):

@@ -13,7 +13,7 @@ from invoices.models import BankLine, Payment
 from invoices.services.bank import bank_lines_confirm_proposed, statement_import
 from invoices.services.payments import payment_record
 from portage.batch import paris_today, run_job_for_tenant
-from tests.factories import make_client, make_invoice
+from tests.factories import day_line, make_client, make_invoice
 
 pytestmark = pytest.mark.django_db
 
@@ -275,3 +275,50 @@ def test_the_client_list_sorts_by_name_and_exposure_and_keeps_its_search(
     response = browser.get(reverse("client_list"), {"q": "S", "o": "client"})
     assert response.context["sorts"]["client"]["url"] == "?q=S&o=-client"
     assert 'name="o" value="client"' in response.content.decode()
+
+
+@pytest.fixture
+def one_client_s(tenant_a):
+    """A client's three invoices: 40 days late, 10 days late, not due yet; of 3, 1 and 2
+    days of work (3 600,00, 1 200,00, 2 400,00 € incl. VAT)."""
+    client = make_client(tenant_a, legal_name="Durand & Fils")
+    return tuple(
+        make_invoice(
+            tenant_a,
+            client=client,
+            issued_on=TODAY - timedelta(days=age),
+            lines=[day_line(days=days, rate="1000.00")],
+        )
+        for age, days in ((70, "3"), (40, "1"), (5, "2"))
+    )
+
+
+def test_the_client_page_sorts_its_invoices_by_their_column_headers(
+    signed_in, collector, one_client_s
+):
+    late, late_too, not_due = one_client_s
+    browser = signed_in(collector)
+    url = reverse("client_detail", args=[late.client_id])
+    by = lambda sort: numbers(browser.get(url, {"o": sort}))  # noqa: E731
+    assert by("-lateness") == [late.number, late_too.number, not_due.number]
+    assert by("-amount") == [late.number, not_due.number, late_too.number]
+    assert by("due") == [late.number, late_too.number, not_due.number]
+    response = browser.get(url, {"o": "-lateness"})
+    assert response.context["sorts"]["lateness"] == {"url": "?o=lateness", "state": "desc"}
+    assert 'href="?o=-amount"' in response.content.decode()
+
+
+def test_the_client_page_shows_the_lateness_the_collection_step_and_the_cover(
+    signed_in, collector, one_client_s, tenant_a, django_capture_on_commit_callbacks
+):
+    late = one_client_s[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        run_job_for_tenant("dunning", tenant=tenant_a, today=TODAY)
+    response = signed_in(collector).get(reverse("client_detail", args=[late.client_id]))
+    page = response.content.decode()
+    assert response.context["show_collection"] and response.context["show_cover"]
+    assert "En retard · J+40" in page and "En retard · J+10" in page
+    assert "Étape de recouvrement" in page and "Couverture assurance-crédit" in page
+    shown = next(i for i in response.context["page"].object_list if i.pk == late.pk)
+    with translation.override("fr"):
+        assert shown.case.last_step.get_kind_display() in page
