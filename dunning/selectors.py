@@ -506,15 +506,24 @@ def _day(value):
 
 
 def invoice_ladder(invoices):
-    """For the portal: each invoice's current step and the next one with its date."""
+    """For the portal: each invoice's current step and the next one with its date, and
+    `bank_credit`, the client's payment seen at the bank for it and not confirmed yet (its
+    `amount` and `day`; the reminders wait meanwhile, see `bank_holds`), or None."""
     cases = {
         case.invoice_id: case
         for case in Case.objects.filter(invoice__in=invoices).select_related(
             "last_step", "next_step"
         )
     }
+    seen = bank_credits_proposed(invoice.pk for invoice in invoices)
     for invoice in invoices:
         invoice.case = cases.get(invoice.pk)
+        suggestion = seen.get(invoice.pk)
+        invoice.bank_credit = (
+            {"amount": suggestion.line.amount, "day": suggestion.line.booking_date}
+            if suggestion
+            else None
+        )
     return annotate(invoices)
 
 

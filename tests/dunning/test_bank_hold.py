@@ -171,3 +171,27 @@ def test_the_timeline_says_why_and_asks_before_sending_now(
     browser.post(url, {"confirm": "on", "despite_bank_credit": "on"})
     with in_tenant(tenant_a):
         assert Action.objects.filter(invoice=held).exists()
+
+
+def test_the_consultant_s_portal_says_the_payment_was_seen_at_the_bank(
+    client, tenant_a, in_tenant, held
+):
+    """The consultant reads, on the invoice and on their home, that the client's payment
+    was seen at the bank and is being confirmed, and no next step is announced meanwhile."""
+    client.force_login(held.consultant.user)
+    for url in (reverse("portal_invoice", args=[held.pk]), reverse("dashboard")):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+        assert "vu à la banque" in page, url
+        assert "7\u202f200,00" in page
+        assert "Prochaine étape" not in page
+
+
+def test_the_portal_says_nothing_of_the_bank_once_the_credit_is_set_aside(
+    client, tenant_a, in_tenant, held
+):
+    with in_tenant(tenant_a):
+        line = BankLine.objects.get(status=BankLine.Status.SUGGESTED)
+        bank_line_dismiss(line=line, by=None, reason="Virement interne")
+    client.force_login(held.consultant.user)
+    page = client.get(reverse("portal_invoice", args=[held.pk]), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "vu à la banque" not in page.content.decode()
