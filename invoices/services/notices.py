@@ -13,7 +13,7 @@ shows). A notice whose allocation was undone before its email left is not emaile
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 
 from invoices.models import PaymentNotice
 from invoices.pay import tenant_payout_date
-from portage.mail import sender_of
+from portage.mail import reply_to_of, sender_of
 from portage.models import PayModel, Tenant
 from portage.tenancy import tenant_context
 
@@ -99,12 +99,14 @@ def payment_notice_send(*, tenant_pk, notice_pk):
         with translation.override(settings.LANGUAGE_CODE):
             subject = render_to_string("invoices/email/payment_notice_subject.txt", context)
             body = render_to_string("invoices/email/payment_notice_message.txt", context)
-        send_mail(
+        # From the company, answers to its collections mailbox, as its other emails.
+        EmailMessage(
             subject=" ".join(subject.split()),
-            message=body,
+            body=body,
             from_email=sender_of(tenant),
-            recipient_list=[notice.email],
-        )
+            to=[notice.email],
+            reply_to=reply_to_of(tenant),
+        ).send(fail_silently=False)
         notice.sent_at = timezone.now()
         notice.save(update_fields=["sent_at"])
         return True

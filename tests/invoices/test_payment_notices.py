@@ -137,3 +137,19 @@ def test_the_notice_of_another_client_s_payment_goes_to_its_own_consultant(
         [first.consultant.user.email],
         [second.consultant.user.email],
     ]
+
+
+def test_the_notice_comes_from_the_company_and_answers_go_to_its_mailbox(
+    tenant_a, in_tenant, invoice, django_capture_on_commit_callbacks
+):
+    """The consultant reads the notice from the company (its sender name and address, as
+    every email it sends), and an answer reaches its collections mailbox."""
+    tenant_a.sender_name = "Alpha Portage Paie"
+    tenant_a.sender_email = "paie@alpha.example"
+    tenant_a.reply_to_email = "recouvrement@alpha.example"
+    tenant_a.save(update_fields=["sender_name", "sender_email", "reply_to_email"])
+    with in_tenant(tenant_a), django_capture_on_commit_callbacks(execute=True):
+        pay(invoice, "3600")
+    [message] = mail.outbox
+    assert message.from_email == "Alpha Portage Paie <paie@alpha.example>"
+    assert message.reply_to == ["recouvrement@alpha.example"]
