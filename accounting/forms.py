@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounting.models import ChartOfAccounts
 from accounting.services import CHART_FIELDS
-from portage.forms import DatePicker
+from portage.forms import FrenchDateField
 
 # The chart's page groups its fields: (legend, [(number field, label field)]).
 CHART_GROUPS = [
@@ -54,8 +54,8 @@ class ChartForm(forms.ModelForm):
 
 
 class PeriodForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), widget=DatePicker())
-    date_to = forms.DateField(label=_("To (closing date)"), widget=DatePicker())
+    date_from = FrenchDateField(label=_("From"))
+    date_to = FrenchDateField(label=_("To (closing date)"))
 
     @staticmethod
     def initial_for(today):

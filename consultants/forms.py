@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from consultants.models import Consultant, LedgerEntry
-from portage.forms import AmountField, DatePicker, RateField
+from portage.forms import AmountField, FrenchDateField, RateField
 
 
 class ConsultantCreateForm(forms.Form):
@@ -18,7 +18,7 @@ class ConsultantCreateForm(forms.Form):
         decimal_places=2,
         initial=Decimal("10"),
     )
-    start_date = forms.DateField(label=_("Start date"), widget=DatePicker())
+    start_date = FrenchDateField(label=_("Start date"))
 
 
 class ConsultantEditForm(forms.ModelForm):
@@ -39,7 +39,7 @@ class PayOutForm(forms.Form):
     amount = AmountField(
         label=_("Amount paid"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
     )
-    booked_on = forms.DateField(label=_("Date"), widget=DatePicker())
+    booked_on = FrenchDateField(label=_("Date"))
     label = forms.CharField(
         label=_("Label"), max_length=200, help_text=_("For instance: salary of March 2026.")
     )
@@ -52,5 +52,5 @@ class AdjustmentForm(forms.Form):
         decimal_places=2,
         help_text=_("Positive when the company owes more to the consultant, negative otherwise."),
     )
-    booked_on = forms.DateField(label=_("Date"), widget=DatePicker())
+    booked_on = FrenchDateField(label=_("Date"))
     reason = forms.CharField(label=_("Reason"), max_length=300)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dunning.models import Case, ContactLog, LitigationFile, Pause, StepKind
 from dunning.selectors import SORTS
-from portage.forms import AmountField, DatePicker
+from portage.forms import AmountField, FrenchDateField
 
 
 class WorklistFilterForm(forms.Form):
@@ -42,7 +42,7 @@ class PauseForm(forms.Form):
             (Pause.Kind.DISPUTE, _("Dispute")),
         ],
     )
-    until = forms.DateField(label=_("Until"), required=False, widget=DatePicker)
+    until = FrenchDateField(label=_("Until"), required=False)
     reason = forms.CharField(label=_("Reason"), required=False, max_length=300)
 
 
@@ -52,8 +52,8 @@ class PlanForm(forms.Form):
     def __init__(self, *args, rows=6, **kwargs):
         super().__init__(*args, **kwargs)
         for index in range(1, rows + 1):
-            self.fields[f"due_{index}"] = forms.DateField(
-                label=_("Instalment %(n)s date") % {"n": index}, required=False, widget=DatePicker
+            self.fields[f"due_{index}"] = FrenchDateField(
+                label=_("Instalment %(n)s date") % {"n": index}, required=False
             )
             self.fields[f"amount_{index}"] = AmountField(
                 label=_("Amount"), required=False, min_value=0, decimal_places=2
@@ -84,7 +84,7 @@ class LitigationOpenForm(ConfirmForm):
 
 
 class AcknowledgeForm(forms.Form):
-    acknowledged_on = forms.DateField(label=_("Acknowledged on"), widget=DatePicker)
+    acknowledged_on = FrenchDateField(label=_("Acknowledged on"))
     evidence = forms.CharField(
         label=_("Evidence"),
         max_length=300,
@@ -94,13 +94,11 @@ class AcknowledgeForm(forms.Form):
 
 class ContactForm(forms.Form):
     kind = forms.ChoiceField(label=_("What was done"), choices=ContactLog.Kind.choices)
-    happened_on = forms.DateField(label=_("Date"), widget=DatePicker)
+    happened_on = FrenchDateField(label=_("Date"))
     invoice = forms.ModelChoiceField(
         label=_("Invoice"), queryset=None, required=False, empty_label=_("All open invoices")
     )
-    promise_date = forms.DateField(
-        label=_("Promised payment date"), required=False, widget=DatePicker
-    )
+    promise_date = FrenchDateField(label=_("Promised payment date"), required=False)
     text = forms.CharField(
         label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from dunning.models import LitigationFile, Message
 from dunning.services.litigation import handlers, next_states
 from invoices.models import Client
-from portage.forms import DatePicker
+from portage.forms import FrenchDateField
 from portage.models import User
 
 
@@ -19,7 +19,7 @@ class LetterPostedForm(forms.Form):
         max_length=60,
         help_text=_("As printed on the receipt, such as 1A 234 567 8901 2."),
     )
-    posted_on = forms.DateField(label=_("Posted on"), widget=DatePicker())
+    posted_on = FrenchDateField(label=_("Posted on"))
 
     def __init__(self, *args, letter, **kwargs):
         super().__init__(*args, prefix=f"letter{letter.pk}", **kwargs)

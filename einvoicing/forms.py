@@ -15,7 +15,7 @@ from einvoicing.services.platform import (
     platform_settings_save,
 )
 from einvoicing.services.statuses import SENDER_OF
-from portage.forms import DatePicker, add_service_error
+from portage.forms import FrenchDateField, add_service_error
 from portage.models import Tenant
 
 
@@ -59,7 +59,7 @@ class PlatformSettingsForm(forms.ModelForm):
     class Meta:
         model = PlatformAccount
         fields = ACCOUNT_FIELDS
-        widgets = {"in_scope_from": DatePicker()}
+        field_classes = {"in_scope_from": FrenchDateField}
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,7 +90,7 @@ class StatusEntryForm(forms.Form):
     """A status as read on the platform's portal, or told by the buyer another way."""
 
     code = forms.ChoiceField(label=_("status"), choices=ENTERABLE)
-    issued_on = forms.DateField(label=_("date"), widget=DatePicker())
+    issued_on = FrenchDateField(label=_("date"))
     reason_code = forms.CharField(label=_("reason code"), max_length=20, required=False)
     reason_text = forms.CharField(
         label=_("reason"),

@@ -19,7 +19,7 @@ from insurance.selectors.limits import AFTER_NOTICE
 from insurance.services.limits import DECISIONS
 from insurance.services.policies import INSURER_FIELDS, POLICY_FIELDS
 from invoices.models import Client
-from portage.forms import AmountField, DatePicker, RateField
+from portage.forms import AmountField, FrenchDateField, RateField
 from portage.money import ZERO
 
 # A policy's terms as the detail page and the form group them.
@@ -158,7 +158,7 @@ class PolicyForm(forms.ModelForm):
     class Meta:
         model = InsurancePolicy
         fields = POLICY_FIELDS
-        widgets = {"starts_on": DatePicker(), "ends_on": DatePicker()}
+        field_classes = {"starts_on": FrenchDateField, "ends_on": FrenchDateField}
         formfield_callback = _policy_formfield
 
     def __init__(self, *args, **kwargs):
@@ -239,8 +239,8 @@ class LimitDecisionForm(_PolicyChoice, forms.Form):
         required=False,
         help_text=_("Empty for a refused or cancelled limit."),
     )
-    decided_on = forms.DateField(label=_("Decided on"), widget=DatePicker())
-    valid_until = forms.DateField(label=_("Valid until"), widget=DatePicker(), required=False)
+    decided_on = FrenchDateField(label=_("Decided on"))
+    valid_until = FrenchDateField(label=_("Valid until"), required=False)
     grade = forms.CharField(label=_("Grade"), max_length=10, required=False)
     grade_scale = forms.ChoiceField(label=_("Grade scale"), choices=CreditLimit.Scale.choices)
     insurer_reference = forms.CharField(

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portage.forms import AmountField, DatePicker
+from portage.forms import AmountField, FrenchDateField
 
 REFERENCE_HELP = _("As shown on the insurer's portal or in its letter, if it gave one.")
 
@@ -19,7 +19,7 @@ def _reference_field():
 class DeclarationSentForm(forms.Form):
     """An overdue declared on the insurer's portal; one per declaration on the page."""
 
-    declared_on = forms.DateField(label=_("Declared on"), widget=DatePicker())
+    declared_on = FrenchDateField(label=_("Declared on"))
     insurer_reference = _reference_field()
 
     def __init__(self, *args, declaration, **kwargs):
@@ -29,7 +29,7 @@ class DeclarationSentForm(forms.Form):
 
 class ClaimFileForm(forms.Form):
     prefix = "file"
-    filed_on = forms.DateField(label=_("Filed on"), widget=DatePicker())
+    filed_on = FrenchDateField(label=_("Filed on"))
     insurer_reference = _reference_field()
 
 
@@ -50,7 +50,7 @@ class ClaimIndemnifyForm(forms.Form):
             "their invoices' share, net of the management fee."
         ),
     )
-    paid_on = forms.DateField(label=_("Paid on"), widget=DatePicker())
+    paid_on = FrenchDateField(label=_("Paid on"))
 
 
 class ClaimRejectForm(forms.Form):
@@ -83,7 +83,7 @@ class SubrogationForm(forms.Form):
         decimal_places=2,
         min_value=Decimal("0.01"),
     )
-    received_on = forms.DateField(label=_("Received on"), widget=DatePicker())
+    received_on = FrenchDateField(label=_("Received on"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="sim", **kwargs)

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from insurance.services.blank_test import MAX_BYTES
-from portage.forms import AmountField, DatePicker
+from portage.forms import AmountField, FrenchDateField
 
 
 class TurnoverDeclarationForm(forms.Form):
@@ -18,7 +18,7 @@ class TurnoverDeclarationForm(forms.Form):
         max_digits=14,
         decimal_places=2,
     )
-    declared_on = forms.DateField(label=_("Declared on"), widget=DatePicker())
+    declared_on = FrenchDateField(label=_("Declared on"))
 
 
 class BlankTestCreateForm(forms.Form):

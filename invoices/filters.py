@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from consultants.models import Consultant
 from invoices.models import Client, Invoice, Payment
-from portage.forms import AmountField, DatePicker
+from portage.forms import AmountField, FrenchDateField
 
 
 def _clients(request):
@@ -48,6 +48,13 @@ class SortFilter(django_filters.OrderingFilter):
         return qs.order_by(*[self.get_ordering_value(param) for param in value], "-pk")
 
 
+class FrenchDateFilter(django_filters.DateFilter):
+    """A day typed as French people write it ("05/01/2027"), whatever the browser's
+    language; the ISO form of the pages' addresses is read too (`FrenchDateField`)."""
+
+    field_class = FrenchDateField
+
+
 def invoice_sort():
     """The sorts of an invoice table by its column headers (`?o=lateness`), the same on
     the invoice list and on a client's page."""
@@ -84,18 +91,8 @@ class InvoiceFilter(django_filters.FilterSet):
     )
     client = django_filters.ModelChoiceFilter(label=_("Client"), queryset=_clients)
     consultant = django_filters.ModelChoiceFilter(label=_("Consultant"), queryset=_consultants)
-    due_after = django_filters.DateFilter(
-        label=_("Due from"),
-        field_name="due_date",
-        lookup_expr="gte",
-        widget=DatePicker(),
-    )
-    due_before = django_filters.DateFilter(
-        label=_("Due until"),
-        field_name="due_date",
-        lookup_expr="lte",
-        widget=DatePicker(),
-    )
+    due_after = FrenchDateFilter(label=_("Due from"), field_name="due_date", lookup_expr="gte")
+    due_before = FrenchDateFilter(label=_("Due until"), field_name="due_date", lookup_expr="lte")
 
     o = invoice_sort()
 
@@ -155,11 +152,11 @@ class PaymentFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(label=_("Client or reference"), method="search")
     amount = AmountFilter(label=_("Amount"), max_digits=12, decimal_places=2)
-    received_after = django_filters.DateFilter(
-        label=_("Received from"), field_name="received_on", lookup_expr="gte", widget=DatePicker()
+    received_after = FrenchDateFilter(
+        label=_("Received from"), field_name="received_on", lookup_expr="gte"
     )
-    received_before = django_filters.DateFilter(
-        label=_("Received until"), field_name="received_on", lookup_expr="lte", widget=DatePicker()
+    received_before = FrenchDateFilter(
+        label=_("Received until"), field_name="received_on", lookup_expr="lte"
     )
     o = SortFilter(
         fields=(

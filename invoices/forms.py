@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from consultants.models import Consultant
 from invoices.models import Client, Invoice, InvoiceLine, Mission, Payment
 from invoices.services.billing import CLIENT_FIELDS, MISSION_FIELDS, VAT_RATES
-from portage.forms import AmountField, CompactIdentifiersMixin, DatePicker, QuantityField
+from portage.forms import AmountField, CompactIdentifiersMixin, FrenchDateField, QuantityField
 from portage.templatetags.portage import percent
 from portage.validators import compact_siret
 
@@ -68,10 +68,10 @@ class MissionForm(forms.ModelForm):
     class Meta:
         model = Mission
         fields = MISSION_FIELDS
-        field_classes = {"daily_rate": AmountField}
-        widgets = {
-            "start_date": DatePicker(),
-            "end_date": DatePicker(),
+        field_classes = {
+            "daily_rate": AmountField,
+            "start_date": FrenchDateField,
+            "end_date": FrenchDateField,
         }
 
 
@@ -87,19 +87,17 @@ class InvoiceDraftForm(forms.Form):
     purchase_order = forms.CharField(
         label=_("Purchase order reference"), max_length=100, required=False
     )
-    period_start = forms.DateField(
+    period_start = FrenchDateField(
         label=_("Service period from"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_(
             "Printed on the invoice and sent to the e-invoicing platform. Left empty: the "
             "mission's dates, up to the issue date."
         ),
     )
-    period_end = forms.DateField(
+    period_end = FrenchDateField(
         label=_("Service period to"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args, tenant, **kwargs):
@@ -245,7 +243,7 @@ class PaymentForm(AllocationsForm):
     amount = AmountField(
         label=_("Amount received"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
     )
-    received_on = forms.DateField(label=_("Received on"), widget=DatePicker())
+    received_on = FrenchDateField(label=_("Received on"))
     method = forms.ChoiceField(label=_("Method"), choices=Payment.Method.choices)
     reference = forms.CharField(label=_("Reference"), max_length=140, required=False)
 

@@ -1,3 +1,4 @@
+import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -13,15 +14,6 @@ from portage.templatetags.portage import iban as iban_groups
 from portage.validators import compact_bic, compact_iban, compact_siren, compact_vat_number
 
 LOGO_MAX_BYTES = 2_000_000
-
-
-class DatePicker(forms.DateInput):
-    """The browser's date picker; it reads and writes ISO dates, whatever the language."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 # Spaces a person or a spreadsheet puts between thousands: ordinary, no-break, narrow
@@ -169,6 +161,113 @@ class QuantityField(AmountField):
 
     suffixes = ()
     example = "2,5"
+
+
+# A day as French people write it, day first: "05/01/2027", "5/1/2027", "05.01.2027",
+# "05-01-2027", "05 01 2027"; eight digits "05012027" (what a numeric keypad without a slash
+# types); or ISO, year first, as the addresses of the pages carry it: "2027-01-05".
+DAY_FIRST = re.compile(r"(?P<day>\d{1,2})(?P<mark>[/.\- ])(?P<month>\d{1,2})(?P=mark)(?P<year>\d+)")
+DAY_FIRST_DIGITS = re.compile(r"(?P<day>\d{2})(?P<month>\d{2})(?P<year>\d{4})")
+ISO_DATE = re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})")
+DATE_FORMAT = "%d/%m/%Y"
+
+
+class DateTextInput(forms.DateInput):
+    """A date typed as text, day first ("05/01/2027"), with the phone's numeric keyboard.
+    A text input, not `type="date"`: that one shows the day in the browser's language
+    (mm/dd/yyyy in an English browser). A stored date, or an ISO one, is shown day first;
+    what the person typed is shown back as typed."""
+
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        defaults = {
+            "placeholder": _("dd/mm/yyyy"),
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "maxlength": "10",
+            "size": "10",
+        }
+        super().__init__(attrs={**defaults, **(attrs or {})}, format=DATE_FORMAT)
+
+    def format_value(self, value):
+        if isinstance(value, datetime.date):
+            return value.strftime(DATE_FORMAT)
+        if isinstance(value, str) and ISO_DATE.fullmatch(value.strip()):
+            try:
+                return datetime.date.fromisoformat(value.strip()).strftime(DATE_FORMAT)
+            except ValueError:
+                return value
+        return super().format_value(value)
+
+
+class FrenchDateField(forms.DateField):
+    """A date as French people type it, whatever the browser's language; parsed here, on the
+    server.
+
+    The rule:
+    - day first, then the month, then the year in four digits, separated by slashes, dots,
+      dashes or spaces ("05/01/2027", "5/1/2027", "05.01.2027"), or eight digits
+      ("05012027");
+    - or ISO, year first with dashes ("2027-01-05"), as the pages' addresses carry a date;
+    - refused, with a message that quotes what was typed: a year of two digits ("05/01/27":
+      which century?), a month beyond 12 where the day could be the month ("01/25/2027",
+      typed month first), a day that is not in the calendar ("31/02/2027"), anything else.
+
+    Shown day first ("05/01/2027").
+    """
+
+    widget = DateTextInput
+    example = "25/01/2027"
+    default_error_messages = {
+        "invalid": _(
+            "“%(value)s” is not a date: type the day, the month and the year, as in %(example)s."
+        ),
+        "short_year": _("“%(value)s”: type the year with its four digits, as in %(example)s."),
+        "month_first": _(
+            "“%(value)s” has no month %(month)s: the day comes first, then the month, as in "
+            "%(swapped)s."
+        ),
+        "no_such_day": _("“%(value)s” is not a day of the calendar: check the day and the month."),
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        typed = str(value).strip()
+        shown = typed[:40]
+        if typed in self.empty_values:
+            return None
+        text = THOUSANDS_SPACES.sub(" ", typed)
+        match = (
+            ISO_DATE.fullmatch(text)
+            or DAY_FIRST.fullmatch(text)
+            or DAY_FIRST_DIGITS.fullmatch(text)
+        )
+        if not match:
+            raise self._error("invalid", shown)
+        day, month, year = match["day"], match["month"], match["year"]
+        if len(year) != 4:
+            raise self._error("invalid" if len(year) > 4 else "short_year", shown)
+        if int(month) > 12 and 1 <= int(day) <= 12:
+            mark = match.groupdict().get("mark") or "/"
+            swapped = mark.join((month.zfill(2), day.zfill(2), year))
+            raise self._error("month_first", shown, month=month, swapped=swapped)
+        try:
+            return datetime.date(int(year), int(month), int(day))
+        except ValueError:
+            raise self._error("no_such_day", shown) from None
+
+    def _error(self, code, shown, **params):
+        return ValidationError(
+            self.error_messages[code],
+            code=code,
+            params={"value": shown, "example": self.example, **params},
+        )
 
 
 COMPANY_FIELDS = [

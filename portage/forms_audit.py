@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portage.audit import action_label, object_kind
+from portage.forms import FrenchDateField
 from portage.models import AuditEntry
 
 
@@ -14,12 +15,8 @@ class AuditFilterForm(forms.Form):
     who = forms.ChoiceField(label=_("Who"), required=False)
     action = forms.ChoiceField(label=_("What"), required=False)
     object_type = forms.ChoiceField(label=_("Object"), required=False)
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = FrenchDateField(label=_("From"), required=False)
+    date_to = FrenchDateField(label=_("To"), required=False)
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)

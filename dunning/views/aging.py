@@ -12,7 +12,7 @@ from consultants.models import Consultant
 from dunning.aging import BUCKETS, aging_balance, aging_csv_rows, dso
 from invoices.models import Client
 from portage.batch import paris_today
-from portage.forms import DatePicker
+from portage.forms import FrenchDateField
 from portage.permissions import Perm, permission_required
 
 DSO_DAYS = 90
@@ -21,10 +21,9 @@ BUCKET_COLOURS = ("#1f7a4d", "#7ba428", "#d9a300", "#e06c00", "#b42318")
 
 
 class AgingFilterForm(forms.Form):
-    date = forms.DateField(
+    date = FrenchDateField(
         label=_("As of"),
         required=False,
-        widget=DatePicker(),
         help_text=_("Empty for today."),
     )
     consultant = forms.ModelChoiceField(

@@ -14,7 +14,7 @@ from dunning.models import ContactLog
 from dunning.services.cases import contact_log
 from invoices.models import Invoice
 from portage.batch import paris_today
-from portage.forms import DatePicker, add_service_error
+from portage.forms import FrenchDateField, add_service_error
 from portage.permissions import Perm, permission_required
 from portage.signals import HomePanel
 
@@ -47,11 +47,10 @@ class ReminderLogForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    happened_on = forms.DateField(label=gettext_lazy("When"), widget=DatePicker)
-    promise_date = forms.DateField(
+    happened_on = FrenchDateField(label=gettext_lazy("When"))
+    promise_date = FrenchDateField(
         label=gettext_lazy("Promised payment date"),
         required=False,
-        widget=DatePicker,
         help_text=gettext_lazy("The company's reminders wait until this date."),
     )
     text = forms.CharField(
