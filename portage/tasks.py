@@ -13,6 +13,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from portage import batch
+from portage.cache import purge_sign_in_records
 from portage.models import Tenant
 from portage.tenancy import tenant_context
 
@@ -151,3 +152,9 @@ def run_daily_job_task(*, tenant, job, run_date):
 def clear_expired_sessions_task():
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return {"deleted": deleted}
+
+
+@shared_task(name="portage.tasks.purge_sign_in_records")
+def purge_sign_in_records_task():
+    """The sign-in records (rate-limit counts, used two-factor codes) that have expired."""
+    return {"deleted": purge_sign_in_records(timezone.now())}

@@ -47,7 +47,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Rate limits and used TOTP codes live in the cache (Redis): start each test afresh."""
+    """Start each test with an empty cache (Redis). Sign-in's rate limits and used TOTP codes
+    are rows in the database, emptied with it."""
     cache.clear()
     yield
 

@@ -47,8 +47,20 @@ def envlist(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+# Persistent connections: a process keeps its connection to PostgreSQL for this many seconds
+# (0: one per request or task), checked before each request or task reuses it. Safe with the
+# tenancy (tests/portage/test_persistent_connections.py): the tenant is a transaction-local
+# setting, gone with the transaction, and a connection left in a transaction or broken by an
+# error is closed rather than reused.
+DB_CONN_MAX_AGE = envint("DB_CONN_MAX_AGE", 60)
+
+
 def database(name, default, **extra):
-    config = dj_database_url.parse(env(name, default), conn_max_age=envint("DB_CONN_MAX_AGE", 0))
+    config = dj_database_url.parse(
+        env(name, default),
+        conn_max_age=DB_CONN_MAX_AGE,
+        conn_health_checks=envbool("DB_CONN_HEALTH_CHECKS", True),
+    )
     config.update(extra)
     return config
 
@@ -149,9 +161,10 @@ DATABASE_ROUTERS = ["portage.db.PlatformRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
-# The cache holds rate limits and used sign-in codes. Redis down, a read finds nothing and a
-# write is lost, each logged: sign-in and the API keep working without rate limits (see
-# portage/cache.py and docs/reliability.md).
+# The cache is Redis. Redis down, a read finds nothing and a write is lost, each logged: pages
+# and the API keep working, the API without its throttle. Sign-in's rate limits and used
+# two-factor codes are kept in PostgreSQL instead, Redis up or down (portage/cache.py,
+# docs/security.md).
 CACHE_OPTIONS = {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1}
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 CACHES = {
@@ -272,6 +285,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILI
 # The dunning batch splits a company's day into tasks of this many clients each.
 DUNNING_CHUNK_CLIENTS = envint("DUNNING_CHUNK_CLIENTS", 200)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A worker keeps its database connections from one task to the next, as a web process does
+# from one request to the next (portage.celery), and opens them again after this many tasks.
+CELERY_DB_REUSE_MAX = 1000 if DB_CONN_MAX_AGE else None
 
 # A POST with an Idempotency-Key is hashed whole, uploads included: room for the largest
 # bank statement (invoices.forms.STATEMENT_MAX_BYTES, 5 MB) and its multipart envelope.
@@ -280,7 +296,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 6_000_000
 API_JSON_MAX_DEPTH = 32
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "portage.api.schema.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "portage.api.auth.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
