@@ -2,11 +2,12 @@ from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 
 from portage import views
+from portage.api.base import not_found
 
 handler404 = "portage.api.base.not_found"
 handler500 = "portage.api.base.server_error"
@@ -57,4 +58,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # Last: a path under /api/ that no route takes (an id such as 0.5, a typo) is a 404 in
+    # the API's error shape, under DEBUG too (whose 404 is otherwise an HTML page).
+    re_path(r"^api/", lambda request: not_found(request, None)),
 ]

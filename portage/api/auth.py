@@ -61,9 +61,36 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
 
 
 class Pagination(CursorPagination):
-    """Cursor pagination: stable under inserts, fast on large tables."""
+    """Cursor pagination: stable under inserts, fast on large tables. `page_size` is a
+    whole number, 1 or more (a larger one than `max_page_size` gives that many); anything
+    else is a 400, not silently the default. A cursor that names no page is a 404."""
 
     page_size = 50
     max_page_size = 100
     page_size_query_param = "page_size"
     ordering = "-id"
+
+    def get_page_size(self, request):
+        value = request.query_params.get(self.page_size_query_param)
+        if value is None:
+            return self.page_size
+        if not value.isascii() or not value.isdigit() or int(value) < 1:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [_("A whole number, 1 or more.")]}
+            )
+        return min(int(value), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"Rows per page, 1 or more (default {self.page_size}; more than "
+                    f"{self.max_page_size} gives {self.max_page_size})."
+                )
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+            elif parameter["name"] == self.cursor_query_param:
+                parameter["description"] = (
+                    "From `next` or `previous` of the page before; one that names no page is a 404."
+                )
+        return parameters

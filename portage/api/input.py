@@ -2,6 +2,7 @@
 left to fail in the database: a body field the endpoint does not know, an ordering it does
 not offer, a date-time PostgreSQL cannot hold."""
 
+import re
 from datetime import UTC
 
 import django_filters
@@ -12,6 +13,9 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.filters import OrderingFilter
+
+# The largest id PostgreSQL holds (bigint): an id filter beyond is refused.
+ID_MAX = 2**63 - 1
 
 
 class StrictInput(serializers.Serializer):
@@ -39,13 +43,15 @@ class Ordering(OrderingFilter):
     """
 
     def get_ordering(self, request, queryset, view):
-        param = request.query_params.get(self.ordering_param, "")
-        terms = [term.strip() for term in param.split(",") if term.strip()]
-        if not terms:
+        param = request.query_params.get(self.ordering_param)
+        if param is None:
             return None
+        # As the schema's pattern states: terms separated by commas, no blank, no space.
+        terms = param.split(",")
         allowed = list(view.ordering_fields)
         wrong = [term for term in terms if term.removeprefix("-") not in allowed]
         if wrong:
+            wrong = [repr(term) if not term.strip() else term for term in wrong]
             raise serializers.ValidationError(
                 {
                     self.ordering_param: [
@@ -69,9 +75,43 @@ class Ordering(OrderingFilter):
                     f"Order by {fields}; prefix with `-` for descending, several separated by "
                     "commas. Default: newest first. The cursor of the next page keeps it."
                 ),
-                "schema": {"type": "string"},
+                "schema": {"type": "string", "pattern": ordering_pattern(view.ordering_fields)},
             }
         ]
+
+
+def ordering_pattern(fields):
+    term = "-?(?:" + "|".join(re.escape(name) for name in fields) + ")"
+    return f"^{term}(?:,{term})*$"
+
+
+class QueryFilters(DjangoFilterBackend):
+    """django-filter, refusing what it would let through unfiltered: a parameter sent empty
+    (`?updated_since=`; leave it out not to filter) and an id that is not a whole number
+    PostgreSQL can hold (`?client=0.5`)."""
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is None:
+            return None
+        errors = {}
+        for name, filter_ in filterset.filters.items():
+            if name not in request.query_params:
+                continue
+            value = request.query_params[name]
+            if value == "":
+                errors[name] = [_("Empty: leave the parameter out not to filter by it.")]
+            elif isinstance(filter_, django_filters.NumberFilter) and not _is_id(value):
+                errors[name] = [_("An id is a whole number.")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return filterset
+
+
+def _is_id(value):
+    if not re.fullmatch(r"-?[0-9]{1,19}", value):
+        return False
+    return -ID_MAX - 1 <= int(value) <= ID_MAX
 
 
 class _UtcDateTimeField(IsoDateTimeField):
@@ -99,7 +139,7 @@ class SinceFilter(django_filters.IsoDateTimeFilter):
 
 
 # What every list filters and orders with.
-FILTERS = [DjangoFilterBackend, Ordering]
+FILTERS = [QueryFilters, Ordering]
 
 _CHOICE_FIELDS = {}
 
