@@ -99,6 +99,8 @@ def aging(request):
             "other_day": today != paris_today(),
             "balance": balance,
             "buckets": BUCKETS,
+            # Each amount with its bucket's name, which a phone shows beside it.
+            "rows": [(row, list(zip(BUCKETS, row.amounts, strict=True))) for row in balance.rows],
             "bars": chart_bars(balance),
             "chart_height": len(BUCKETS) * CHART_ROW_HEIGHT + 10,
             "dso": dso(today, DSO_DAYS, **filters),

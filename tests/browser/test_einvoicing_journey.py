@@ -87,7 +87,7 @@ def test_an_admin_connects_the_platform_and_a_collector_works_the_einvoicing_boa
     objections.get_by_role("row").filter(has_text="QTE_ERR").get_by_role("link").first.click()
     lifecycle.get_by_text("Saisir un statut affiché sur le portail de la plateforme").click()
     lifecycle.get_by_label("statut").select_option(label="205 Approuvée")
-    lifecycle.get_by_label("date").fill(einvoicing_world["today"].isoformat())
+    lifecycle.get_by_label("date").fill(f"{einvoicing_world['today']:%d/%m/%Y}")
     lifecycle.get_by_role("button", name="Enregistrer le statut").click()
     expect(flash(page)).to_be_visible()
     expect(lifecycle).to_contain_text("205 Approuvée")

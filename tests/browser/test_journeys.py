@@ -62,9 +62,9 @@ def test_a_consultant_follows_invoices_and_pay_logs_a_promise_and_asks_about_a_p
     nav(page, "Mes relances")
     page.get_by_role("link", name="Consigner ce que j'ai fait").first.click()
     page.get_by_label("Le client a promis de payer").check()
-    expect(page.get_by_label(re.compile(r"^Date\W*$"))).to_have_value(f"{today:%Y-%m-%d}")
+    expect(page.get_by_label(re.compile(r"^Date\W*$"))).to_have_value(f"{today:%d/%m/%Y}")
     promised = today + timedelta(days=10)
-    page.get_by_label("Date de paiement promise").fill(f"{promised:%Y-%m-%d}")
+    page.get_by_label("Date de paiement promise").fill(f"{promised:%d/%m/%Y}")
     page.get_by_label("Notes pour l'équipe de recouvrement").fill(
         "Le DAF confirme le virement sous dix jours."
     )
