@@ -23,12 +23,16 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from portage.api.auth import RolePermission
+from portage.api.input import refuse_fields_not_taken
 from portage.models import IdempotencyRecord
+
+WRITE_METHODS = ("POST", "PUT", "PATCH")
 
 
 class TenantViewSet(viewsets.GenericViewSet):
-    """Base of the API's viewsets: declares the permissions its reads and writes need, and
-    makes every POST idempotent under an `Idempotency-Key` header."""
+    """Base of the API's viewsets: declares the permissions its reads and writes need,
+    refuses a body field a write does not take (`portage.api.input`), and makes every POST
+    idempotent under an `Idempotency-Key` header."""
 
     read_perm = None
     write_perm = None
@@ -56,6 +60,13 @@ class TenantViewSet(viewsets.GenericViewSet):
             key,
             lambda: super(TenantViewSet, self).dispatch(request, *args, **kwargs),
         )
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Once the caller may write: a field the operation does not take is a 400, whatever
+        # the handler reads, before it does anything.
+        if request.method in WRITE_METHODS:
+            refuse_fields_not_taken(self)
 
     def input(self, serializer_class):
         """The request's body checked by an input serializer: its data, or a 400."""

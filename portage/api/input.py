@@ -1,6 +1,11 @@
 """What the API accepts from a caller, refused with a 400 rather than silently ignored or
 left to fail in the database: a body field the endpoint does not know, an ordering it does
-not offer, a date-time PostgreSQL cannot hold."""
+not offer, a date-time PostgreSQL cannot hold.
+
+Body fields: every write (POST, PUT, PATCH) of a `TenantViewSet` is checked before its
+handler runs against the body its operation documents in the schema (`@extend_schema`'s
+`request`, else the view's serializer; `request=None`: no body). A field it does not take,
+unknown or read-only, at the top or nested, is a 400 naming it; nothing is done."""
 
 import re
 from datetime import UTC
@@ -8,14 +13,18 @@ from datetime import UTC
 import django_filters
 from django import forms
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.plumbing import get_class
+from drf_spectacular.utils import OpenApiRequest, extend_schema_field
 from rest_framework import serializers
 from rest_framework.filters import OrderingFilter
 
 # The largest id PostgreSQL holds (bigint): an id filter beyond is refused.
 ID_MAX = 2**63 - 1
+
+UNKNOWN_FIELD = gettext_lazy("Unknown field: it cannot be set here.")
 
 
 class StrictInput(serializers.Serializer):
@@ -28,10 +37,80 @@ class StrictInput(serializers.Serializer):
             writable = {name for name, field in self.fields.items() if not field.read_only}
             unknown = sorted(set(data.keys()) - writable)
             if unknown:
-                raise serializers.ValidationError(
-                    {name: [_("Unknown field: it cannot be set here.")] for name in unknown}
-                )
+                raise serializers.ValidationError({name: [UNKNOWN_FIELD] for name in unknown})
         return super().to_internal_value(data)
+
+
+def documented_inputs(view):
+    """The serializers the schema documents for the body of the view's current call (one
+    per media type, an upload's included): [] for an operation that takes no body, None
+    when what it takes is not a serializer (nothing is checked then)."""
+    handler = getattr(view, view.action or "", None)
+    if handler is None:
+        return None  # a method the route does not offer: 405
+    schema_class = get_class(getattr(handler, "kwargs", {}).get("schema") or view.schema)
+    schema = schema_class()
+    schema.view = view
+    schema.method = view.request.method
+    schema.path = view.request.path
+    documented = schema.get_request_serializer()
+    if isinstance(documented, OpenApiRequest):
+        documented = documented.request
+    candidates = documented.values() if isinstance(documented, dict) else [documented]
+    inputs = []
+    for candidate in candidates:
+        if isinstance(candidate, OpenApiRequest):
+            candidate = candidate.request
+        if candidate is None:
+            continue
+        if isinstance(candidate, type) and issubclass(candidate, serializers.BaseSerializer):
+            candidate = candidate()
+        if not isinstance(candidate, serializers.BaseSerializer):
+            return None
+        inputs.append(candidate)
+    return inputs
+
+
+def fields_not_taken(serializer, data):
+    """The fields of `data` that `serializer` does not take (unknown or read-only), nested
+    ones where they are, in the shape of a ValidationError's detail; empty when none."""
+    if isinstance(serializer, serializers.ListSerializer):
+        if not isinstance(data, list):
+            return {}
+        errors = [fields_not_taken(serializer.child, item) for item in data]
+        return errors if any(errors) else {}
+    if not isinstance(serializer, serializers.Serializer) or not hasattr(data, "keys"):
+        return {}
+    writable = {name: field for name, field in serializer.fields.items() if not field.read_only}
+    errors = {}
+    for name in data:
+        if name not in writable:
+            errors[name] = [UNKNOWN_FIELD]
+        elif nested := fields_not_taken(writable[name], data[name]):
+            errors[name] = nested
+    return errors
+
+
+def refuse_fields_not_taken(view):
+    """Raises the 400 naming every field of the request's body its operation does not take
+    (see the module's docstring); a body sent to an operation that takes none is refused."""
+    inputs = documented_inputs(view)
+    if inputs is None:
+        return
+    data = view.request.data
+    if not inputs:
+        if hasattr(data, "keys"):
+            errors = {name: [UNKNOWN_FIELD] for name in data}
+        elif data is None or data == [] or data == "":
+            errors = {}
+        else:
+            errors = {"non_field_errors": [_("This operation takes no body.")]}
+    else:
+        # One serializer per media type: a field is refused when none of them takes it.
+        found = [fields_not_taken(serializer, data) for serializer in inputs]
+        errors = found[0] if all(found) else {}
+    if errors:
+        raise serializers.ValidationError(errors)
 
 
 class Ordering(OrderingFilter):
