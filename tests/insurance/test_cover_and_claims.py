@@ -220,3 +220,35 @@ def test_admins_are_told_once_when_a_declaration_is_at_risk(
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == [admin_a.user.email]
     assert invoice.number in mailoutbox[0].body
+
+
+def test_the_warning_before_issue_tells_the_cover_the_invoice_will_get(tenant_a, in_tenant):
+    # Terms "45 days end of month" issued on 20 March: 45 days is 4 May, the end of that
+    # month 31 May, 72 days of credit beyond the policy's 60: not covered at all. The warning
+    # shown on the draft reads the same credit period as the cover stored at issue.
+    from invoices.services.billing import invoice_draft_create, invoice_issue
+    from invoices.signals import warnings_before_issue
+    from portage.tenancy import tenant_context
+
+    policy = make_policy(tenant_a)
+    client = make_client(tenant_a)
+    grant(tenant_a, client, policy, "50000.00")
+    issued_on = date(2026, 3, 20)
+    with tenant_context(tenant_a):
+        draft = invoice_draft_create(
+            tenant=tenant_a,
+            client=client,
+            consultant=make_consultant(tenant_a),
+            lines=[day_line()],
+            by=None,
+            payment_terms="eom45",
+            payment_days=45,
+        )
+        warnings = warnings_before_issue(draft, issued_on)
+        invoice = invoice_issue(invoice=draft, by=None, issued_on=issued_on)
+    assert warnings == [
+        "Credit insurance: 6\u202f000,00\xa0€ of this invoice will not be covered (Credit "
+        "period beyond the maximum). Limit in force: 50\u202f000,00\xa0€."
+    ]
+    decided = cover(tenant_a, invoice, in_tenant)
+    assert (decided.reason, decided.uncovered_amount) == ("credit_period", D("6000.00"))
