@@ -40,8 +40,7 @@ def compute_totals(lines):
     for line in lines:
         bases[Decimal(line.vat_rate)] += line.total_ht
     breakdown = tuple(
-        (rate, base, vat_of(base, rate))
-        for rate, base in sorted(bases.items(), reverse=True)
+        (rate, base, vat_of(base, rate)) for rate, base in sorted(bases.items(), reverse=True)
     )
     ht = sum((base for _, base, _ in breakdown), ZERO)
     vat = sum((amount for _, _, amount in breakdown), ZERO)
