@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from portage import views
-from portage.api.base import not_found
+from portage.api.base import api_path_not_found
 
 handler404 = "portage.api.base.not_found"
 handler500 = "portage.api.base.server_error"
@@ -60,5 +60,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Last: a path under /api/ that no route takes (an id such as 0.5, a typo) is a 404 in
     # the API's error shape, under DEBUG too (whose 404 is otherwise an HTML page).
-    re_path(r"^api/", lambda request: not_found(request, None)),
+    re_path(r"^api/", api_path_not_found),
 ]

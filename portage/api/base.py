@@ -25,6 +25,7 @@ from rest_framework.views import exception_handler
 from portage.api.auth import RolePermission
 from portage.api.input import refuse_fields_not_taken
 from portage.models import IdempotencyRecord
+from portage.permissions import public
 
 WRITE_METHODS = ("POST", "PUT", "PATCH")
 
@@ -187,6 +188,13 @@ def not_found(request, exception):
     if request.path.startswith("/api/"):
         return JsonResponse(error_body("not_found", _("Not found.")), status=404)
     return defaults.page_not_found(request, exception)
+
+
+@public
+def api_path_not_found(request):
+    """A path under /api/ that no route takes (an id such as 0.5, a typo): the 404 in the
+    error shape, with DEBUG on too (Django's debug page would answer it in HTML)."""
+    return not_found(request, None)
 
 
 def server_error(request):
