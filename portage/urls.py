@@ -60,5 +60,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Last: a path under /api/ that no route takes (an id such as 0.5, a typo) is a 404 in
     # the API's error shape, under DEBUG too (whose 404 is otherwise an HTML page).
-    re_path(r"^api/", api_path_not_found),
+    re_path(r"^api/", api_path_not_found, name="api_path_not_found"),
 ]

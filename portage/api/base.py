@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, permissions, renderers, viewsets
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -190,10 +191,12 @@ def not_found(request, exception):
     return defaults.page_not_found(request, exception)
 
 
+@csrf_exempt
 @public
 def api_path_not_found(request):
     """A path under /api/ that no route takes (an id such as 0.5, a typo): the 404 in the
-    error shape, with DEBUG on too (Django's debug page would answer it in HTML)."""
+    error shape, with DEBUG on too (Django's debug page would answer it in HTML), for a POST
+    too (the API authenticates by key, not by session: no CSRF page in HTML)."""
     return not_found(request, None)
 
 

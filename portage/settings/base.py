@@ -303,7 +303,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "portage.api.auth.Pagination",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["portage.api.input.QueryFilters"],
     "DEFAULT_THROTTLE_CLASSES": ["portage.api.auth.ApiKeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api": env("API_RATE", "600/min")},
     "EXCEPTION_HANDLER": "portage.api.base.handle_exception",

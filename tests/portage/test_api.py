@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from portage.api.auth import ApiKeyRateThrottle
 from portage.api.keys import api_key_revoke
@@ -168,6 +169,11 @@ def test_a_path_no_route_matches_answers_in_the_error_shape(tenant_a):
         assert response.status_code == 404, path
         assert response["Content-Type"] == "application/json"
         assert response.json()["error"]["code"] == "not_found"
+    # A write too, though it carries no CSRF token: the API takes no session's form.
+    strict = APIClient(enforce_csrf_checks=True)
+    strict.credentials(HTTP_AUTHORIZATION=f"Bearer {full}")
+    response = strict.post("/api/v1/invoices/0.5/issue/", {}, format="json")
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
 
 
 def test_an_idempotent_post_holds_a_large_upload_and_refuses_a_huge_one(tenant_a):

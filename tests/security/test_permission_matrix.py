@@ -79,6 +79,7 @@ PATH_OBJECTS = {
     "dunning_letter_pdf": {"pk": "letter"},
     "dunning_letter_posted": {"pk": "letter"},
     "dunning_letter_regenerate": {"pk": "letter"},
+    "dunning_letter_withdraw": {"pk": "letter"},
     "dunning_message": {"pk": "message"},
     "dunning_message_retry": {"pk": "message"},
     "dunning_litigation": {"pk": "litigation"},
@@ -133,11 +134,18 @@ def routes(patterns=None, prefix=""):
             yield prefix + str(entry.pattern), entry
 
 
+# Routes that take what no other route took and answer 404 to everyone
+# (tests/portage/test_api.py checks it): no object, no permission to test.
+CATCH_ALL = {"api_path_not_found"}
+
+
 def project_routes():
     """(route name, path kwargs' kinds, read permission, write permission) for every route
     the project serves; fails on a route nobody accounted for."""
     found, unaccounted = [], []
     for path, entry in routes():
+        if entry.name in CATCH_ALL:
+            continue
         module = (getattr(entry.callback, "__module__", "") or "").split(".")[0]
         if module not in project_apps():
             if not any(path.startswith(prefix) for prefix in THIRD_PARTY):
