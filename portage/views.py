@@ -1,3 +1,5 @@
+import functools
+
 import redis
 from django.conf import settings
 from django.contrib import messages
@@ -10,6 +12,8 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from portage import selectors, services
 from portage.audit import name_objects
@@ -234,11 +238,27 @@ def audit_entry(request, pk):
     return render(request, "portage/audit_entry.html", {"entry": entry})
 
 
+@functools.lru_cache(maxsize=4)
+def _redis(url):
+    """One client per process (and URL), whose pool keeps its connection between probes; a
+    connection Redis dropped since (a restart) is opened again once before the check fails."""
+    return redis.Redis.from_url(
+        url,
+        socket_timeout=2,
+        socket_connect_timeout=2,
+        retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
+    )
+
+
 @public
 @never_cache
 @transaction.non_atomic_requests
 def healthz(request):
-    """200 when PostgreSQL and Redis answer, 503 otherwise, with each check's result."""
+    """200 when PostgreSQL and Redis answer, 503 otherwise, with each check's result.
+
+    Probed every few seconds, so cheap: the process's own connections to both, kept
+    between probes (a new client and TCP connection to Redis each time cost more than the
+    ping itself)."""
     checks = {}
     try:
         with connection.cursor() as cursor:
@@ -247,7 +267,7 @@ def healthz(request):
     except Exception as error:
         checks["database"] = f"error: {error.__class__.__name__}"
     try:
-        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+        _redis(settings.REDIS_URL).ping()
         checks["redis"] = "ok"
     except Exception as error:
         checks["redis"] = f"error: {error.__class__.__name__}"
