@@ -34,7 +34,7 @@ def main(*, seconds=10):
 
     from bench import world
     from dunning.models import Letter
-    from dunning.services.letters import claim_lines, render_letter_pdf
+    from dunning.services.letters import claim_lines, letter_totals, render_letter_pdf
     from invoices.models import Invoice
     from invoices.pdf import render_invoice_pdf
     from portage.tenancy import tenant_context
@@ -56,12 +56,14 @@ def main(*, seconds=10):
                 :3
             ]
         )
+        lines = claim_lines(overdue, today)
         letter = Letter(
             tenant=tenant,
             client=invoice.client,
             letter_date=today,
             deadline=today + timedelta(days=8),
-            lines=claim_lines(overdue, today),
+            lines=lines,
+            **letter_totals(lines),
         )
         floor, floor_pages = rate(lambda: HTML(string=ONE_LINE).write_pdf(), seconds)
         letters, letter_pages = rate(lambda: render_letter_pdf(letter), seconds)
