@@ -49,14 +49,15 @@ VAT_ON_DEBITS = "Option pour le paiement de la taxe d'après les débits"
 PDF_ONLY_SELLER_KEYS = frozenset({"late_penalty_rate", "vat_on_debits"})
 
 
-def mandatory_notes(invoice):
+def mandatory_notes(invoice, lines=None):
     """The mentions French law requires on an invoice (Code de commerce L441-9, L441-10,
     D441-5; CGI art. 242 nonies A), each with the subject code the e-invoicing rules find it
     by (BR-FR-05): late penalties (PMD), the 40 EUR recovery indemnity (PMT), the absence of
     discount (AAB); the option for VAT on debits (TXD, CGI art. 269-2-c) when the company
     took it; the reason of each 0 % VAT category (REG: exemption, "Autoliquidation", not
     subject). A credit note first names the invoice it cancels; the French rules ask the
-    same three payment mentions of it as of an invoice."""
+    same three payment mentions of it as of an invoice. `lines`: the invoice's lines, when
+    the caller has read them already."""
     notes = []
     if invoice.kind == Invoice.Kind.CREDIT_NOTE:
         credited = invoice.credited_invoice
@@ -85,7 +86,9 @@ def mandatory_notes(invoice):
     ]
     if invoice.seller.get("vat_on_debits"):
         notes.append(Note(TAX_NOTE, VAT_ON_DEBITS))
-    categories = {vat_category(line.vat_rate, invoice.buyer) for line in _lines(invoice)}
+    if lines is None:
+        lines = _lines(invoice)
+    categories = {vat_category(line.vat_rate, invoice.buyer) for line in lines}
     notes += [
         Note(REGULATORY, exemption_reason(category))
         for category in sorted(categories - {None})
@@ -98,9 +101,11 @@ def _lines(invoice):
     return list(invoice.lines.order_by("position", "id"))
 
 
-def facturx_document(invoice):
-    """The invoice as the Factur-X mapping expects it (see invoices.facturx)."""
-    lines = _lines(invoice)
+def facturx_document(invoice, lines=None):
+    """The invoice as the Factur-X mapping expects it (see invoices.facturx). `lines`: the
+    invoice's lines, when the caller has read them already."""
+    if lines is None:
+        lines = _lines(invoice)
     credited = invoice.credited_invoice
     return {
         "kind": invoice.kind,
@@ -121,7 +126,7 @@ def facturx_document(invoice):
         "preceding_invoice": (
             {"number": credited.number, "issue_date": credited.issue_date} if credited else None
         ),
-        "notes": mandatory_notes(invoice),
+        "notes": mandatory_notes(invoice, lines),
         "lines": [
             {
                 "description": line.description,
@@ -191,7 +196,7 @@ def render_invoice_pdf(invoice):
 
 
 def _render(invoice):
-    lines = _lines(invoice)
+    lines = _lines(invoice)  # read once: the page, its mentions and the XML
     is_credit_note = invoice.kind == Invoice.Kind.CREDIT_NOTE
     title = "Avoir" if is_credit_note else "Facture"
     html = render_to_string(
@@ -208,7 +213,7 @@ def _render(invoice):
             "lines": lines,
             "vat_breakdown": compute_totals(lines).vat_breakdown,
             "terms": describe(invoice.payment_terms, invoice.payment_days),
-            "notes": mandatory_notes(invoice),
+            "notes": mandatory_notes(invoice, lines),
             "logo": _logo_data_uri(invoice.tenant),
         },
     )
@@ -224,7 +229,7 @@ def _render(invoice):
             f"{title} {invoice.number} du {invoice.issue_date:%d/%m/%Y} {issued_by} par {seller}"
         ),
     }
-    return facturx_pdf(pdf, facturx_xml(facturx_document(invoice)), metadata=metadata)
+    return facturx_pdf(pdf, facturx_xml(facturx_document(invoice, lines)), metadata=metadata)
 
 
 @transaction.atomic

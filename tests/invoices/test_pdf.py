@@ -147,3 +147,22 @@ def test_a_company_name_with_an_apostrophe_prints_as_it_is_in_the_page_footer(te
     footer = PdfReader(io.BytesIO(pdf)).pages[0].extract_text().splitlines()[-1]
     assert footer.startswith('L\'Atelier "Portage" <Sud> · SIREN')
     assert "&#x27;" not in text_of(pdf) and "&quot;" not in text_of(pdf)
+
+
+def test_an_invoice_is_rendered_with_one_read_of_its_lines(tenant_a, in_tenant):
+    """The page, its mentions and the Factur-X XML share the lines read once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from invoices.models import InvoiceLine
+    from invoices.pdf import render_invoice_pdf
+
+    invoice = make_invoice(
+        tenant_a, issued_on=date(2026, 3, 2), lines=[day_line(), day_line(vat="10.00")]
+    )
+    with in_tenant(tenant_a), CaptureQueriesContext(connection) as queries:
+        pdf = render_invoice_pdf(invoice)
+    table = f'FROM "{InvoiceLine._meta.db_table}"'
+    assert len([query for query in queries if table in query["sql"]]) == 1
+    text = text_of(pdf).replace("\u202f", " ").replace("\xa0", " ")
+    assert "10 %" in text and "20 %" in text  # both lines, and both rates in the breakdown
