@@ -6,9 +6,11 @@ import django_filters
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -19,6 +21,7 @@ from rest_framework.response import Response
 
 from dunning.models import Case, Letter, Message, Pause, StepKind
 from dunning.services import cases as case_services
+from invoices.api.common import Conflict
 from portage.api.base import PDFRenderer, TenantViewSet
 from portage.api.input import FILTERS, SinceFilter, named_choices
 from portage.batch import paris_today
@@ -347,6 +350,13 @@ class LetterSerializer(serializers.ModelSerializer):
     lines = LetterLineSerializer(many=True, read_only=True)
     posting = named_choices("LetterPostingEnum", Letter.Posting.choices, read_only=True)
     has_pdf = serializers.SerializerMethodField()
+    pdf_state = named_choices(
+        "LetterPdfStateEnum",
+        Letter.PdfState.choices,
+        read_only=True,
+        help_text="`pending` while the PDF is drawn after the daily batch, `ready` once it is, "
+        "`failed` when it could not be drawn (drawn again automatically).",
+    )
 
     class Meta:
         model = Letter
@@ -365,6 +375,7 @@ class LetterSerializer(serializers.ModelSerializer):
             "posted_on",
             "replaces",
             "has_pdf",
+            "pdf_state",
             "created_at",
         ]
         read_only_fields = fields
@@ -407,14 +418,28 @@ class LetterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
 
     @extend_schema(
         summary="The formal notice as a PDF",
-        description="The letter as it was rendered and stored when the ladder sent it.",
-        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+        description="The letter as it was drawn and stored, from the figures it states, "
+        "after the ladder wrote it. Its PDF is drawn shortly after the daily batch: until "
+        "then (`pdf_state` is `pending`, or `failed` while it is drawn again), the answer "
+        "is 409 with the code `pdf_not_ready`; ask again later.",
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The PDF file."
+            ),
+            (409, "application/json"): OpenApiResponse(
+                {"$ref": "#/components/schemas/Error"},
+                description="The letter's PDF is not drawn yet (`pdf_not_ready`).",
+            ),
+        },
     )
     @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, PDFRenderer])
     def pdf(self, request, pk=None):
         letter = self.get_object()
         if not letter.pdf:
-            raise Http404
+            raise Conflict(
+                _("This formal notice's PDF is not drawn yet: ask again in a moment."),
+                code="pdf_not_ready",
+            )
         try:
             content = letter.pdf.open("rb")
         except FileNotFoundError as error:

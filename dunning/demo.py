@@ -2,14 +2,17 @@
 
 Each day runs as the beat would have run it, in its own transaction, so the demo's
 invoices end at every step, with the messages, letters and litigation files to look at.
-Emails go to memory, never out: the demo's addresses are not real.
+The letters' PDFs are drawn at the end, in this process (no worker need be running), and
+their email copies leave then. Emails go to memory, never out: the demo's addresses are
+not real.
 """
 
 from datetime import timedelta
 
 from django.test.utils import override_settings
 
-from dunning.models import Action
+from dunning.models import Action, Letter
+from dunning.services.letters import letter_pdf_draw
 from portage.batch import run_job_for_tenant
 from portage.tenancy import tenant_context
 
@@ -24,4 +27,7 @@ def seed(*, tenant, today, days=205, jobs=("dunning",)):
         for back in range(days, -1, -1):
             for job in jobs:
                 run_job_for_tenant(job, tenant=tenant, today=today - timedelta(days=back))
+        with tenant_context(tenant):
+            for letter in Letter.objects.exclude(pdf_state=Letter.PdfState.READY):
+                letter_pdf_draw(letter=letter)
     return True

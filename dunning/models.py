@@ -225,6 +225,9 @@ class Message(TenantOwned):
     """An email the platform sent or will send: the outbox and the archive at once."""
 
     class Status(models.TextChoices):
+        # The email copy of a formal notice waits for the letter's PDF, its attachment:
+        # released to the outbox (queued) once the PDF is drawn, never sent without it.
+        HELD = "held", _("Waiting for the letter's PDF")
         QUEUED = "queued", _("Queued")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
@@ -271,7 +274,13 @@ class Message(TenantOwned):
 
 
 class Letter(TenantOwned):
-    """A formal notice (mise en demeure): the PDF, the figures it states, its posting."""
+    """A formal notice (mise en demeure): the figures it states, fixed on its date, its PDF
+    drawn from them after the batch commits, and its posting."""
+
+    class PdfState(models.TextChoices):
+        PENDING = "pending", _("PDF being drawn")
+        READY = "ready", _("PDF ready")
+        FAILED = "failed", _("PDF could not be drawn")
 
     class Posting(models.TextChoices):
         TO_POST = "to_post", _("To post by registered mail")
@@ -291,6 +300,12 @@ class Letter(TenantOwned):
     total_claimed = models.DecimalField(_("total claimed"), max_digits=12, decimal_places=2)
     pdf = models.FileField(_("PDF"), upload_to="dunning/letters/", blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
+    pdf_state = models.CharField(
+        _("PDF"), max_length=10, choices=PdfState.choices, default=PdfState.PENDING
+    )
+    pdf_attempts = models.PositiveSmallIntegerField(_("attempts to draw the PDF"), default=0)
+    pdf_error = models.TextField(_("why the PDF could not be drawn"), blank=True)
+    pdf_attempted_at = models.DateTimeField(_("PDF last attempted"), null=True, blank=True)
     posting = models.CharField(
         _("posting"), max_length=10, choices=Posting.choices, default=Posting.TO_POST
     )
@@ -318,10 +333,25 @@ class Letter(TenantOwned):
         verbose_name = _("formal notice")
         verbose_name_plural = _("formal notices")
         ordering = ["-letter_date", "-id"]
-        indexes = [models.Index(fields=["tenant", "posting"], name="dunning_letter_posting")]
+        indexes = [
+            models.Index(fields=["tenant", "posting"], name="dunning_letter_posting"),
+            models.Index(
+                fields=["pdf_state", "created_at"],
+                condition=~Q(pdf_state="ready"),
+                name="dunning_letter_pdf_to_draw",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "replaces"], name="dunning_letter_replaced_once"
+            ),
+            models.CheckConstraint(
+                condition=~Q(pdf_state="ready") | ~Q(pdf=""),
+                name="dunning_letter_ready_has_its_pdf",
+            ),
+            models.CheckConstraint(
+                condition=~Q(posting="posted") | Q(pdf_state="ready"),
+                name="dunning_letter_posted_with_its_pdf",
             ),
         ]
 

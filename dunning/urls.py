@@ -31,6 +31,11 @@ urlpatterns = [
     path("recouvrement/courriers/", litigation.letter_list, name="dunning_letter_list"),
     path("recouvrement/courriers/<int:pk>/pdf/", litigation.letter_pdf, name="dunning_letter_pdf"),
     path(
+        "recouvrement/courriers/<int:pk>/pdf/redessiner/",
+        litigation.letter_pdf_retry,
+        name="dunning_letter_pdf_retry",
+    ),
+    path(
         "recouvrement/courriers/<int:pk>/poste/",
         litigation.letter_posted,
         name="dunning_letter_posted",

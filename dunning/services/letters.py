@@ -1,28 +1,49 @@
 """Formal notices (mises en demeure): the figures they claim, their PDF, and a notice
-written again when it went stale in the print queue."""
+written again when it went stale in the print queue.
+
+A letter is written in two steps. The daily batch records it, its figures fixed on its
+date, and commits; its PDF is drawn afterwards from those stored figures by a task
+(`letter_pdf_draw`), so the batch never waits for WeasyPrint while it holds its locks.
+The email copy waits for the PDF it attaches (`mail.letter_copies_release`), and a
+letter is posted only with its PDF.
+
+The services that write a letter send its task, and the task calls the services: each
+side imports the other's module, not names from it, so either may be imported first."""
 
 import hashlib
+import logging
 from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from dunning import penalties
+from dunning import penalties, tasks
 from dunning.models import Action, ClientSettings, Letter, Pause, RateSemester
-from dunning.services.mail import message_compose, send_after_commit
+from dunning.services.mail import letter_copies_release, message_compose, send_after_commit
 from invoices import amounts
 from invoices.models import Allocation, Invoice, Payment
 from invoices.pdf import _logo_data_uri, write_pdf
 from invoices.selectors import bank_credits_proposed
+from portage.models import Tenant
 from portage.money import ZERO
 from portage.services import audit_record
 from portage.templatetags.portage import euros
+from portage.tenancy import all_tenants, tenant_context
+
+logger = logging.getLogger(__name__)
+
+# A letter whose PDF is still not drawn this long after its last attempt (or its writing)
+# lost its task (the broker away when the batch committed) or ran out of the task's
+# retries: the sweep draws it again.
+SWEEP_AFTER = timedelta(minutes=30)
 
 
 def rates_table(half_years):
@@ -140,8 +161,12 @@ def letter_totals(lines):
 
 
 def letter_create(*, tenant, client, lines, letter_date, deadline_days, replaces=None):
-    """The formal notice of `lines` (see `claim_lines`), rendered and stored, claiming
-    `letter_totals`; `replaces` is the stale letter it is written again for."""
+    """The formal notice of `lines` (see `claim_lines`), claiming `letter_totals`, recorded
+    with its figures fixed on `letter_date`; `replaces` is the stale letter it is written
+    again for. Its PDF is not drawn here: the render task draws it from these stored
+    figures once the transaction commits (`letter_pdf_draw`), so that a batch writing
+    hundreds of letters holds its locks for their figures only. A caller whose user waits
+    for the letter draws it at once after this (`letter_regenerate`)."""
     letter = Letter.objects.create(
         tenant=tenant,
         client=client,
@@ -151,13 +176,113 @@ def letter_create(*, tenant, client, lines, letter_date, deadline_days, replaces
         replaces=replaces,
         **letter_totals(lines),
     )
-    content = render_letter_pdf(letter)
-    letter.pdf.save(
-        f"{tenant.pk}/mise-en-demeure-{letter.pk}.pdf", ContentFile(content), save=False
-    )
-    letter.pdf_sha256 = hashlib.sha256(content).hexdigest()
-    letter.save(update_fields=["pdf", "pdf_sha256"])
+    tasks.render_letter_pdf_task.delay_on_commit(tenant_id=tenant.pk, letter_id=letter.pk)
     return letter
+
+
+# The letter's PDF
+
+
+@transaction.atomic
+def letter_pdf_ensure(*, letter):
+    """The letter's stored PDF, drawn now if it was not yet, from the letter's own stored
+    figures (never counted again: drawn twice, it states the same), with its sha256. Drawn
+    once: the row is locked, so a task run twice or queued twice stores one PDF, and a
+    letter that has its PDF is not drawn again. The email copies held for it leave then
+    (`letter_copies_release`). Raises what the renderer raised."""
+    stored = (
+        Letter.objects.select_for_update(of=("self",))
+        .select_related("tenant", "client", "replaces")
+        .get(pk=letter.pk)
+    )
+    if not stored.pdf:
+        content = render_letter_pdf(stored)
+        stored.pdf.save(
+            f"{stored.tenant_id}/mise-en-demeure-{stored.pk}.pdf", ContentFile(content), save=False
+        )
+        stored.pdf_sha256 = hashlib.sha256(content).hexdigest()
+        stored.pdf_state = Letter.PdfState.READY
+        stored.pdf_attempts += 1
+        stored.pdf_attempted_at = timezone.now()
+        stored.pdf_error = ""
+        stored.save(
+            update_fields=[
+                "pdf",
+                "pdf_sha256",
+                "pdf_state",
+                "pdf_attempts",
+                "pdf_attempted_at",
+                "pdf_error",
+            ]
+        )
+    letter_copies_release(stored)
+    return stored
+
+
+def letter_pdf_draw(*, letter):
+    """Draws the letter's PDF (`letter_pdf_ensure`). Should the renderer fail, the letter
+    is kept, marked failed with the error and the attempt counted, for the print queue to
+    show and the task, the sweep or the collector to draw it again; its email copy stays
+    held. Returns the letter as it now is. A database error is raised, not recorded: the
+    caller's transaction is gone with it."""
+    try:
+        with transaction.atomic():
+            return letter_pdf_ensure(letter=letter)
+    except DatabaseError:
+        raise
+    except Exception as error:
+        logger.exception("Drawing the PDF of letter %s failed", letter.pk)
+        Letter.objects.filter(pk=letter.pk).exclude(pdf_state=Letter.PdfState.READY).update(
+            pdf_state=Letter.PdfState.FAILED,
+            pdf_attempts=F("pdf_attempts") + 1,
+            pdf_attempted_at=timezone.now(),
+            pdf_error=f"{type(error).__name__}: {error}"[:2000],
+        )
+        return Letter.objects.get(pk=letter.pk)
+
+
+def letters_to_draw(*, now, limit=100):
+    """(tenant pk, letter pk) of the letters, for every tenant, whose PDF is still not drawn
+    `SWEEP_AFTER` their last attempt, or their writing when never attempted."""
+    return list(
+        all_tenants(Letter)
+        .exclude(pdf_state=Letter.PdfState.READY)
+        .alias(since=Coalesce("pdf_attempted_at", "created_at"))
+        .filter(since__lte=now - SWEEP_AFTER)
+        .order_by("since", "id")
+        .values_list("tenant_id", "pk")[:limit]
+    )
+
+
+def letters_draw_missing(*, now):
+    """The sweep (beat, every quarter of an hour): draws each letter of `letters_to_draw`,
+    in its tenant's transaction, one after the other; returns how many were drawn and how
+    many failed again."""
+    outcome = {"drawn": 0, "failed": 0}
+    due = letters_to_draw(now=now)
+    tenants = Tenant.objects.in_bulk({tenant_pk for tenant_pk, _letter_pk in due})
+    for tenant_pk, letter_pk in due:
+        with tenant_context(tenants[tenant_pk]):
+            letter = letter_pdf_draw(letter=Letter.objects.get(pk=letter_pk))
+        outcome["drawn" if letter.pdf_state == Letter.PdfState.READY else "failed"] += 1
+    return outcome
+
+
+@transaction.atomic
+def letter_pdf_retry(*, letter, actor):
+    """A collector draws a letter's PDF again, at once, from the print queue (after its
+    task and the sweep failed); the attempt is in the audit log. Returns the letter."""
+    if letter.pdf:
+        raise ValidationError(_("This formal notice's PDF is drawn already."))
+    drawn = letter_pdf_draw(letter=letter)
+    audit_record(
+        tenant=letter.tenant,
+        actor=actor,
+        action="dunning.letter_pdf_retried",
+        obj=drawn,
+        after={"pdf": drawn.get_pdf_state_display(), "error": drawn.pdf_error[:300]},
+    )
+    return drawn
 
 
 # A stale formal notice
@@ -286,7 +411,12 @@ def letter_regenerate(*, letter, actor, today):
     still unpaid with their late penalties counted to `today` (Code de commerce L441-10) and
     the 40 EUR indemnity each (D441-5), a new final deadline as many days after as the old
     one gave. The old letter is kept, marked replaced, with the new one naming it; the
-    database lets a letter be replaced once. Returns the new letter."""
+    database lets a letter be replaced once. Returns the new letter.
+
+    The new letter's PDF is drawn at once, not by the task as the batch's are: the
+    collector regenerates one letter to print and post it now, and waits for it. Should
+    drawing it fail, the regeneration still stands, the letter marked failed for the task
+    to draw again, and its email copy waits for it."""
     letter = Letter.objects.select_for_update().get(pk=letter.pk)
     if letter.posting != Letter.Posting.TO_POST:
         raise ValidationError(
@@ -312,6 +442,7 @@ def letter_regenerate(*, letter, actor, today):
         deadline_days=(letter.deadline - letter.letter_date).days,
         replaces=letter,
     )
+    new = letter_pdf_draw(letter=new)
     letter.posting = Letter.Posting.REPLACED
     letter.save(update_fields=["posting"])
     copy = email_copy_again(letter, new, today=today)
@@ -354,7 +485,8 @@ def email_copy_of(letter):
 def email_copy_again(old, new, *, today):
     """The new letter emailed to the client as the old one was (same step's words, in the
     client's language, from the company's sender, the PDF attached, through the outbox),
-    once the transaction commits; None when the old letter had no email copy."""
+    once the transaction commits and the PDF is drawn; None when the old letter had no
+    email copy."""
     original = email_copy_of(old)
     if original is None:
         return None

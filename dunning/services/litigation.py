@@ -54,12 +54,21 @@ def letter_mark_posted(*, letter, actor, reference, posted_on, today=None):
     receipt (lettre recommandée avec AR): its number is the proof of sending the creditor
     relies on (Code civil 1344), so it is required, and a letter is posted once. A letter
     replaced by a new one is not posted, nor one posted after its final deadline: it would
-    give the client no time to pay, and is written again instead (`letter_regenerate`)."""
+    give the client no time to pay, and is written again instead (`letter_regenerate`).
+    Nor one whose PDF is not drawn yet: what was posted is the PDF the platform keeps."""
     letter = Letter.objects.select_for_update().get(pk=letter.pk)
     if letter.posting == Letter.Posting.POSTED:
         raise ValidationError(_("This formal notice has already been recorded as posted."))
     if letter.posting == Letter.Posting.REPLACED:
         raise ValidationError(_("This formal notice was replaced by a new one: post the new one."))
+    if not letter.pdf:
+        raise ValidationError(
+            _(
+                "This formal notice's PDF is not drawn yet: it cannot have been posted. "
+                "Print it once its PDF is ready, then record the posting."
+            ),
+            code="pdf_not_ready",
+        )
     reference = " ".join((reference or "").split()).upper()
     errors = {}
     if not reference:

@@ -4,6 +4,10 @@ after the batch's transaction commits, retried with backoff, never sent twice.
 A message is claimed (FOR UPDATE SKIP LOCKED) before it is sent, so two senders never send
 the same one; its Message-ID is fixed when it is composed, so a receiver can recognise a
 resend after a crash between the SMTP answer and our commit.
+
+The email copy of a formal notice attaches the letter's PDF, drawn after the batch
+commits: the copy is held until the PDF is drawn, then released to the outbox
+(`letter_copies_release`), and never sent without it.
 """
 
 import logging
@@ -76,7 +80,8 @@ def replacement_notice(letter, language):
 def message_compose(
     *, tenant, client, step, invoices, to, language, day, consultant=None, letter=None
 ):
-    """A message for one client (or consultant) and step, queued for sending."""
+    """A message for one client (or consultant) and step, queued for sending; the copy of
+    a `letter` whose PDF is not drawn yet is held until it is (`letter_copies_release`)."""
     balance = sum(
         (invoice.balance for invoice in invoices),
         ZERO,
@@ -131,6 +136,8 @@ def message_compose(
         ),
         message_id=make_msgid(domain=settings.EMAIL_MESSAGE_ID_DOMAIN),
     )
+    if letter is not None and not letter.pdf:
+        message.status = Message.Status.HELD
     if not message.to:
         message.status = Message.Status.FAILED
         message.last_error = (
@@ -159,6 +166,28 @@ def send_after_commit(tenant, message_ids):
     transaction.on_commit(send)
 
 
+def letter_copies_release(letter):
+    """The email copies held for `letter` (see `message_compose`), released to the outbox
+    now that its PDF is drawn and sent once the transaction commits; their ids. The caller
+    holds the letter's row, so a copy is released once: the next call finds none held."""
+    held = Message.objects.filter(
+        status=Message.Status.HELD, attachments__contains=[{"letter": letter.pk}]
+    )
+    message_ids = list(held.values_list("pk", flat=True))
+    if message_ids:
+        Message.objects.filter(pk__in=message_ids).update(
+            status=Message.Status.QUEUED, next_attempt_at=timezone.now()
+        )
+        send_after_commit(letter.tenant, message_ids)
+    return message_ids
+
+
+def attachments_missing(message):
+    """The letters `message` attaches whose PDF is not drawn yet: it waits for them."""
+    letters = Letter.objects.in_bulk([attachment["letter"] for attachment in message.attachments])
+    return [letter for letter in letters.values() if not letter.pdf]
+
+
 def deliver(tenant_pk, message_pk, *, now=None):
     """Sends one queued message whose time has come; returns its status, or None if it was
     not for sending (already sent, taken by another sender, or not due)."""
@@ -171,6 +200,11 @@ def deliver(tenant_pk, message_pk, *, now=None):
             .first()
         )
         if message is None:
+            return None
+        if attachments_missing(message):
+            # Never an email without its attachment: held again until the PDF is drawn.
+            message.status = Message.Status.HELD
+            message.save(update_fields=["status"])
             return None
         try:
             _send(message)

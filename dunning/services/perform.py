@@ -9,7 +9,7 @@ from django.utils import timezone
 from dunning.models import Action, Case, Channel, ClientSettings, LitigationFile
 from dunning.penalties import RatesMissing
 from dunning.services import cases as case_states
-from dunning.services.letters import claim_lines, letter_create
+from dunning.services import letters  # a module: its render task imports the ladder
 from dunning.services.mail import message_compose
 from dunning.signals import step_performed
 from portage.money import ZERO
@@ -103,7 +103,7 @@ def perform_group(tenant, members, today, result, actor, languages):
     claim = None
     if step.channel == Channel.LETTER:
         try:
-            claim = claim_lines(invoices, today)
+            claim = letters.claim_lines(invoices, today)
         except RatesMissing as error:
             # Never a letter at another half-year's rate: the step waits for the rates, and
             # the next run performs it once they are entered.
@@ -144,7 +144,7 @@ def perform_group(tenant, members, today, result, actor, languages):
     elif step.channel == Channel.CLIENT_EMAIL:
         message = compose(to=list(client.billing_emails), language=language)
     elif step.channel == Channel.LETTER:
-        letter = letter_create(
+        letter = letters.letter_create(
             tenant=tenant,
             client=client,
             lines=claim,

@@ -39,8 +39,9 @@ def _page(request, queryset):
 
 
 def _letter_page(request, *, bound=None, status=200):
-    """The print queue: the letters to post (a stale one flagged, to write again), those
-    posted, and those replaced."""
+    """The print queue: the letters to post (a stale one flagged, to write again; one whose
+    PDF is still being drawn, or could not be, shown as such), those posted, and those
+    replaced."""
     can_manage = has_perm(request.membership, Perm.MANAGE_COLLECTIONS)
     today = paris_today()
     to_post = list(
@@ -81,6 +82,9 @@ def _letter_page(request, *, bound=None, status=200):
         {
             "to_post": to_post,
             "stale_count": sum(letter.stale for letter in to_post),
+            "pdf_failed_count": sum(
+                letter.pdf_state == Letter.PdfState.FAILED for letter in to_post
+            ),
             "page": _page(request, posted),
             "replaced": replaced,
             "can_manage": can_manage,
@@ -94,11 +98,25 @@ def letter_list(request):
     return _letter_page(request)
 
 
+def pdf_not_ready_message(letter):
+    """Why the letter has no PDF to show yet, for the collector."""
+    if letter.pdf_state == Letter.PdfState.FAILED:
+        return _(
+            "The PDF of the formal notice to %(client)s could not be drawn; it is drawn "
+            "again automatically, or draw it again from the print queue."
+        ) % {"client": letter.client}
+    return _(
+        "The PDF of the formal notice to %(client)s is being drawn: it will be ready in a moment."
+    ) % {"client": letter.client}
+
+
 @permission_required(Perm.VIEW_COLLECTIONS)
 def letter_pdf(request, pk):
+    """The letter's PDF; while it is not drawn yet, the print queue says so."""
     letter = get_object_or_404(Letter.objects.select_related("client"), pk=pk)
     if not letter.pdf:
-        raise Http404
+        messages.warning(request, pdf_not_ready_message(letter))
+        return redirect("dunning_letter_list")
     try:
         content = letter.pdf.open("rb")
     except FileNotFoundError as error:
@@ -117,6 +135,15 @@ def letter_posted(request, pk):
     letter = get_object_or_404(Letter, pk=pk)
     if letter.posting == Letter.Posting.POSTED:
         messages.error(request, _("This formal notice has already been recorded as posted."))
+        return redirect("dunning_letter_list")
+    if not letter.pdf:
+        messages.error(
+            request,
+            _(
+                "This formal notice's PDF is not drawn yet: it cannot have been posted. "
+                "Print it once its PDF is ready, then record the posting."
+            ),
+        )
         return redirect("dunning_letter_list")
     form = LetterPostedForm(request.POST, letter=letter)
     if form.is_valid():
@@ -141,6 +168,34 @@ def letter_posted(request, pk):
             )
             return redirect("dunning_letter_list")
     return _letter_page(request, bound=form)
+
+
+@permission_required(Perm.MANAGE_COLLECTIONS)
+@require_POST
+def letter_pdf_retry(request, pk):
+    """A letter whose PDF could not be drawn, drawn again at once (`letters.letter_pdf_retry`)."""
+    letter = get_object_or_404(Letter.objects.select_related("client"), pk=pk)
+    try:
+        drawn = letters.letter_pdf_retry(letter=letter, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if drawn.pdf:
+            messages.success(
+                request,
+                _("The PDF of the formal notice to %(client)s is drawn: print it and post it.")
+                % {"client": letter.client},
+            )
+        else:
+            messages.error(
+                request,
+                _(
+                    "The PDF of the formal notice to %(client)s could not be drawn again "
+                    "(%(error)s); it is tried again automatically."
+                )
+                % {"client": letter.client, "error": drawn.pdf_error[:200]},
+            )
+    return redirect("dunning_letter_list")
 
 
 @permission_required(Perm.MANAGE_COLLECTIONS)
@@ -242,8 +297,9 @@ def letter_withdraw(request, pk):
 
 @permission_required(Perm.VIEW_COLLECTIONS)
 def message_list(request):
-    """Failed emails first (to send again), then those waiting, then the archive of those
-    sent; one status asked for shows that list alone, paginated."""
+    """Failed emails first (to send again), then those waiting, those whose letter's PDF is
+    still being drawn, then the archive of those sent; one status asked for shows that list
+    alone, paginated."""
     form = MessageFilterForm(request.GET or None, tenant=request.tenant)
     found = Message.objects.select_related("client")
     status = ""
@@ -258,11 +314,13 @@ def message_list(request):
         Message.Status.QUEUED: found.filter(status=Message.Status.QUEUED).order_by(
             "next_attempt_at", "id"
         ),
+        Message.Status.HELD: found.filter(status=Message.Status.HELD).order_by("created_at", "id"),
         Message.Status.SENT: found.filter(status=Message.Status.SENT).order_by("-sent_at", "-id"),
     }
     titles = {
         Message.Status.FAILED: _("Sending failed"),
         Message.Status.QUEUED: _("Waiting to be sent"),
+        Message.Status.HELD: _("Waiting for the letter's PDF"),
         Message.Status.SENT: _("Sent"),
     }
     sections = []

@@ -1,12 +1,13 @@
 """Collections objects of one company, for the API's cross-company walk
 (tests/portage/test_api.py) and the API tests: an invoice the ladder followed up to the
-formal notice, with its case, its reminders and its letter."""
+formal notice, with its case, its reminders and its letter, its PDF drawn."""
 
 from datetime import date, timedelta
 
 from dunning.models import Case, Letter, Message, StepKind
 from portage.batch import run_job_for_tenant
 from portage.tenancy import tenant_context
+from tests.dunning.drawing import draw_letter_pdfs
 from tests.factories import make_invoice
 
 ISSUED = date(2026, 3, 2)
@@ -25,6 +26,7 @@ def late_invoice(tenant, *, issued_on=ISSUED, days=LADDER_DAYS, **invoice_fields
 
 def build(tenant):
     invoice = late_invoice(tenant)
+    draw_letter_pdfs(tenant)
     with tenant_context(tenant):
         case = Case.objects.get(invoice=invoice)
         message = Message.objects.filter(kind=StepKind.FIRST_REMINDER).get()

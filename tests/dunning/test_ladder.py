@@ -10,6 +10,7 @@ from dunning.models import Action, Case, LitigationFile, Message, Pause, Policy,
 from dunning.services.ladder import run_ladder
 from invoices.services.payments import payment_record
 from portage.batch import run_job_for_tenant
+from tests.dunning.drawing import draw_letter_pdfs
 from tests.factories import make_client, make_consultant, make_invoice, make_member
 
 ISSUED = date(2026, 3, 2)
@@ -18,9 +19,14 @@ DUE = ISSUED + timedelta(days=30)  # 1 April 2026
 
 @pytest.fixture
 def run_day(django_capture_on_commit_callbacks):
+    """The day's run, then the formal notices' PDFs drawn, as the worker draws them."""
+
     def run(tenant, day, dry_run=False):
         with django_capture_on_commit_callbacks(execute=True):
-            return run_job_for_tenant("dunning", tenant=tenant, today=day, dry_run=dry_run)
+            summary = run_job_for_tenant("dunning", tenant=tenant, today=day, dry_run=dry_run)
+        with django_capture_on_commit_callbacks(execute=True):
+            draw_letter_pdfs(tenant)
+        return summary
 
     return run
 

@@ -11,6 +11,7 @@ from dunning.models import Letter, Message
 from portage.batch import run_job_for_tenant
 from portage.tenancy import tenant_context
 from tests.dunning.api_world import ISSUED, LADDER_DAYS
+from tests.dunning.drawing import draw_letter_pdfs
 from tests.factories import TenantFactory, make_invoice
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +44,8 @@ def followed_up(settings, tmp_path, django_capture_on_commit_callbacks):
     for day in LADDER_DAYS:
         with django_capture_on_commit_callbacks(execute=True):
             run_job_for_tenant("dunning", tenant=tenant, today=day)
+        with django_capture_on_commit_callbacks(execute=True):
+            draw_letter_pdfs(tenant)
     return tenant
 
 

@@ -14,6 +14,7 @@ from dunning.models import Letter, Policy, RateSemester
 from dunning.services.ladder import run_ladder
 from dunning.services.letters import claim_lines
 from invoices.services.payments import payment_record
+from tests.dunning.drawing import draw_letter_pdfs
 from tests.factories import make_client, make_consultant, make_invoice, make_member
 
 ISSUED = date(2026, 3, 2)
@@ -109,7 +110,9 @@ def letter(tenant_a, in_tenant, django_capture_on_commit_callbacks):
         from dunning.jobs import run as dunning_job
 
         dunning_job(tenant=tenant_a, today=LETTER_DAY)
-        return Letter.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        [drawn] = draw_letter_pdfs(tenant_a)
+    return drawn
 
 
 def test_one_letter_per_client_with_its_figures_and_an_email_copy(letter, tenant_a, in_tenant):

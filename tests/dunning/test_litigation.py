@@ -21,6 +21,7 @@ from portage.batch import paris_today
 from portage.models import AuditEntry
 from portage.permissions import Role
 from portage.tenancy import tenant_context
+from tests.dunning.drawing import draw_letter_pdfs
 from tests.factories import make_client, make_invoice, make_member
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +47,7 @@ def formal_notice(tenant, invoice):
     """The batch's letter for `invoice`: with catch-up, a run 31 days after the due date
     goes straight to the formal notice. It is dated today, with its 8 days to run, as if
     written this morning: a letter past its deadline is not posted
-    (tests/dunning/test_stale_letters.py)."""
+    (tests/dunning/test_stale_letters.py). Its PDF is drawn, as the render task does."""
     assert invoice.due_date == DUE
     with tenant_context(tenant):
         Policy.objects.update(catch_up=True)
@@ -54,6 +55,8 @@ def formal_notice(tenant, invoice):
         Letter.objects.filter(client=invoice.client).update(
             letter_date=TODAY, deadline=TODAY + timedelta(days=8)
         )
+    draw_letter_pdfs(tenant)
+    with tenant_context(tenant):
         return Letter.objects.get(client=invoice.client)
 
 
@@ -190,7 +193,9 @@ def test_the_letter_pdf_is_served_inline(signed_in, collector, tenant_a, invoice
     assert b"".join(response.streaming_content).startswith(b"%PDF")
 
 
-def test_a_letter_without_its_pdf_answers_404(signed_in, collector, tenant_a):
+def test_a_letter_whose_pdf_is_not_drawn_yet_sends_back_to_the_print_queue_saying_so(
+    signed_in, collector, tenant_a
+):
     client = make_client(tenant_a)
     with tenant_context(tenant_a):
         letter = Letter.objects.create(
@@ -203,8 +208,12 @@ def test_a_letter_without_its_pdf_answers_404(signed_in, collector, tenant_a):
             indemnities=Decimal("40"),
             total_claimed=Decimal("140"),
         )
-    response = signed_in(collector).get(reverse("dunning_letter_pdf", args=[letter.pk]))
-    assert response.status_code == 404
+    response = signed_in(collector).get(
+        reverse("dunning_letter_pdf", args=[letter.pk]), follow=True
+    )
+    assert response.redirect_chain == [(reverse("dunning_letter_list"), 302)]
+    [message] = response.context["messages"]
+    assert message.level_tag == "warning" and client.legal_name in message.message
 
 
 # Collection emails

@@ -294,6 +294,7 @@ def test_a_notice_of_7_december_2026_shows_both_half_years_and_the_parts_paid_la
     claimed 6 000,00 + 401,76 + 40,00 = 6 441,76 €."""
     from dunning.services.letters import claim_lines, letter_create
     from invoices.services.payments import payment_record
+    from tests.dunning.drawing import draw_letter_pdfs
 
     settings.MEDIA_ROOT = tmp_path
     invoice = make_invoice(tenant_a, issued_on=ISSUED)
@@ -314,6 +315,7 @@ def test_a_notice_of_7_december_2026_shows_both_half_years_and_the_parts_paid_la
             letter_date=date(2026, 12, 7),
             deadline_days=8,
         )
+    [letter] = draw_letter_pdfs(tenant_a)
     assert [
         (part["amount"], part["days"], part["rate"], part["penalty"])
         for part in lines[0]["schedule"]

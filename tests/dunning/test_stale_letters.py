@@ -27,6 +27,7 @@ from invoices.services.bank import bank_line_dismiss
 from invoices.services.payments import payment_record
 from portage.models import AuditEntry
 from portage.tenancy import tenant_context
+from tests.dunning.drawing import draw_letter_pdfs
 from tests.dunning.test_bank_hold import propose_credit
 from tests.factories import make_client, make_consultant, make_invoice, make_member
 
@@ -45,7 +46,8 @@ def _media(settings, tmp_path):
 @pytest.fixture
 def letter(tenant_a, in_tenant):
     """The batch's formal notice of 1 May 2026 for two invoices of 7 200,00 € TTC due
-    1 April 2026: 30 days late, 71,90 € of penalties each, 14 623,80 € claimed."""
+    1 April 2026: 30 days late, 71,90 € of penalties each, 14 623,80 € claimed; its PDF
+    drawn by the render task."""
     client = make_client(tenant_a, legal_name="Durand & Fils")
     consultant = make_consultant(tenant_a)
     for _ in range(2):
@@ -55,7 +57,8 @@ def letter(tenant_a, in_tenant):
         from dunning.jobs import run as dunning_job
 
         dunning_job(tenant=tenant_a, today=LETTER_DAY)
-        return Letter.objects.get()
+    [drawn] = draw_letter_pdfs(tenant_a)
+    return drawn
 
 
 def regenerated(tenant, letter, user, today=AGAIN):

@@ -77,6 +77,7 @@ PATH_OBJECTS = {
     "dunning_policy_edit": {"pk": "dunning-policy"},
     "dunning_client_settings": {"pk": "client"},
     "dunning_letter_pdf": {"pk": "letter"},
+    "dunning_letter_pdf_retry": {"pk": "letter"},
     "dunning_letter_posted": {"pk": "letter"},
     "dunning_letter_regenerate": {"pk": "letter"},
     "dunning_letter_withdraw": {"pk": "letter"},
