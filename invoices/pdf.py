@@ -180,25 +180,10 @@ def font_config():
     return config
 
 
-USER_AGENT_STYLESHEET = "invoices/pdf/user_agent.css"
-
-
-class PdfTemplateHTML(HTML):
-    """A rendered PDF template, cascaded under the PDFs' own user-agent stylesheet
-    (`templates/invoices/pdf/user_agent.css`): WeasyPrint's rules for the elements the
-    templates use, where WeasyPrint matches its whole sheet, made for any HTML, against every
-    element. `_ua_stylesheets` is WeasyPrint's hook for that sheet; should a version drop
-    it, its own sheet applies again, which lays the templates out the same."""
-
-    def _ua_stylesheets(self, forms=False):
-        return [pdf_stylesheet(USER_AGENT_STYLESHEET)]
-
-
 def write_pdf(html, stylesheet, **options):
     """The PDF of a rendered template (`html`), with its static stylesheet (see
-    `pdf_stylesheet`), the PDFs' user-agent stylesheet (see `PdfTemplateHTML`) and the
-    thread's font configuration (see `font_config`)."""
-    return PdfTemplateHTML(string=html).write_pdf(
+    `pdf_stylesheet`) and the thread's font configuration (see `font_config`)."""
+    return HTML(string=html).write_pdf(
         stylesheets=[pdf_stylesheet(stylesheet)], font_config=font_config(), **options
     )
 

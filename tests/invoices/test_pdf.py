@@ -166,26 +166,3 @@ def test_an_invoice_is_rendered_with_one_read_of_its_lines(tenant_a, in_tenant):
     assert len([query for query in queries if table in query["sql"]]) == 1
     text = text_of(pdf).replace("\u202f", " ").replace("\xa0", " ")
     assert "10 %" in text and "20 %" in text  # both lines, and both rates in the breakdown
-
-
-def test_the_pdfs_user_agent_sheet_lays_an_invoice_out_as_weasyprints_own(
-    tenant_a, in_tenant, monkeypatch
-):
-    """The PDFs' reduced user-agent stylesheet draws every page exactly as WeasyPrint's whole
-    one; a template that starts using an element it has no rules for fails here."""
-    from weasyprint import HTML
-
-    from invoices import pdf as invoice_pdf
-
-    assert "_ua_stylesheets" in vars(HTML)  # the hook PdfTemplateHTML overrides
-    lines = [day_line(description="Conseil " * 30)] * 30  # pages of lines that wrap
-    invoice = make_invoice(tenant_a, issued_on=date(2026, 3, 2), lines=lines)
-    with in_tenant(tenant_a):
-        own = invoice_pdf.render_invoice_pdf(invoice)
-        monkeypatch.setattr(invoice_pdf.PdfTemplateHTML, "_ua_stylesheets", HTML._ua_stylesheets)
-        weasyprints = invoice_pdf.render_invoice_pdf(invoice)
-    pages = PdfReader(io.BytesIO(own)).pages
-    assert len(pages) > 1
-    assert [page.get_contents().get_data() for page in pages] == [
-        page.get_contents().get_data() for page in PdfReader(io.BytesIO(weasyprints)).pages
-    ]
