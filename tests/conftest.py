@@ -134,7 +134,7 @@ def worker():
             "--loglevel",
             "warning",
             "--include",
-            "tests.portage.jobs",
+            "tests.portage.jobs,tests.portage.connection_jobs",
             "--hostname",
             "test@%h",
         ],

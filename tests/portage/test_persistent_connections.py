@@ -6,18 +6,13 @@ a tenant runs inside its transaction; an API call opens one connection, the appl
 The web side calls Django's WSGI handler from threads of this process, as a threaded server
 does (each thread keeps its connection from one request to the next); every query they run
 is checked against what PostgreSQL holds at that moment. The task side runs a real Celery
-worker (one process, one connection) on the same database."""
+worker (the suite's `worker` fixture: one process, one connection) on the same database."""
 
 import json
-import os
-import subprocess
-import sys
 import threading
-import time
 from collections import defaultdict
 
 import pytest
-from celery import current_app
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_started
@@ -29,7 +24,6 @@ from psycopg.pq import TransactionStatus
 from portage import tenancy
 from portage.permissions import Role
 from portage.tenancy import PLATFORM_DB
-from tests.conftest import database_url
 from tests.factories import make_client, make_member
 from tests.helpers import key_for
 from tests.portage import connection_jobs
@@ -277,38 +271,6 @@ def test_an_api_call_opens_one_connection_the_application_s(
     assert first == ["default"]
     assert after_second == ["default"]  # the second call reused it
     assert watch.problems == []
-
-
-@pytest.fixture
-def worker():
-    """A worker process (one, solo) with persistent connections, on the test database."""
-    current_app.control.purge()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portage.settings.test",
-        "DATABASE_URL": database_url("default"),
-        "DATABASE_PLATFORM_URL": database_url(PLATFORM_DB),
-        "TEST_REDIS_URL": settings.CELERY_BROKER_URL,
-        "DB_CONN_MAX_AGE": "60",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            *("-m", "celery", "-A", "portage", "worker", "--pool", "solo"),
-            *("--loglevel", "error", "--include", "tests.portage.connection_jobs"),
-            *("--hostname", "connections@%h"),
-        ],
-        env=env,
-        cwd=settings.BASE_DIR,
-    )
-    deadline = time.monotonic() + 60
-    while not current_app.control.ping(timeout=0.5):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("the Celery worker did not start")
-    yield process
-    process.terminate()
-    process.wait(timeout=30)
 
 
 @pytest.mark.worker
