@@ -9,8 +9,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 
+from portage.models import Tenant
 from portage.selectors import memberships_of, needs_mfa_setup
-from portage.tenancy import tenant_context, user_context
+from portage.tenancy import tenant_context, tenant_known, user_context
 
 ACTIVE_TENANT_SESSION_KEY = "active_tenant_id"
 
@@ -81,17 +82,24 @@ class TenantMiddleware:
 
     def api_key_request(self, request):
         """An API call with a key runs in the key's company; with an unknown or revoked
-        key it runs in none, and the API answers 401."""
-        from portage.api.keys import authenticate
+        key it runs in none, and the API answers 401. The key is found by its prefix (one
+        query), then read with its company inside the company's transaction, the one the
+        call runs in."""
+        from portage.api.keys import key_found, key_read
 
         scheme, _, raw = request.META["HTTP_AUTHORIZATION"].partition(" ")
-        key = authenticate(raw.strip()) if scheme.lower() == "bearer" else None
-        if key is None:
+        found = key_found(raw.strip()) if scheme.lower() == "bearer" else None
+        if found is None:
             return self.get_response(request)
-        request.api_key = key
-        request.tenant = key.tenant
-        with tenant_context(key.tenant):
-            return self.get_response(request)
+        key_id, tenant_id = found
+        with tenant_context(Tenant(pk=tenant_id)):
+            key = key_read(key_id)
+            if key is not None:
+                tenant_known(key.tenant)
+                request.api_key = key
+                request.tenant = key.tenant
+                return self.get_response(request)
+        return self.get_response(request)
 
 
 def choose_membership(memberships, tenant_id):

@@ -46,15 +46,18 @@ def _transaction_setting(name, value, previous, using):
     savepoint when one is open), and put the previous value back.
 
     Transaction-local (`set_config(..., true)`) means it cannot leak to the next user of a
-    pooled connection. PostgreSQL reverts it when the block rolls back; on a normal exit it is
-    written back explicitly, because releasing a savepoint keeps the settings made inside it.
+    pooled connection. PostgreSQL reverts it when the block rolls back, and forgets it when
+    the transaction ends; inside an outer transaction, on a normal exit, it is written back
+    explicitly, because releasing a savepoint keeps the settings made inside it.
     """
+    outermost = not connections[using].in_atomic_block
     with transaction.atomic(using=using):
         _set_database_setting(name, value, using)
         yield
         # After an error caught inside the block, the savepoint is rolled back on exit,
-        # which reverts the setting: no query may run on the broken transaction.
-        if not connections[using].needs_rollback:
+        # which reverts the setting: no query may run on the broken transaction. The
+        # outermost block's commit ends the setting with the transaction.
+        if not outermost and not connections[using].needs_rollback:
             _set_database_setting(name, previous, using)
 
 
@@ -73,6 +76,17 @@ def tenant_context(tenant, *, using=DEFAULT_DB_ALIAS):
             yield tenant
     finally:
         _current_tenant.reset(token)
+
+
+def tenant_known(tenant):
+    """In a context opened from a company's id alone (`tenant_context(Tenant(pk=id))`, as an
+    API call does before its key's row, read with its company inside the context, says
+    which company it is), the company's row: `current_tenant()` answers it from now on.
+    The locks do not change: it must be the same company."""
+    active = _current_tenant.get()
+    if active is None or active.pk != tenant.pk:
+        raise RuntimeError("tenant_known() names another company than the active context's.")
+    _current_tenant.set(tenant)
 
 
 @contextmanager

@@ -67,14 +67,14 @@ def api_key_revoke(*, key, by):
     return key
 
 
-def authenticate(raw, *, now=None):
-    """The active key a presented key string is, or None.
+def key_found(raw):
+    """(key id, company id) of the active key a presented key string is, or None.
 
-    The company is not known yet, so the key is first found by its prefix across companies,
+    The company is not known yet, so the key is found by its prefix across companies,
     through `portage_api_key_candidates` (a function of the database that answers only the
     id, the company and the hash of the active keys of active companies, see migration
-    0014), on the application's connection: one connection per request. The hash is
-    compared in constant time; then the key is read in its company, both locks set."""
+    0014), on the application's connection, outside any transaction: one query. The hash is
+    compared in constant time, an unknown prefix costing as much as a known one."""
     if not raw or not raw.startswith(KEY_PREFIX):
         return None
     prefix, _, secret = raw[len(KEY_PREFIX) :].partition("_")
@@ -90,22 +90,33 @@ def authenticate(raw, *, now=None):
     for key_id, tenant_id, key_hash in candidates or [(None, None, _NO_KEY)]:
         if hmac.compare_digest(key_hash, digest) and key_id is not None:
             found = (key_id, tenant_id)
+    return found
+
+
+def key_read(key_id, *, now=None):
+    """Inside the context of the key's company, opened from its id (`tenant_context(
+    Tenant(pk=company id))`): the key, with its
+    company and its creator, in one query; None if it was revoked, or its company closed,
+    since `key_found`. Its last use is written at most every `TOUCH_EVERY`."""
+    key = (
+        ApiKey.objects.select_related("tenant", "created_by")
+        .filter(pk=key_id, revoked_at__isnull=True, tenant__is_active=True)
+        .first()
+    )
+    if key is not None:
+        _touch(key, now or timezone.now())
+    return key
+
+
+def authenticate(raw, *, now=None):
+    """The active key a presented key string is, or None (`key_found`, then `key_read` in
+    its company)."""
+    found = key_found(raw)
     if found is None:
         return None
     key_id, tenant_id = found
-    tenant = Tenant.objects.filter(pk=tenant_id, is_active=True).first()
-    if tenant is None:
-        return None
-    with tenant_context(tenant):
-        key = (
-            ApiKey.objects.select_related("created_by")
-            .filter(pk=key_id, revoked_at__isnull=True)
-            .first()
-        )
-        if key is not None:
-            key.tenant = tenant
-            _touch(key, now or timezone.now())
-    return key
+    with tenant_context(Tenant(pk=tenant_id)):
+        return key_read(key_id, now=now)
 
 
 def _touch(key, now):
@@ -114,4 +125,4 @@ def _touch(key, now):
         key.last_used_at = now
 
 
-__all__ = ["api_key_create", "api_key_revoke", "authenticate"]
+__all__ = ["api_key_create", "api_key_revoke", "authenticate", "key_found", "key_read"]

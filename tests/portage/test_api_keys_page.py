@@ -4,12 +4,15 @@ after a confirmation, after which it no longer authenticates."""
 import hashlib
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from rest_framework.test import APIClient
 
-from portage.api.keys import api_key_create, authenticate
-from portage.models import ApiKey
+from portage.api.keys import api_key_create, api_key_revoke, authenticate, key_found, key_read
+from portage.models import ApiKey, Tenant
 from portage.permissions import Role
-from portage.tenancy import PLATFORM_DB
+from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +148,40 @@ def test_revoking_an_already_revoked_key_goes_back_to_the_list(signed_in, admin_
     client.post(url)
     response = client.post(url)
     assert response.status_code == 302 and response["Location"] == reverse("api_key_list")
+
+
+@with_platform
+def test_an_api_call_reads_its_key_in_the_transaction_it_runs_in(admin_a, tenant_b, in_tenant):
+    key_of(tenant_b, in_tenant, name="Beta compta")
+    with in_tenant(admin_a.tenant):
+        _key, full_key = api_key_create(
+            tenant=admin_a.tenant, name="Compta", scope="read", by=admin_a.user
+        )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {full_key}")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/clients/")
+    assert response.status_code == 200
+    statements = [query["sql"] for query in queries.captured_queries]
+    # The prefix is looked up first, outside any company; then one transaction, in which the
+    # key is read with its company (no query of the company alone) before the view's work.
+    assert "portage_api_key_candidates" in statements[0]
+    assert statements.count("BEGIN") == 1 and statements[1] == "BEGIN"
+    assert statements[2].startswith("SELECT set_config('app.tenant_id'")
+    assert '"portage_apikey"' in statements[3] and '"portage_tenant"' in statements[3]
+    assert not any(sql.startswith('SELECT "portage_tenant"') for sql in statements)
+
+
+@with_platform
+def test_a_key_revoked_between_its_lookup_and_its_reading_authenticates_nothing(admin_a, in_tenant):
+    with in_tenant(admin_a.tenant):
+        key, full_key = api_key_create(
+            tenant=admin_a.tenant, name="Compta", scope="read", by=admin_a.user
+        )
+    key_id, tenant_id = key_found(full_key)
+    assert (key_id, tenant_id) == (key.pk, admin_a.tenant.pk)
+    with in_tenant(admin_a.tenant):
+        api_key_revoke(key=key, by=admin_a.user)
+    with tenant_context(Tenant(pk=tenant_id)):
+        assert key_read(key_id) is None
+    assert key_found(full_key) is None

@@ -7,9 +7,16 @@ from django.db import connection, transaction
 from django.db.utils import ProgrammingError
 from django_scopes import ScopeError
 
-from portage.models import AuditEntry
+from portage.models import AuditEntry, Tenant
 from portage.services import audit_record
-from portage.tenancy import PLATFORM_DB, all_tenants, platform_access, tenant_context
+from portage.tenancy import (
+    PLATFORM_DB,
+    all_tenants,
+    current_tenant,
+    platform_access,
+    tenant_context,
+    tenant_known,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +135,12 @@ def test_a_write_with_no_tenant_active_is_refused_by_the_database(tenant_a):
     # The ORM scope lets create() through; row-level security does not.
     with pytest.raises(ProgrammingError, match="row-level security"), transaction.atomic():
         audit_record(tenant=tenant_a, actor=None, action="test.made", obj=tenant_a)
+
+
+def test_a_context_opened_from_an_id_learns_its_company_s_row_and_no_other(tenant_a, tenant_b):
+    with tenant_context(Tenant(pk=tenant_a.pk)):
+        with pytest.raises(RuntimeError):
+            tenant_known(tenant_b)
+        tenant_known(tenant_a)
+        assert current_tenant() is tenant_a and current_tenant().legal_name
+    assert current_tenant() is None
