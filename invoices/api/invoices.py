@@ -84,6 +84,10 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
         ]
 
 
+# Columns of an invoice its JSON does not show: the seller and buyer frozen at issue (JSON).
+NOT_SERVED = ("seller", "buyer")
+
+
 class InvoiceSerializer(serializers.ModelSerializer):
     lines = InvoiceLineSerializer(many=True, read_only=True)
     balance = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
@@ -388,7 +392,11 @@ class InvoiceViewSet(
 
     def get_queryset(self):
         if self.action == "list":
-            return Invoice.objects.all()  # FastListSerializer reads the page's lines at once
+            # FastListSerializer reads the page's lines at once; the frozen parties are not
+            # in the JSON (four fifths of an invoice's row): not read.
+            return Invoice.objects.defer(*NOT_SERVED)
+        if self.action == "retrieve":
+            return Invoice.objects.defer(*NOT_SERVED).prefetch_related("lines")
         return Invoice.objects.prefetch_related("lines")
 
     def retrieve(self, request, *args, **kwargs):

@@ -7,6 +7,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.renderers import JSONRenderer
 
 from invoices.api.invoices import InvoiceSerializer
@@ -91,3 +93,24 @@ def test_the_list_renders_the_same_bytes_as_the_serializer_of_one_invoice(
         ]
     assert listed.content.startswith(b'{"next":null,"previous":null,"results":[')
     assert listed.content.endswith(b",".join(one_by_one) + b"]}")
+
+
+def test_the_list_and_the_detail_read_no_more_for_more_invoices(invoices_of_every_shape, tenant_a):
+    """Columns the JSON does not show are not read; nothing is then read invoice by invoice."""
+    reader = caller(tenant_a, scope="read")
+    _draft, issued = invoices_of_every_shape
+
+    def statements(path):
+        with CaptureQueriesContext(connection) as queries:
+            assert reader.get(path).status_code == 200
+        return [query["sql"] for query in queries.captured_queries]
+
+    reader.get("/api/v1/invoices/")  # the key's first use is written down once
+    few = statements("/api/v1/invoices/")
+    for _ in range(4):
+        make_invoice(tenant_a, issued_on=date(2026, 3, 2))
+    many = statements("/api/v1/invoices/")
+    detail = statements(f"/api/v1/invoices/{issued.pk}/")
+    assert len(many) == len(few)
+    invoice_reads = [sql for sql in many + detail if sql.startswith('SELECT "invoices_invoice"')]
+    assert len(invoice_reads) == 2 and not any('"seller"' in sql for sql in invoice_reads)
