@@ -7,6 +7,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
 from django.db.models.functions import Lower
 from django.db.models.signals import class_prepared
 from django.dispatch import receiver
@@ -17,6 +18,7 @@ from django_scopes import ScopedManager
 from portage import rls
 from portage.mentions import registration_mention
 from portage.permissions import Role
+from portage.tenancy import current_tenant
 from portage.validators import validate_bic, validate_iban, validate_siren, validate_vat_number
 
 
@@ -287,6 +289,30 @@ class Tenant(models.Model):
         )
 
 
+class _ActiveCompanyDescriptor(ForwardManyToOneDescriptor):
+    """`row.tenant` inside the context of the row's company is the context's company, the
+    row read once when the context opened, not read again for each row that names it."""
+
+    def __get__(self, instance, cls=None):
+        if instance is not None and not self.field.is_cached(instance):
+            active = current_tenant()
+            # A context opened from an id alone holds a row not read yet: not lent out.
+            if active is not None and active.pk == instance.tenant_id and not active._state.adding:
+                self.field.set_cached_value(instance, active)
+        return super().__get__(instance, cls)
+
+
+class TenantForeignKey(models.ForeignKey):
+    """The foreign key to the row's company (see `_ActiveCompanyDescriptor`); in migrations
+    a plain foreign key, which it is in the database."""
+
+    forward_related_accessor_class = _ActiveCompanyDescriptor
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.ForeignKey", args, kwargs
+
+
 class TenantOwned(models.Model):
     """Base of every model whose rows belong to one tenant.
 
@@ -295,7 +321,7 @@ class TenantOwned(models.Model):
     Every unique constraint of a subclass includes `tenant` (checked by `portage.checks`).
     """
 
-    tenant = models.ForeignKey(
+    tenant = TenantForeignKey(
         Tenant,
         on_delete=models.PROTECT,
         related_name="+",

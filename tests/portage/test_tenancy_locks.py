@@ -144,3 +144,20 @@ def test_a_context_opened_from_an_id_learns_its_company_s_row_and_no_other(tenan
         tenant_known(tenant_a)
         assert current_tenant() is tenant_a and current_tenant().legal_name
     assert current_tenant() is None
+
+
+def test_a_row_s_company_is_the_context_s_row_and_another_company_s_is_read(
+    two_entries, tenant_a, tenant_b, django_assert_num_queries
+):
+    with tenant_context(tenant_a):
+        entry = AuditEntry.objects.get()
+        with django_assert_num_queries(0):
+            assert entry.tenant is tenant_a
+        # A row naming another company (as a platform job reads them) gets its own.
+        other = AuditEntry(tenant_id=tenant_b.pk)
+        with django_assert_num_queries(1):
+            assert other.tenant == tenant_b and other.tenant is not tenant_a
+    # Opened from an id alone, the context has no row to lend: the row's company is read.
+    with tenant_context(Tenant(pk=tenant_a.pk)):
+        entry = AuditEntry.objects.get()
+        assert entry.tenant.legal_name == tenant_a.legal_name
