@@ -302,14 +302,23 @@ def stale_letters(*, today):
 
 def still_owed(letter):
     """The invoices the letter listed that are still unpaid, in its order."""
-    owed = {
-        invoice.pk: invoice
-        for invoice in Invoice.objects.filter(
-            amounts.is_open(), pk__in=[line["invoice_pk"] for line in letter.lines]
-        )
-        if invoice.balance > 0
+    return still_owed_by_letter([letter])[letter.pk]
+
+
+def still_owed_by_letter(letters):
+    """`still_owed` of each of `letters`, {letter id: invoices}, read in one query."""
+    wanted = {line["invoice_pk"] for letter in letters for line in letter.lines}
+    owed = {}
+    if wanted:
+        owed = {
+            invoice.pk: invoice
+            for invoice in Invoice.objects.filter(amounts.is_open(), pk__in=wanted)
+            if invoice.balance > 0
+        }
+    return {
+        letter.pk: [owed[line["invoice_pk"]] for line in letter.lines if line["invoice_pk"] in owed]
+        for letter in letters
     }
-    return [owed[line["invoice_pk"]] for line in letter.lines if line["invoice_pk"] in owed]
 
 
 def regeneration_holds(letter, *, today):
@@ -319,19 +328,30 @@ def regeneration_holds(letter, *, today):
     confirmed yet (the client's money may be in the bank already). Empty when nothing
     holds it. A letter is written again once every hold
     ended, or withdrawn once nothing is left to claim."""
+    return regeneration_holds_by_letter([letter], today=today)[letter.pk]
+
+
+def regeneration_holds_by_letter(letters, *, today, owed=None):
+    """`regeneration_holds` of each of `letters`, {letter id: sentences}, in a number of
+    queries that does not grow with the letters (`owed`: their `still_owed_by_letter`, when
+    the caller has it)."""
     from dunning.services.ladder import pause_over  # the ladder performs letters
 
-    invoices = still_owed(letter)
-    if not invoices:
-        return []
-    by_pk = {invoice.pk: invoice for invoice in invoices}
+    owed = still_owed_by_letter(letters) if owed is None else owed
+    by_pk = {invoice.pk: invoice for letter in letters for invoice in owed[letter.pk]}
+    if not by_pk:
+        return {letter.pk: [] for letter in letters}
     pauses = defaultdict(list)
     for pause in Pause.objects.filter(
-        case__invoice__in=invoices, ended_on__isnull=True
+        case__invoice__in=list(by_pk), ended_on__isnull=True
     ).select_related("case"):
         if not pause_over(pause, by_pk[pause.case.invoice_id], today):
             pauses[pause.case.invoice_id].append(pause)
     credits = bank_credits_proposed(by_pk)
+    return {letter.pk: _holds(owed[letter.pk], pauses, credits, today) for letter in letters}
+
+
+def _holds(invoices, pauses, credits, today):
     holds = []
     for invoice in invoices:
         for pause in pauses[invoice.pk]:

@@ -51,16 +51,17 @@ def _letter_page(request, *, bound=None, status=200):
     )
     for letter in to_post:
         letter.stale = letters.letter_is_stale(letter, today=today)
+    owed = letters.still_owed_by_letter(to_post) if can_manage else {}
+    # Written again only once the ladder no longer holds its invoices.
+    holds = letters.regeneration_holds_by_letter(
+        [letter for letter in to_post if letter.stale and owed[letter.pk]], today=today, owed=owed
+    )
+    for letter in to_post:
         if not can_manage:
             continue
         # Paid or credited since: nothing to claim, the letter is withdrawn, not posted.
-        letter.withdrawable = not letters.still_owed(letter)
-        # Written again only once the ladder no longer holds its invoices.
-        letter.holds = (
-            letters.regeneration_holds(letter, today=today)
-            if letter.stale and not letter.withdrawable
-            else []
-        )
+        letter.withdrawable = not owed[letter.pk]
+        letter.holds = holds.get(letter.pk, [])
         if bound is not None and bound.letter.pk == letter.pk:
             letter.form = bound
         else:

@@ -10,9 +10,12 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
+from dunning.jobs import run as dunning_job
 from dunning.models import Action, Letter, Message, Policy
 from dunning.services.cases import pause_create
 from dunning.services.letters import (
@@ -453,3 +456,40 @@ def test_a_reader_cannot_withdraw(signed_in, member, tenant_a, letter, collector
     accountant = member(tenant_a, "accountant")
     response = signed_in(accountant).post(reverse("dunning_letter_withdraw", args=[letter.pk]))
     assert response.status_code == 403
+
+
+def test_the_print_queue_reads_as_much_for_three_letters_as_for_one(
+    letter, tenant_a, in_tenant, signed_in, collector, on_day
+):
+    on_day(AGAIN)
+    browser = signed_in(collector)
+
+    def queries():
+        with CaptureQueriesContext(connection) as read:
+            page = browser.get(reverse("dunning_letter_list"))
+        assert page.status_code == 200
+        return len(read), page.context["to_post"]
+
+    one, queue = queries()
+    assert len(queue) == 1 and queue[0].stale
+    for name in ("Martin SA", "Petit SARL"):
+        client = make_client(tenant_a, legal_name=name)
+        for _ in range(2):
+            make_invoice(tenant_a, client=client, issued_on=ISSUED)
+    with in_tenant(tenant_a):
+        dunning_job(tenant=tenant_a, today=LETTER_DAY)
+    draw_letter_pdfs(tenant_a)
+    held = invoice_of(tenant_a, letter, 0)
+    with tenant_context(tenant_a):
+        pause_create(
+            tenant=tenant_a,
+            invoice=held,
+            actor=collector.user,
+            kind="dispute",
+            today=date(2026, 5, 12),
+            reason="Prestation non livrée",
+        )
+    three, queue = queries()
+    assert len(queue) == 3 and all(queued.stale for queued in queue)
+    assert [bool(queued.holds) for queued in queue] == [True, False, False]
+    assert three == one
