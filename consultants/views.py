@@ -79,12 +79,14 @@ def consultant_detail(request, pk):
             bound if action == "pay_out" else pay_out_form,
             bound if action == "adjust" else adjustment_form,
         )
+    status = pay_status(consultant=consultant)
     return render(
         request,
         "consultants/consultant_detail.html",
         {
             "consultant": consultant,
-            "status": pay_status(consultant=consultant),
+            "status": status,
+            "rows": pay_rows_page(request, status),
             "ledger": ledger_of(consultant=consultant)[:100],
             "can_manage": can_manage,
             "edit_form": edit_form,
@@ -92,6 +94,15 @@ def consultant_detail(request, pk):
             "adjustment_form": adjustment_form,
         },
     )
+
+
+# Invoices per page of the "invoice by invoice" table (its totals are over all of them).
+PAY_ROWS_PER_PAGE = 50
+
+
+def pay_rows_page(request, status):
+    """The page of the pay status's invoice rows the request asks for."""
+    return Paginator(status.rows, PAY_ROWS_PER_PAGE).get_page(request.GET.get("page"))
 
 
 def _apply(action, consultant, data, user):
@@ -150,6 +161,7 @@ def portal_pay(request):
             "consultant": consultant,
             "tenant": request.tenant,
             "status": status,
+            "rows": pay_rows_page(request, status),
             "schedule": schedule,
             "notices": payment_notices(consultant=consultant)[:100],
             "ledger": ledger_of(consultant=consultant)[:200],

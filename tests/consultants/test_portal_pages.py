@@ -1,6 +1,8 @@
 """The consultant's portal: each invoice in words, what it brings and when, the pay page month
 by month with the notices of the client's payments."""
 
+import html
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -189,3 +191,25 @@ def test_a_next_step_whose_day_has_passed_says_it_is_due_since_then():
                 "consultants/includes/invoice_status.html", {"invoice": invoice, "today": TODAY}
             )
         assert words in text
+
+
+def test_the_pay_page_lists_its_invoices_fifty_at_a_time_with_totals_over_all(
+    client, tenant_a, consultant, today, monkeypatch
+):
+    monkeypatch.setattr("consultants.views.PAY_ROWS_PER_PAGE", 2)
+    invoices = [
+        make_invoice(tenant_a, consultant=consultant, issued_on=date(2026, 3, 2)) for _ in range(3)
+    ]
+    client.force_login(consultant.user)
+    first = client.get(reverse("portal_pay"))
+    second = client.get(reverse("portal_pay"), {"page": 2})
+    shown = [row.invoice.pk for row in first.context["rows"]]
+    shown += [row.invoice.pk for row in second.context["rows"]]
+    assert sorted(shown) == sorted(invoice.pk for invoice in invoices)
+    assert len(first.context["rows"]) == 2 and len(second.context["rows"]) == 1
+    # The totals are the consultant's, whatever the page: 3 × 6 000 HT billed.
+    for page in (first, second):
+        assert len(page.context["status"].rows) == 3
+        assert "Page" in page.content.decode() and "pagination" in page.content.decode()
+    page = html.unescape(french(client, reverse("portal_pay")).content.decode())
+    assert "18 000,00" in re.sub(r"\s", " ", page)
