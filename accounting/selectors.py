@@ -25,14 +25,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounting.models import ChartOfAccounts
 from insurance.models import Claim
 from invoices.models import Allocation, Invoice, InvoiceLine, Payment
-from invoices.totals import vat_of
+from invoices.totals import compute_totals
 from portage.money import ZERO
 
 # The longest period one export covers: a fiscal year, or a first one of up to 24 months.
@@ -132,20 +131,18 @@ def insurer_aux(insurer):
 
 
 def _vat_by_invoice(invoices):
-    """{invoice pk: [(rate, VAT)]}: VAT per rate on the sum of that rate's lines, as the
-    invoice computed it (`invoices.totals.vat_of`)."""
-    bases = (
-        InvoiceLine.objects.filter(invoice__in=[invoice.pk for invoice in invoices])
-        .values("invoice_id", "vat_rate")
-        .annotate(base=Sum("total_ht"))
-        .order_by("invoice_id", "-vat_rate")
-    )
-    vat = defaultdict(list)
-    for row in bases:
-        amount = vat_of(row["base"], row["vat_rate"])
-        if amount:
-            vat[row["invoice_id"]].append((row["vat_rate"], amount))
-    return vat
+    """{invoice pk: [(rate, VAT)]}: the VAT of each rate as the invoice printed it (its
+    lines' breakdown, `invoices.totals.compute_totals`), without the rates whose VAT is
+    zero."""
+    lines = defaultdict(list)
+    for line in InvoiceLine.objects.filter(invoice__in=[invoice.pk for invoice in invoices]).only(
+        "invoice_id", "vat_rate", "total_ht"
+    ):
+        lines[line.invoice_id].append(line)
+    return {
+        pk: [(rate, vat) for rate, _base, vat in compute_totals(its_lines).vat_breakdown if vat]
+        for pk, its_lines in lines.items()
+    }
 
 
 def _side(amount, *, debit):
@@ -181,7 +178,7 @@ def _sales_entries(chart, date_from, date_to):
                 **_side(invoice.total_ht, debit=is_note),
             ),
         ]
-        for rate, amount in vat[invoice.pk]:
+        for rate, amount in vat.get(invoice.pk, ()):
             lines.append(
                 Line(
                     account=chart.vat_account(rate),

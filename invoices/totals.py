@@ -1,7 +1,8 @@
 """An invoice's amounts from its lines: each line's total, the VAT per rate, the totals.
 
 Pure computation, no database: the billing service writes what it gives on a draft, and the
-PDF, the Factur-X XML and the e-invoicing shares print or split the same figures.
+PDF, the Factur-X XML, the e-invoicing shares and the sales journal of the accounting export
+print, split or book the same figures.
 """
 
 from collections import defaultdict
