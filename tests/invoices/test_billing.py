@@ -10,13 +10,16 @@ from django.db.utils import ProgrammingError
 
 from invoices.models import Invoice, InvoiceLine
 from invoices.services.billing import (
+    client_update,
     credit_note_issue,
     invoice_draft_delete,
     invoice_draft_update,
     invoice_issue,
 )
 from invoices.terms import PaymentTerms, due_date
-from tests.factories import day_line, make_client, make_consultant, make_invoice
+from portage.models import AuditEntry
+from portage.permissions import Role
+from tests.factories import day_line, make_client, make_consultant, make_invoice, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -261,3 +264,23 @@ def test_the_buyer_snapshot_keeps_its_electronic_address(tenant_a, in_tenant):
         invoice.buyer["einvoicing_routing_code"],
     ) == (f"{client.siren}_ACHATS", "0225", "ACHATS")
     assert invoice.seller["einvoicing_address"] == tenant_a.siren
+
+
+def test_a_clients_change_is_audited_with_the_fields_that_changed_only(
+    tenant_a, tenant_b, in_tenant
+):
+    client = make_client(tenant_a, payment_days=30)
+    admin = make_member(tenant_a, Role.ADMIN).user
+    with in_tenant(tenant_a):
+        client_update(
+            client=client, by=admin, legal_name="Nouveau nom", payment_days=30, city=client.city
+        )
+        client_update(client=client, by=admin, payment_days=30)  # nothing changes
+        entries = list(AuditEntry.objects.filter(action="client.updated"))
+    assert [(entry.before, entry.after) for entry in entries] == [
+        ({"legal_name": client.legal_name}, {"legal_name": "Nouveau nom"})
+    ]
+    assert entries[0].object_id == str(client.pk)
+    assert entries[0].actor == admin
+    with in_tenant(tenant_b):
+        assert not AuditEntry.objects.filter(action="client.updated").exists()
