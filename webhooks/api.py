@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from portage.api.base import TenantViewSet
 from portage.models import ApiKey
 from portage.permissions import Perm
-from webhooks import services
+from webhooks import dispatch, services
 from webhooks.models import Attempt, Delivery, Endpoint, Event, EventType
 
 VERIFY = (
@@ -177,7 +177,7 @@ class EndpointViewSet(
         if values.get("is_active") is True:
             services.endpoint_enable(endpoint=endpoint, by=request.user)
         elif values.get("is_active") is False:
-            services.endpoint_disable(
+            dispatch.endpoint_disable(
                 endpoint=endpoint, by=request.user, reason=_("Disabled through the API.")
             )
         return Response(EndpointSerializer(endpoint).data)

@@ -3,7 +3,7 @@ each event's delivery to each endpoint with the log of its attempts.
 
 An event is written in the transaction of the change it tells about, with one delivery per
 subscribed endpoint; the deliveries leave once that transaction commits (see
-`webhooks.services`).
+`webhooks.services`, and `webhooks.dispatch` for each attempt).
 """
 
 import secrets

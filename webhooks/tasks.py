@@ -1,12 +1,10 @@
-"""Celery tasks of webhooks: thin wrappers around `webhooks.services`.
-
-The services send `deliver_task` and the tasks call the services: each side imports the
-other's module, not names from it, so either may be imported first."""
+"""Celery tasks of webhooks: thin wrappers around `webhooks.dispatch`, which they run;
+`webhooks.services` sends `deliver_task` after the commit."""
 
 from celery import shared_task
 
 from portage.tasks import RETRY_ON_DATABASE, TenantTask
-from webhooks import services
+from webhooks import dispatch
 
 
 @shared_task(
@@ -20,14 +18,14 @@ from webhooks import services
 def deliver_task(*, tenant, delivery_id):
     """One attempt of a delivery; a failure is scheduled again by the service (in the
     database, not by a countdown, so a restarted Redis loses no retry)."""
-    return services.deliver(tenant=tenant, delivery_id=delivery_id)
+    return dispatch.deliver(tenant=tenant, delivery_id=delivery_id)
 
 
 @shared_task(name="webhooks.tasks.send_due", acks_late=True)
 def send_due_task():
     """Every minute (beat): a task for each delivery due, first attempts whose task was lost
     and retries alike. A delivery sent twice at once is not possible: the first locks it."""
-    due = services.due_deliveries()
+    due = dispatch.due_deliveries()
     for tenant_id, delivery_id in due:
         deliver_task.delay(tenant_id=tenant_id, delivery_id=delivery_id)
     return {"enqueued": len(due)}

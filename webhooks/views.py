@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from portage.permissions import Perm, permission_required
-from webhooks import selectors, services
+from webhooks import dispatch, selectors, services
 from webhooks.forms import EndpointForm
 from webhooks.models import Delivery, Endpoint
 
@@ -90,7 +90,7 @@ def endpoint_edit(request, pk):
 @require_POST
 def endpoint_disable(request, pk):
     endpoint = get_object_or_404(Endpoint, pk=pk)
-    services.endpoint_disable(endpoint=endpoint, by=request.user, reason=_("Disabled by hand."))
+    dispatch.endpoint_disable(endpoint=endpoint, by=request.user, reason=_("Disabled by hand."))
     messages.success(request, _("The endpoint is disabled: no event is sent to it."))
     return redirect("webhook_endpoint", endpoint.pk)
 
@@ -133,7 +133,7 @@ def delivery_detail(request, pk):
     delivery = get_object_or_404(
         Delivery.objects.select_related("endpoint", "event").prefetch_related("log"), pk=pk
     )
-    body = json.dumps(services.envelope(delivery.event), indent=2, ensure_ascii=False)
+    body = json.dumps(dispatch.envelope(delivery.event), indent=2, ensure_ascii=False)
     return render(request, "webhooks/delivery_detail.html", {"delivery": delivery, "body": body})
 
 

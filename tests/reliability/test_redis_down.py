@@ -25,6 +25,7 @@ from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.conftest import database_url
 from tests.factories import PASSWORD, make_invoice, make_member
 from tests.webhooks.receiver import Receiver
+from webhooks import dispatch
 from webhooks import services as webhooks
 from webhooks.models import Delivery
 
@@ -189,7 +190,7 @@ def test_redis_stopped_during_the_day_loses_nothing(tenant_a, redis_server, app_
     )
     assert paid.status_code == 201, paid.text
     # The webhooks wait in the database for the sweep; no PDF was rendered.
-    assert len(webhooks.due_deliveries()) == 3
+    assert len(dispatch.due_deliveries()) == 3
     assert receiver.requests == []
     with tenant_context(tenant_a):
         assert not Invoice.objects.get(pk=draft.pk).pdf

@@ -8,7 +8,7 @@ from portage.permissions import Role
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import make_invoice, make_member
 from tests.helpers import api, key_for
-from webhooks import services
+from webhooks import dispatch
 from webhooks.models import Delivery, Endpoint
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
@@ -88,7 +88,7 @@ def test_deliveries_are_listed_with_their_log_and_replayed(tenant_a, receiver):
         ("invoice.issued", "pending")
     ]
     delivery_id = rows[0]["id"]
-    services.deliver(tenant=tenant_a, delivery_id=delivery_id)
+    dispatch.deliver(tenant=tenant_a, delivery_id=delivery_id)
     read = api(full).get(f"/api/v1/webhook-deliveries/{delivery_id}/").json()
     assert (read["attempts"], read["last_status_code"]) == (1, 503)
     assert [row["status_code"] for row in read["log"]] == [503]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from invoices.services.payments import payment_record
 from portage.tenancy import PLATFORM_DB, tenant_context
 from tests.factories import make_client, make_invoice
-from webhooks import services, tasks
+from webhooks import dispatch, services, tasks
 from webhooks.models import Attempt, Delivery, Endpoint, Event
 from webhooks.signing import signature_header, verify
 
@@ -38,7 +38,7 @@ def deliveries(tenant):
 
 
 def deliver(tenant, delivery, now=None):
-    return services.deliver(tenant=tenant, delivery_id=delivery.pk, now=now)
+    return dispatch.deliver(tenant=tenant, delivery_id=delivery.pk, now=now)
 
 
 def refreshed(tenant, obj):
@@ -98,7 +98,7 @@ def test_a_failing_receiver_is_retried_with_backoff_then_given_up_and_disabled(
     (delivery,) = deliveries(tenant_a)
     now = timezone.now()
     waits = []
-    for _attempt in range(services.MAX_ATTEMPTS - 1):
+    for _attempt in range(dispatch.MAX_ATTEMPTS - 1):
         assert deliver(tenant_a, delivery, now=now) == "pending"
         delivery = refreshed(tenant_a, delivery)
         waits.append(delivery.next_attempt_at - now)
@@ -107,7 +107,7 @@ def test_a_failing_receiver_is_retried_with_backoff_then_given_up_and_disabled(
             deliver(tenant_a, delivery, now=delivery.next_attempt_at - timedelta(seconds=1)) is None
         )
         now = delivery.next_attempt_at
-    assert waits == services.RETRY_DELAYS
+    assert waits == dispatch.RETRY_DELAYS
     with django_capture_on_commit_callbacks(execute=True):
         assert deliver(tenant_a, delivery, now=now) == "dead"
     delivery = refreshed(tenant_a, delivery)
@@ -132,10 +132,10 @@ def test_an_endpoint_that_accepted_another_event_within_a_day_is_not_disabled(
     (failing,) = deliveries(tenant_a)
     receiver.status = 500
     now = timezone.now()
-    for _attempt in range(services.MAX_ATTEMPTS - 1):
+    for _attempt in range(dispatch.MAX_ATTEMPTS - 1):
         deliver(tenant_a, failing, now=now)
         now = refreshed(tenant_a, failing).next_attempt_at
-        if _attempt == services.MAX_ATTEMPTS - 2:
+        if _attempt == dispatch.MAX_ATTEMPTS - 2:
             receiver.status = 200
             make_invoice(tenant_a, issued_on=date(2026, 3, 3))
             deliver(tenant_a, deliveries(tenant_a)[-1], now=now)
@@ -165,7 +165,7 @@ def test_a_replay_to_a_disabled_endpoint_is_refused(tenant_a, admin_a, receiver,
     make_invoice(tenant_a, issued_on=date(2026, 3, 2))
     (delivery,) = deliveries(tenant_a)
     with tenant_context(tenant_a):
-        services.endpoint_disable(endpoint=endpoint, by=admin_a.user, reason="Maintenance")
+        dispatch.endpoint_disable(endpoint=endpoint, by=admin_a.user, reason="Maintenance")
         assert deliver(tenant_a, delivery) is None
         with pytest.raises(ValidationError):
             services.delivery_replay(delivery=deliveries(tenant_a)[0], by=admin_a.user)
@@ -248,12 +248,12 @@ def test_events_and_unknown_event_names_are_checked(tenant_a):
 def test_private_addresses_and_plain_http_are_refused_in_production(settings, url):
     settings.WEBHOOKS_ALLOW_PRIVATE = False
     with pytest.raises(ValidationError):
-        services.check_url(url)
+        dispatch.check_url(url)
 
 
 def test_a_public_https_address_is_accepted_in_production(settings):
     settings.WEBHOOKS_ALLOW_PRIVATE = False
-    services.check_url("https://93.184.216.34/hooks")
+    dispatch.check_url("https://93.184.216.34/hooks")
 
 
 @pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
@@ -266,12 +266,12 @@ def test_the_sweep_sends_what_no_task_sent(tenant_a, tenant_b, receiver, subscri
     make_invoice(tenant_a, issued_on=date(2026, 3, 2))
     make_invoice(tenant_b, issued_on=date(2026, 3, 2))
     with tenant_context(tenant_b):
-        services.endpoint_disable(endpoint=paused, by=None, reason="Maintenance")
-    outcome = services.deliver_due(now=timezone.now() + timedelta(seconds=1))
+        dispatch.endpoint_disable(endpoint=paused, by=None, reason="Maintenance")
+    outcome = dispatch.deliver_due(now=timezone.now() + timedelta(seconds=1))
     assert outcome == {"succeeded": 1}
     assert [d.status for d in deliveries(tenant_a)] == ["succeeded"]
     assert [d.status for d in deliveries(tenant_b)] == ["pending"]
-    assert services.deliver_due(now=timezone.now() + timedelta(seconds=1)) == {}
+    assert dispatch.deliver_due(now=timezone.now() + timedelta(seconds=1)) == {}
 
 
 @pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])

@@ -12,7 +12,7 @@ from django.utils.html import escape
 from portage.permissions import Role
 from portage.tenancy import tenant_context
 from tests.factories import make_invoice, make_member
-from webhooks import services
+from webhooks import dispatch, services
 from webhooks.models import Delivery, Endpoint, EventType
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +116,7 @@ def test_the_test_event_and_the_replay_send_now(signed_in, admin_a, receiver, su
     with tenant_context(admin_a.tenant):
         ping, issued = Delivery.objects.order_by("id")
     for delivery in (ping, issued):
-        services.deliver(tenant=admin_a.tenant, delivery_id=delivery.pk)
+        dispatch.deliver(tenant=admin_a.tenant, delivery_id=delivery.pk)
     page = client.get(reverse("webhook_endpoint", args=[endpoint.pk]))
     assert [d.event.type for d in page.context["page"].object_list] == ["invoice.issued", "ping"]
     detail = client.get(reverse("webhook_delivery", args=[issued.pk]))
@@ -126,7 +126,7 @@ def test_the_test_event_and_the_replay_send_now(signed_in, admin_a, receiver, su
     with tenant_context(admin_a.tenant):
         issued.refresh_from_db()
     assert (issued.status, issued.attempts) == ("pending", 0)
-    services.deliver(tenant=admin_a.tenant, delivery_id=issued.pk)
+    dispatch.deliver(tenant=admin_a.tenant, delivery_id=issued.pk)
     assert receiver.types == ["ping", "invoice.issued", "invoice.issued"]
 
 
