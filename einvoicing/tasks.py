@@ -73,11 +73,20 @@ def read_statuses_task(*, tenant):
     return {"new": statuses.statuses_read(tenant=tenant)}
 
 
+# The task of each kind of work `sweep.due_flows` finds.
+SWEPT = {
+    "submission": send_submission_task,
+    "collection_report": send_collection_report_task,
+    "payment_report": send_payment_report_task,
+    "statuses": read_statuses_task,
+}
+
+
 @shared_task(name="einvoicing.tasks.send_due", acks_late=True)
 def send_due_task():
     """Every five minutes (beat): a task for each flow still to send whose own task was lost
     (the broker down when the transaction committed), and a read of each company's statuses."""
     due = sweep.due_flows(older_than=timezone.now() - SWEEP_AFTER)
-    for task, tenant_id, kwargs in due:
-        task.delay(tenant_id=tenant_id, **kwargs)
+    for kind, tenant_id, kwargs in due:
+        SWEPT[kind].delay(tenant_id=tenant_id, **kwargs)
     return {"enqueued": len(due)}

@@ -119,3 +119,83 @@ def test_the_check_sees_imports_inside_functions_and_loaded_by_name():
         (4, "dunning.selectors"),
         (5, "webhooks.urls"),
     ]
+
+
+# Tasks modules and the modules they run: a task module imports what it runs, and a module
+# a task runs (directly or through the modules it imports) does not import the task module
+# back, at the top of the file; the sender of a task is a module the tasks do not import
+# (`insurance.services.batch` → `insurance.tasks` → `insurance.services.transmit`).
+# (module a task runs, task module) → why it still imports it. Remove an entry when it goes.
+TASK_CIRCLES = {
+    ("dunning.services.letters", "dunning.tasks"): (
+        "a letter written sends its PDF's render task, which draws the PDF in letters"
+    ),
+    ("einvoicing.services.directory", "einvoicing.tasks"): (
+        "a new client's directory look-up is sent beside the check the task runs"
+    ),
+    ("einvoicing.services.reporting", "einvoicing.tasks"): (
+        "a 212 or a payment report prepared is sent beside the send the task runs"
+    ),
+    ("einvoicing.services.submissions", "einvoicing.tasks"): (
+        "a deposit prepared (and retried by hand) is sent beside the send the task runs"
+    ),
+}
+
+
+def module_files():
+    """{dotted module name: path} of every app's modules."""
+    modules = {}
+    for _app, name, path in app_files():
+        parts = name.removesuffix(".py").split("/")
+        if parts[-1] == "__init__":
+            parts.pop()
+        modules[".".join(parts)] = path
+    return modules
+
+
+def top_level_imports(source, modules):
+    """The project modules a source imports at its top level (`from a import b` names the
+    module `a.b` when there is one, else `a`)."""
+    found = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name in modules)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            for alias in node.names:
+                inner = f"{node.module}.{alias.name}"
+                if inner in modules:
+                    found.add(inner)
+                elif node.module in modules:
+                    found.add(node.module)
+    return found
+
+
+def task_circles():
+    """{(module, task module)}: a module reached from a task module's top-level imports
+    that imports that task module at its own top level."""
+    modules = module_files()
+    graph = {name: top_level_imports(path.read_text(), modules) for name, path in modules.items()}
+    circles = set()
+    for tasks in (name for name in modules if name.split(".")[-1] == "tasks"):
+        seen, todo = set(), [tasks]
+        while todo:
+            for imported in graph[todo.pop()] - seen:
+                seen.add(imported)
+                todo.append(imported)
+        circles.update((name, tasks) for name in seen if tasks in graph[name] and name != tasks)
+    return circles
+
+
+def test_what_a_task_runs_does_not_import_the_task_module_back():
+    unexpected = sorted(task_circles() - set(TASK_CIRCLES))
+    assert unexpected == [], "\n".join(f"{name} imports {tasks}" for name, tasks in unexpected)
+
+
+def test_the_task_circles_left_are_still_there():
+    assert sorted(set(TASK_CIRCLES) - task_circles()) == []
+
+
+def test_the_circle_check_reads_submodules_and_names():
+    modules = {"a.tasks": None, "a.services": None, "a.services.run": None, "a": None}
+    source = "from a.services import run\nfrom a import tasks\nfrom a.services import helper\n"
+    assert top_level_imports(source, modules) == {"a.services.run", "a.tasks", "a.services"}
