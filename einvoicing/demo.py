@@ -12,13 +12,13 @@ from django.db import transaction
 from einvoicing.connectors.base import Connector, FlowReceipt, StatusEvent
 from einvoicing.defaults import DEFAULT_SCHEME
 from einvoicing.models import CollectionReport, Outgoing, PaymentReport, PlatformAccount, Submission
-from einvoicing.services.reporting import (
+from einvoicing.services.reporting import reports_due
+from einvoicing.services.statuses import status_record
+from einvoicing.services.transmit import (
     collection_report_send,
     payment_report_send,
-    reports_due,
+    submission_send,
 )
-from einvoicing.services.statuses import status_record
-from einvoicing.services.submissions import submission_send
 from invoices.models import Client, Invoice
 from invoices.services.billing import client_create, invoice_draft_create, invoice_issue
 from invoices.services.payments import payment_record

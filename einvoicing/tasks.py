@@ -1,8 +1,9 @@
 """E-invoicing tasks: small wrappers around the services, retried with backoff while the
 platform does not answer (the flow's reference makes every retry safe).
 
-The services that prepare a flow send its task, and the tasks call the services: each side
-imports the other's module, not names from it, so either may be imported first."""
+The services that prepare a flow (`submissions`, `reporting`, `directory`) send its task by
+name after the commit; the tasks run `services.transmit` (and `statuses`, the sweep's
+`sweep`), which import no task."""
 
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from einvoicing.connectors.base import TemporaryFailure
-from einvoicing.services import directory, reporting, statuses, submissions, sweep
+from einvoicing.services import statuses, sweep, transmit
 from invoices.models import Client
 from portage.tasks import TenantTask, retry_while_unreachable
 from portage.tenancy import tenant_context
@@ -32,9 +33,9 @@ def send_submission_task(self, *, tenant, submission_pk):
     """Deposits an invoice with the platform: its PDF rendered and committed first, then
     the deposit in a transaction of its own."""
     with tenant_context(tenant):
-        submissions.submission_prepare(submission_pk)
+        transmit.submission_prepare(submission_pk)
     with tenant_context(tenant):
-        submissions.submission_send(submission_pk, final=self.request.retries >= self.max_retries)
+        transmit.submission_send(submission_pk, final=self.request.retries >= self.max_retries)
 
 
 @shared_task(
@@ -46,7 +47,7 @@ def send_submission_task(self, *, tenant, submission_pk):
 )
 def send_collection_report_task(self, *, tenant, report_pk):
     """Sends a 212 "Encaissée" (or its correction)."""
-    reporting.collection_report_send(report_pk, final=self.request.retries >= self.max_retries)
+    transmit.collection_report_send(report_pk, final=self.request.retries >= self.max_retries)
 
 
 @shared_task(
@@ -58,13 +59,13 @@ def send_collection_report_task(self, *, tenant, report_pk):
 )
 def send_payment_report_task(self, *, tenant, report_pk):
     """Sends a period's payment e-reporting."""
-    reporting.payment_report_send(report_pk, final=self.request.retries >= self.max_retries)
+    transmit.payment_report_send(report_pk, final=self.request.retries >= self.max_retries)
 
 
 @shared_task(base=TenantTask, bind=True, acks_late=True, **RETRY_WHILE_PLATFORM_DOWN)
 def check_directory_task(self, *, tenant, client_id):
     """Looks a new client up in the e-invoicing directory."""
-    directory.directory_check(client=Client.objects.get(pk=client_id))
+    transmit.directory_check(client=Client.objects.get(pk=client_id))
 
 
 @shared_task(base=TenantTask, acks_late=True, **RETRY_WHILE_PLATFORM_DOWN)

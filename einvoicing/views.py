@@ -21,11 +21,12 @@ from einvoicing.forms import (
     UploadedForm,
 )
 from einvoicing.models import Outgoing, PaymentReport, Submission
-from einvoicing.services.directory import directory_check, directory_enter
+from einvoicing.services.directory import directory_enter
 from einvoicing.services.platform import platform_connection_check, uses_api
 from einvoicing.services.reporting import payment_report_answer
 from einvoicing.services.statuses import status_enter
 from einvoicing.services.submissions import submission_retry, submission_uploaded
+from einvoicing.services.transmit import directory_check
 from invoices.models import Client, Invoice
 from invoices.pdf import invoice_pdf_ensure
 from portage.batch import paris_today

@@ -11,6 +11,10 @@ price is collected (CGI art. 269, 2, c), so the tax administration is told of ea
 - an invoice to an individual or a foreign client: the payments of a period are sent
   together, once, in the payment e-reporting (CGI art. 290 A), monthly before the 10th of
   the next month under the normal monthly regime.
+
+Here each report is made and its task sent after the commit; what the task runs, the
+sending (`collection_report_send`, `payment_report_send`) and the split by rate each 212
+states (`amounts_by_rate`), is `einvoicing.services.transmit`'s.
 """
 
 import calendar
@@ -19,24 +23,13 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from einvoicing import tasks
-from einvoicing.connectors.base import PaymentReport as PaymentReportFlow
-from einvoicing.connectors.base import (
-    Refused,
-    ReportedPayment,
-    StatusEvent,
-    StatusMessage,
-    TemporaryFailure,
-)
 from einvoicing.models import (
     CollectionReport,
     Outgoing,
     PaymentReport,
     PlatformAccount,
-    Submission,
 )
 from einvoicing.rules import collected_by_rate
 from einvoicing.selectors import (
@@ -45,14 +38,11 @@ from einvoicing.selectors import (
     reported_by_ereporting,
     vat_shares,
 )
-from einvoicing.services.platform import connector_of
-from invoices.facturx import TYPE_CODES
+from einvoicing.services.transmit import amounts_as_json, amounts_by_rate
+from einvoicing.tasks import send_collection_report_task, send_payment_report_task
 from invoices.models import Allocation, Invoice
-from invoices.services.billing import buyer_electronic_address
 from portage.money import ZERO
 from portage.services import audit_record
-
-COLLECTED = "212"
 
 
 def _deposited(invoice):
@@ -101,130 +91,13 @@ def on_allocation_undone(sender, allocation, invoice, booked_on, **kwargs):
         send_after_commit(report)
 
 
-def amounts_by_rate(report):
-    """What the 212 states per VAT rate, ((rate, amount), ...): as kept on the report; else,
-    for a 212, the allocation's amount spread over the invoice's rates (net of its credit
-    notes) as rules.collected_by_rate spreads it; for a correction, the exact opposite of
-    the 212 it corrects, whatever credit note came in between."""
-    if report.amounts_by_rate:
-        return tuple((Decimal(rate), Decimal(amount)) for rate, amount in report.amounts_by_rate)
-    if report.kind == CollectionReport.Kind.CORRECTION:
-        original = CollectionReport.objects.get(
-            allocation_id=report.allocation_id, kind=CollectionReport.Kind.COLLECTED
-        )
-        return tuple((rate, -amount) for rate, amount in amounts_by_rate(original))
-    return collected_by_rate(report.amount, vat_shares(report.invoice))
-
-
-def _as_json(split):
-    return [[str(rate), str(amount)] for rate, amount in split]
-
-
 def _keep_amounts_by_rate(report):
-    report.amounts_by_rate = _as_json(amounts_by_rate(report))
+    report.amounts_by_rate = amounts_as_json(amounts_by_rate(report))
     report.save(update_fields=["amounts_by_rate"])
 
 
 def send_after_commit(report):
-    tasks.send_collection_report_task.delay_on_commit(
-        tenant_id=report.tenant_id, report_pk=report.pk
-    )
-
-
-@transaction.atomic
-def collection_report_send(report_pk, *, connector=None, final=False):
-    """Sends one 212 (or its correction) to the platform; returns the report. A correction
-    waits until the 212 it corrects has left."""
-    report = (
-        CollectionReport.objects.select_for_update(of=("self",))
-        .select_related("invoice__client", "tenant")
-        .get(pk=report_pk)
-    )
-    if report.state != Outgoing.TO_SEND:
-        return report
-    corrected = ""
-    if report.kind == CollectionReport.Kind.CORRECTION:
-        original = CollectionReport.objects.get(
-            allocation_id=report.allocation_id, kind=CollectionReport.Kind.COLLECTED
-        )
-        if original.state == Outgoing.TO_SEND:
-            raise TemporaryFailure(f"{report.reference} waits for {original.reference}")
-        corrected = original.reference
-    invoice = report.invoice
-    submission = invoice.submissions.first()
-    if submission.state not in (Submission.State.SENT, Submission.State.DEPOSITED):
-        return report  # the invoice is not with the platform yet: the sweep sends it later
-    connector = connector or connector_of(platform_account())
-    report.attempts += 1
-    # A report made before the split was kept is split when it first leaves.
-    split = amounts_by_rate(report)
-    report.amounts_by_rate = _as_json(split)
-    buyer_address, buyer_scheme = buyer_electronic_address(invoice.client)
-    message = StatusMessage(
-        reference=report.reference,
-        invoice_number=invoice.number,
-        invoice_issue_date=invoice.issue_date,
-        invoice_type_code=TYPE_CODES[invoice.kind],
-        seller_siren=invoice.seller.get("siren", ""),
-        seller_name=invoice.seller.get("name", ""),
-        buyer_siren=invoice.buyer.get("siren", ""),
-        buyer_name=invoice.buyer.get("name", ""),
-        buyer_address=buyer_address,
-        buyer_address_scheme=buyer_scheme,
-        code=COLLECTED,
-        amount=report.amount,
-        amounts_by_rate=split,
-        collected_on=report.collected_on,
-        # The moment the 212 was made, kept on the report, not this attempt's: an attempt
-        # after a lost answer sends the same bytes, which the platform recognises.
-        issued_at=report.issued_at,
-        currency=invoice.currency,
-        corrects=corrected,
-    )
-    try:
-        receipt = connector.send_status(message)
-    except Refused as refusal:
-        report.state = Outgoing.REJECTED
-        report.last_error = _("Refused by the platform: %(reason)s") % {"reason": refusal}
-        report.save()
-        return report
-    except TemporaryFailure as failure:
-        if not final:
-            raise
-        report.state = Outgoing.FAILED
-        report.last_error = _("Platform unreachable: %(error)s") % {"error": failure}
-        report.save()
-        return report
-    report.state = Outgoing.TO_UPLOAD if receipt.status == "to_upload" else Outgoing.SENT
-    report.flow_id = receipt.flow_id
-    report.sent_at = receipt.received_at or timezone.now()
-    report.last_error = ""
-    report.save()
-    if report.state == Outgoing.SENT:
-        _in_history(report)
-    return report
-
-
-def _in_history(report):
-    """The 212 we sent, in the invoice's status history (once: its reference is its id)."""
-    from einvoicing.services.statuses import status_record
-
-    status_record(
-        tenant=report.tenant,
-        event=StatusEvent(
-            event_id=report.reference,
-            flow_id="",
-            reference=report.invoice.submissions.first().reference,
-            invoice_number=report.invoice.number,
-            code=COLLECTED,
-            issued_at=report.sent_at,
-            sender="seller",
-            amount=report.amount,
-            reason_text=_("Collected on %(day)s") % {"day": f"{report.collected_on:%d/%m/%Y}"}
-            if report.kind == CollectionReport.Kind.COLLECTED
-            else _("Correction: allocation undone"),
-        ),
-    )
+    send_collection_report_task.delay_on_commit(tenant_id=report.tenant_id, report_pk=report.pk)
 
 
 # The payment e-reporting
@@ -290,7 +163,9 @@ def _lines_for(period_end, account):
                 "client": invoice.client.legal_name,
                 "collected_on": allocation.payment.received_on.isoformat(),
                 "amount": str(difference),
-                "amounts_by_rate": _as_json(collected_by_rate(difference, vat_shares(invoice))),
+                "amounts_by_rate": amounts_as_json(
+                    collected_by_rate(difference, vat_shares(invoice))
+                ),
                 "correction": difference < ZERO,
             }
         )
@@ -326,7 +201,7 @@ def payment_report_build(*, tenant, period_start, today):
         obj=report,
         after={"period": f"{start:%d/%m/%Y}–{end:%d/%m/%Y}", "total": report.total},
     )
-    tasks.send_payment_report_task.delay_on_commit(tenant_id=tenant.pk, report_pk=report.pk)
+    send_payment_report_task.delay_on_commit(tenant_id=tenant.pk, report_pk=report.pk)
     return report
 
 
@@ -342,55 +217,6 @@ def reports_due(*, tenant, today):
             built.append(payment_report_build(tenant=tenant, period_start=start, today=today))
         start, end, _due = period_of(end + timedelta(days=1), account)
     return built
-
-
-@transaction.atomic
-def payment_report_send(report_pk, *, connector=None, final=False):
-    """Sends a period's payment e-reporting, once (its reference is the flow's tracking id)."""
-    report = PaymentReport.objects.select_for_update(of=("self",)).get(pk=report_pk)
-    if report.state != Outgoing.TO_SEND:
-        return report
-    connector = connector or connector_of(platform_account())
-    report.attempts += 1
-    flow = PaymentReportFlow(
-        reference=report.reference,
-        seller_siren=report.tenant.siren,
-        period_start=report.period_start,
-        period_end=report.period_end,
-        payments=tuple(
-            ReportedPayment(
-                line["invoice"],
-                date.fromisoformat(line["invoice_issue_date"]),
-                date.fromisoformat(line["collected_on"]),
-                Decimal(line["amount"]),
-                amounts_by_rate=tuple(
-                    (Decimal(rate), Decimal(amount))
-                    for rate, amount in line.get("amounts_by_rate", ())
-                ),
-            )
-            for line in report.payments
-        ),
-        total=report.total,
-    )
-    try:
-        receipt = connector.send_payment_report(flow)
-    except Refused as refusal:
-        report.state = Outgoing.REJECTED
-        report.reason = str(refusal)
-        report.save()
-        return report
-    except TemporaryFailure as failure:
-        if not final:
-            raise
-        report.state = Outgoing.FAILED
-        report.last_error = str(failure)
-        report.save()
-        return report
-    report.state = Outgoing.TO_UPLOAD if receipt.status == "to_upload" else Outgoing.SENT
-    report.flow_id = receipt.flow_id
-    report.sent_at = receipt.received_at or timezone.now()
-    report.save()
-    return report
 
 
 @transaction.atomic

@@ -19,13 +19,14 @@ from einvoicing.models import (
 )
 from einvoicing.selectors import vat_shares
 from einvoicing.services.directory import directory_enter
-from einvoicing.services.reporting import (
+from einvoicing.services.reporting import reports_due
+from einvoicing.services.statuses import status_record
+from einvoicing.services.submissions import submission_retry
+from einvoicing.services.transmit import (
     collection_report_send,
     payment_report_send,
-    reports_due,
+    submission_send,
 )
-from einvoicing.services.statuses import status_record
-from einvoicing.services.submissions import submission_retry, submission_send
 from insurance.selectors.covers import covered_open_covers
 from invoices.models import Allocation
 from invoices.services.billing import credit_note_issue

@@ -17,10 +17,13 @@ from einvoicing.models import (
     PlatformAccount,
     Submission,
 )
-from einvoicing.services.directory import directory_check
-from einvoicing.services.reporting import collection_report_send
 from einvoicing.services.statuses import statuses_read, webhook_receive
-from einvoicing.services.submissions import submission_prepare, submission_send
+from einvoicing.services.transmit import (
+    collection_report_send,
+    directory_check,
+    submission_prepare,
+    submission_send,
+)
 from invoices.services.payments import payment_record
 from tests.einvoicing.simulator import PlatformSimulator
 from tests.factories import make_client, make_invoice
@@ -230,11 +233,11 @@ def test_each_collected_payment_is_reported_once_despite_lost_answers(
 def test_the_task_renders_the_pdf_first_then_deposits_it_once(
     tenant_a, account, in_tenant, platform, monkeypatch
 ):
-    from einvoicing.services import submissions
+    from einvoicing.services import transmit
     from einvoicing.tasks import send_submission_task
 
     # The account's own connector, with the test's short time-outs and no waiting.
-    monkeypatch.setattr(submissions, "connector_of", lambda account: connector(platform))
+    monkeypatch.setattr(transmit, "connector_of", lambda account: connector(platform))
     invoice = issued(tenant_a, platform)
     with in_tenant(tenant_a):
         pk = Submission.objects.get(invoice=invoice).pk
