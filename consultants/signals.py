@@ -10,7 +10,8 @@ invoices they show, before the page is rendered, so that the apps above set on t
 the page tells of each.
 
 sender: `Consultant`.
-Arguments: `consultant`, `invoices` (a list of the consultant's issued invoices).
+Arguments: `consultant`, `invoices` (a list of the consultant's issued invoices), `today`
+(the page's day, Paris time).
 Answer: none; a receiver sets attributes on the invoices (collections sets `case`, with
 its last and next step; credit insurance, through collections' `invoice_facts`, `cover`,
 and `insurance_status`: where the insurer stands, in words, or "").

@@ -130,7 +130,9 @@ def portal_home_panels(sender, request, **kwargs):
     page.object_list = list(page.object_list)
     today = paris_today()
     portal_pay_facts(consultant=consultant, invoices=page.object_list, today=today)
-    portal_invoices.send(sender=Consultant, consultant=consultant, invoices=page.object_list)
+    portal_invoices.send(
+        sender=Consultant, consultant=consultant, invoices=page.object_list, today=today
+    )
     context = {
         "consultant": consultant,
         "status": pay_totals(consultant=consultant),
@@ -152,7 +154,10 @@ def portal_pay(request):
     status = pay_status(consultant=consultant)
     schedule = pay_schedule(consultant=consultant, status=status, today=today)
     portal_invoices.send(
-        sender=Consultant, consultant=consultant, invoices=waiting_invoices(schedule)
+        sender=Consultant,
+        consultant=consultant,
+        invoices=waiting_invoices(schedule),
+        today=today,
     )
     return render(
         request,

@@ -4,12 +4,15 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from insurance.models import Claim, ClaimInvoice, Declaration
+from portage.batch import paris_today
 
 
-def portal_insurance(sender, invoices, **kwargs):
+def portal_insurance(sender, invoices, today=None, **kwargs):
     """Sets `insurance_status` on each invoice: where the insurer stands on it, in words
-    (declared, claimed, indemnified, rejected), or "" when the insurer was never involved
-    (answers `consultants.signals.portal_invoices`), in two queries."""
+    (declared, claimed, indemnified, rejected, not declared in time) on `today`, or ""
+    when the insurer was never involved (answers `consultants.signals.portal_invoices`),
+    in two queries."""
+    today = today or paris_today()
     pks = [invoice.pk for invoice in invoices]
     declarations = {
         declaration.invoice_id: declaration
@@ -21,7 +24,7 @@ def portal_insurance(sender, invoices, **kwargs):
     }
     for invoice in invoices:
         invoice.insurance_status = insurance_status(
-            claims.get(invoice.pk), declarations.get(invoice.pk)
+            claims.get(invoice.pk), declarations.get(invoice.pk), today=today
         )
 
 
@@ -29,7 +32,10 @@ def _day(value):
     return date_format(value, "DATE_FORMAT") if value else ""
 
 
-def insurance_status(claim, declaration):
+def insurance_status(claim, declaration, *, today):
+    """The consultant reads what the collector's pages say (`declarations_cover_lost`): a
+    declaration not made by its deadline has lost the cover, whether the batch marked it
+    late or it still waits to be sent."""
     if claim is not None:
         if claim.state in (Claim.State.INDEMNIFIED, Claim.State.PARTIAL):
             return _("Indemnified by the credit insurer on %(day)s.") % {
@@ -50,6 +56,6 @@ def insurance_status(claim, declaration):
         return _("Declared overdue to the credit insurer on %(day)s.") % {
             "day": _day(declaration.declared_on)
         }
-    if declaration.status == Declaration.Status.LATE:
+    if declaration.status == Declaration.Status.LATE or declaration.deadline < today:
         return _("Not declared to the credit insurer in time: the insurer may not cover it.")
     return _("Being declared overdue to the credit insurer.")

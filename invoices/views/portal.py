@@ -26,7 +26,7 @@ def portal_invoice(request, pk):
         raise Http404
     today = paris_today()
     portal_pay_facts(consultant=consultant, invoices=[invoice], today=today)
-    portal_invoices.send(sender=Consultant, consultant=consultant, invoices=[invoice])
+    portal_invoices.send(sender=Consultant, consultant=consultant, invoices=[invoice], today=today)
     return render(
         request,
         "invoices/portal_invoice.html",

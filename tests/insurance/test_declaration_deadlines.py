@@ -220,3 +220,24 @@ def test_the_admins_are_alerted_two_days_before_the_deadline(tenant_a):
     with tenant_context(tenant_a):
         alert_admins(tenant_a, date(2026, 6, 28), InsuranceRun())
     assert refreshed(tenant_a, to_send).alerted_on == date(2026, 6, 28)
+
+
+def test_the_consultant_reads_a_lost_cover_as_the_collector_s_pages_count_it(
+    signed_in, collector, tenant_a, on_day, monkeypatch
+):
+    # Y's declaration still waits to be sent the day after its deadline: the declarations
+    # page counts it as lost cover, and the consultant's invoice page does not say it is
+    # "being declared".
+    _late, to_send = two_declarations(tenant_a)
+    day = date(2026, 7, 1)
+    on_day(day)
+    monkeypatch.setattr("invoices.views.portal.paris_today", lambda: day)
+    lost = signed_in(collector).get(reverse("insurance_declaration_list")).context["lost"]
+    assert to_send.pk in [d.pk for d in lost]
+    with tenant_context(tenant_a):
+        consultant = to_send.invoice.consultant
+        membership = consultant.user.memberships.get(tenant=tenant_a)
+    html = signed_in(membership).get(reverse("portal_invoice", args=[to_send.invoice_id]))
+    html = html.content.decode().replace("&#x27;", "'")
+    assert "Non déclaré à temps à l'assureur-crédit" in html
+    assert "en cours de déclaration" not in html

@@ -7,10 +7,12 @@ from django.utils import translation
 from insurance.models import Claim, Declaration
 from insurance.portal import insurance_status
 
+TODAY = date(2026, 12, 8)
 
-def status(claim=None, declaration=None):
+
+def status(claim=None, declaration=None, today=TODAY):
     with translation.override("en"):
-        return insurance_status(claim, declaration)
+        return insurance_status(claim, declaration, today=today)
 
 
 def test_an_invoice_the_insurer_never_saw_says_nothing():
@@ -36,5 +38,17 @@ def test_an_indemnified_claim_says_when():
 
 
 def test_a_declaration_missed_says_the_cover_may_be_lost():
-    late = Declaration(status=Declaration.Status.LATE)
+    late = Declaration(status=Declaration.Status.LATE, deadline=date(2026, 11, 28))
     assert "not cover" in status(declaration=late)
+
+
+def test_a_declaration_still_to_send_after_its_deadline_says_the_cover_may_be_lost():
+    # The collector's pages show it as lost cover (declarations_cover_lost): the consultant
+    # is not told it is "being declared".
+    waiting = Declaration(status=Declaration.Status.TO_SEND, deadline=date(2026, 11, 28))
+    assert status(declaration=waiting) == (
+        "Not declared to the credit insurer in time: the insurer may not cover it."
+    )
+    assert status(declaration=waiting, today=date(2026, 11, 28)) == (
+        "Being declared overdue to the credit insurer."
+    )
