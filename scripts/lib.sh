@@ -91,8 +91,11 @@ ensure_browser() {
   # The browser journeys (tests/browser) drive the distribution's chromium through
   # Playwright, which downloads nothing; DejaVu draws the accents in their screenshots.
   # Where no chromium package exists (Ubuntu ships it as a snap), they are skipped.
+  # pdftoppm (poppler-utils) draws the regenerated formal notice of the deadlines journey
+  # as a PNG; without it that journey stops short of the letter.
   command -v dpkg >/dev/null 2>&1 || return 0
   apt_install fonts-dejavu-core
+  apt_install poppler-utils || say "No poppler-utils: the deadlines journey will not draw the letter"
   apt_install chromium || say "No chromium package: the browser journeys will be skipped"
 }
 
