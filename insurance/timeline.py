@@ -14,13 +14,21 @@ from portage.templatetags.portage import euros
 
 
 def annotate_covers(sender, invoices, **kwargs):
-    """Sets `invoice.cover` (its Cover, or None) on each invoice, in one query."""
-    covers = {
-        cover.invoice_id: cover
-        for cover in Cover.objects.filter(invoice__in=[invoice.pk for invoice in invoices])
-    }
+    """Sets `invoice.cover` (its Cover, or None) on each invoice, in two queries; a cover
+    whose overdue declaration was not made by its deadline (`declarations_cover_lost`, as
+    the declarations page counts it) carries that deadline as `cover.lost_deadline`, for
+    the badge to say the cover is lost rather than granted."""
+    pks = [invoice.pk for invoice in invoices]
+    covers = {cover.invoice_id: cover for cover in Cover.objects.filter(invoice__in=pks)}
+    lost = dict(
+        selectors.declarations_cover_lost(today=paris_today())
+        .filter(invoice__in=list(covers))
+        .values_list("invoice_id", "deadline")
+    )
     for invoice in invoices:
         invoice.cover = covers.get(invoice.pk)
+        if invoice.cover is not None:
+            invoice.cover.lost_deadline = lost.get(invoice.pk)
 
 
 def _url(name, *args):

@@ -241,3 +241,22 @@ def test_the_consultant_reads_a_lost_cover_as_the_collector_s_pages_count_it(
     html = html.content.decode().replace("&#x27;", "'")
     assert "Non déclaré à temps à l'assureur-crédit" in html
     assert "en cours de déclaration" not in html
+
+
+def test_the_invoice_list_marks_the_cover_lost_where_the_declarations_page_counts_it(
+    signed_in, collector, tenant_a, monkeypatch
+):
+    # On 2026-06-29 X's declaration is past its deadline (lost), Y's still in time.
+    late, to_send = two_declarations(tenant_a)
+    monkeypatch.setattr("insurance.timeline.paris_today", lambda: date(2026, 6, 29))
+    browser = signed_in(collector)
+    rows = {
+        invoice.pk: invoice
+        for invoice in browser.get(reverse("invoice_list")).context["page"].object_list
+    }
+    assert rows[late.invoice_id].cover.lost_deadline == late.deadline
+    assert rows[to_send.invoice_id].cover.lost_deadline is None
+    html = browser.get(reverse("invoice_detail", args=[late.invoice_id])).content.decode()
+    assert 'class="badge badge--danger cover-lost"' in html
+    html = browser.get(reverse("invoice_detail", args=[to_send.invoice_id])).content.decode()
+    assert "cover-lost" not in html
