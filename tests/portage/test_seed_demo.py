@@ -100,3 +100,36 @@ def test_the_demo_consultants_pay_status_adds_up(capsys):
     assert status.total("acquired") > 0 and status.total("waiting") > 0
     assert status.total("acquired") + status.total("waiting") == status.total("net")
     assert status.balance == status.total("acquired") - 3200
+
+
+def test_the_demo_consultant_finds_each_client_payment_notified_on_the_pay_page(
+    capsys, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    # Code du travail L1254-25: each payment of the demo's clients is notified to the
+    # consultant by email and kept on the pay page, from a freshly seeded demo on.
+    from invoices.models import Payment, PaymentNotice
+
+    with django_capture_on_commit_callbacks(execute=True):
+        seed(capsys)
+    tenant = Tenant.objects.get(slug="horizon")
+    with tenant_context(tenant):
+        notices = list(
+            PaymentNotice.objects.filter(
+                consultant__user__email="consultant@horizon.example"
+            ).select_related("invoice")
+        )
+        payments = Payment.objects.filter(
+            allocations__invoice__consultant__user__email="consultant@horizon.example"
+        ).distinct()
+        assert len(notices) == payments.count() > 0
+    assert all(notice.sent_at for notice in notices)
+    emailed = [m for m in mailoutbox if m.to == ["consultant@horizon.example"]]
+    assert len(emailed) == len(notices)
+    client.post(
+        reverse("account_login"),
+        {"login": "consultant@horizon.example", "password": "demo-pass-2026"},
+    )
+    page = client.get(reverse("portal_pay"))
+    assert list(page.context["notices"]) == notices
+    for notice in notices:
+        assert notice.invoice.number in page.content.decode()
