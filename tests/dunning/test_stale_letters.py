@@ -227,6 +227,10 @@ def test_the_collector_regenerates_a_stale_letter(
     [new] = listing.context["to_post"]
     assert (new.letter_date, new.stale, new.replaces_id) == (AGAIN, False, letter.pk)
     assert [old.pk for old in listing.context["replaced"]] == [letter.pk]
+    page = html.unescape(listing.content.decode())
+    assert "remplacé par le courrier du 20/05/2026" in page
+    # An invoice number is never broken at its hyphens in the list of the letter's invoices.
+    assert '<span class="letter-invoice">' in page
 
 
 def test_a_letter_in_time_is_not_regenerated_through_the_page(
