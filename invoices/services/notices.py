@@ -1,8 +1,9 @@
 """The notice to the consultant of each payment a client makes on one of their invoices.
 
 Recorded in the transaction that allocates the payment (one `PaymentNotice` per
-allocation, which the database refuses twice), emailed once that transaction commits,
-and listed on the consultant's pay page.
+allocation, which the database refuses twice), emailed once that transaction commits (or,
+if that email could not leave, by the quarter-hourly sweep), and listed on the
+consultant's pay page.
 
 A payment reversed later keeps its notice: the consultant was told of a payment that was
 received, and the pay page shows it as reversed beside the notice; no second email is sent
@@ -11,6 +12,7 @@ shows). A notice whose allocation was undone before its email left is not emaile
 """
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -23,7 +25,7 @@ from invoices.models import PaymentNotice
 from invoices.pay import tenant_payout_date
 from portage.mail import reply_to_of, sender_of
 from portage.models import PayModel, Tenant
-from portage.tenancy import tenant_context
+from portage.tenancy import all_tenants, tenant_context
 
 logger = logging.getLogger(__name__)
 
@@ -70,11 +72,34 @@ def on_payment_allocated(sender, allocation, invoice, payment, **kwargs):
     payment_notice_record(allocation=allocation, invoice=invoice, payment=payment)
 
 
+# A notice whose email did not leave after its commit (the mail server down, the process
+# stopped) is sent again by the sweep once it is this old.
+SEND_AGAIN_AFTER = timedelta(minutes=10)
+
+
+def payment_notices_send_due(*, now):
+    """Emails every company's notices not emailed `SEND_AGAIN_AFTER` after they were
+    recorded (`payment_notice_send`, each under its row's lock, so never twice); returns how
+    many left. Run by the beat every quarter of an hour."""
+    due = (
+        all_tenants(PaymentNotice)
+        .filter(sent_at__isnull=True, created_at__lte=now - SEND_AGAIN_AFTER)
+        .order_by("tenant_id", "pk")
+        .values_list("tenant_id", "pk")
+    )
+    sent = 0
+    for tenant_pk, notice_pk in due:
+        sent += _send_logged(tenant_pk, notice_pk)
+    return sent
+
+
 def _send_logged(tenant_pk, notice_pk):
     try:
-        payment_notice_send(tenant_pk=tenant_pk, notice_pk=notice_pk)
+        return payment_notice_send(tenant_pk=tenant_pk, notice_pk=notice_pk)
     except Exception:
+        # Kept unsent: the sweep sends it again (`payment_notices_send_due`).
         logger.exception("Sending payment notice %s failed", notice_pk)
+        return False
 
 
 def payment_notice_send(*, tenant_pk, notice_pk):

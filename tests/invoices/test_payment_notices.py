@@ -1,15 +1,20 @@
 """The notice of each client payment to the consultant (Code du travail L1254-25)."""
 
-from datetime import date
+import smtplib
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from invoices.models import PaymentNotice
-from invoices.services.notices import payment_notice_send
+from invoices.services.notices import payment_notice_send, payment_notices_send_due
 from invoices.services.payments import payment_allocate, payment_record, payment_reverse
+from portage.mail import sender_of
+from portage.tenancy import PLATFORM_DB
 from tests.factories import make_client, make_consultant, make_invoice
 
 pytestmark = pytest.mark.django_db
@@ -153,3 +158,42 @@ def test_the_notice_comes_from_the_company_and_answers_go_to_its_mailbox(
     [message] = mail.outbox
     assert message.from_email == "Alpha Portage Paie <paie@alpha.example>"
     assert message.reply_to == ["recouvrement@alpha.example"]
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
+def test_a_notice_whose_email_did_not_leave_is_sent_by_the_sweep_once(
+    tenant_a, tenant_b, in_tenant, monkeypatch
+):
+    """The mail server refuses the email after the payment's commit: the notice is kept
+    unsent (the payment stands), then the quarter-hourly sweep sends it, once, and each
+    company's notice from that company; a notice whose allocation was undone stays unsent."""
+    mine = make_invoice(tenant_a, consultant=make_consultant(tenant_a), issued_on=RECEIVED)
+    theirs = make_invoice(tenant_b, consultant=make_consultant(tenant_b), issued_on=RECEIVED)
+    undone = make_invoice(tenant_a, consultant=make_consultant(tenant_a), issued_on=RECEIVED)
+
+    def refused(message, fail_silently=False):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    with monkeypatch.context() as down:
+        down.setattr(EmailMessage, "send", refused)
+        for tenant, invoice in ((tenant_a, mine), (tenant_b, theirs), (tenant_a, undone)):
+            with in_tenant(tenant):
+                payment = pay(invoice, "100")
+        with in_tenant(tenant_a):
+            payment_reverse(payment=payment, reason="Saisie en double", by=None)
+    assert mail.outbox == []
+    recorded = timezone.now()
+    # Too soon: its own email may still be on its way.
+    assert payment_notices_send_due(now=recorded) == 0
+    later = recorded + timedelta(minutes=11)
+    assert payment_notices_send_due(now=later) == 2
+    assert payment_notices_send_due(now=later) == 0
+    assert sorted((m.to[0], m.from_email) for m in mail.outbox) == sorted(
+        [
+            (mine.consultant.user.email, sender_of(tenant_a)),
+            (theirs.consultant.user.email, sender_of(tenant_b)),
+        ]
+    )
+    with in_tenant(tenant_a):
+        sent = PaymentNotice.objects.order_by("pk").values_list("sent_at", flat=True)
+        assert [day is not None for day in sent] == [True, False]
