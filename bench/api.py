@@ -14,9 +14,19 @@ import time
 import urllib.request
 from datetime import timedelta
 
-from bench.common import QueryCount, analyze, fresh_database, header, percentile, row
+from bench.common import (
+    QueryCount,
+    analyze,
+    fresh_database,
+    header,
+    load_average,
+    percentile,
+    row,
+)
 
 INVOICES = 50_000
+# Calls timed in this process, per line (the payments take bodies of their own).
+CPU_CALLS = 40
 
 
 def free_port():
@@ -90,7 +100,7 @@ def world_for_api(today):
         open_invoices = list(
             Invoice.objects.filter(status=Invoice.Status.ISSUED, due_date__lt=today)
             .order_by("id")
-            .values("id", "client_id")[:200]
+            .values("id", "client_id")[:400]
         )
     payments = [
         {
@@ -106,26 +116,36 @@ def world_for_api(today):
     return tenant, secret, open_invoices[0]["id"], payments
 
 
-def query_counts(secret, detail_id, payment):
+def in_process(secret, detail_id, payments):
+    """Queries and CPU milliseconds per request, in this process through the test client
+    with the same key (no network, no gunicorn): CPU time moves little with the machine's
+    load, where latencies move a lot. Returns {label: (queries, CPU ms)}."""
     from django.test import Client
 
     client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {secret}")
-    counts = {}
+    bodies = iter(payments)
+
+    def pay():
+        body = next(bodies)
+        return client.post("/api/v1/payments/", body, content_type="application/json")
+
+    measured = {}
     for label, call in (
+        ("floor", lambda: Client(HTTP_HOST="127.0.0.1").get("/healthz")),
         ("list, 10 per page", lambda: client.get("/api/v1/invoices/?page_size=10")),
         ("list, 100 per page", lambda: client.get("/api/v1/invoices/?page_size=100")),
         ("detail", lambda: client.get(f"/api/v1/invoices/{detail_id}/")),
-        (
-            "payment",
-            lambda: client.post("/api/v1/payments/", payment, content_type="application/json"),
-        ),
+        ("payment", pay),
     ):
         call()
         with QueryCount() as queries:
             response = call()
         assert response.status_code in (200, 201), (label, response.status_code, response.content)
-        counts[label] = queries.count
-    return counts
+        started = time.process_time()
+        for _ in range(CPU_CALLS):
+            call()
+        measured[label] = (queries.count, 1000 * (time.process_time() - started) / CPU_CALLS)
+    return measured
 
 
 def main(*, requests=400, concurrency=4):
@@ -134,13 +154,15 @@ def main(*, requests=400, concurrency=4):
     today = paris_today()
     fresh_database()
     _tenant, secret, detail_id, payments = world_for_api(today)
-    counts = query_counts(secret, detail_id, payments[-1])
+    # The last bodies are this process's; gunicorn's calls take the others.
+    measured = in_process(secret, detail_id, payments[-(CPU_CALLS + 2) :])
+    counts = {label: queries for label, (queries, _cpu) in measured.items()}
     port = free_port()
     server = start_gunicorn(port)
     base = f"http://127.0.0.1:{port}"
     auth = {"Authorization": f"Bearer {secret}"}
     scenarios = [
-        ("/healthz (floor)", {"url": f"{base}/healthz"}, None),
+        ("/healthz (floor)", {"url": f"{base}/healthz"}, "floor"),
         (
             "GET /api/v1/invoices/ (100 per page)",
             {"url": f"{base}/api/v1/invoices/?page_size=100", "headers": auth},
@@ -157,11 +179,12 @@ def main(*, requests=400, concurrency=4):
                 "url": f"{base}/api/v1/payments/",
                 "method": "POST",
                 "headers": auth,
-                "bodies": payments[:-1],
+                "bodies": payments[: -(CPU_CALLS + 2)],
             },
             "payment",
         ),
     ]
+    started_load = load_average()
     try:
         results = []
         for label, spec, count_key in scenarios:
@@ -180,6 +203,8 @@ def main(*, requests=400, concurrency=4):
         "requests/s",
         "p95 / floor p95",
         "queries per request",
+        "CPU ms per request (in process)",
+        "CPU / floor CPU",
         "statuses",
     )
     for label, result, count_key in results:
@@ -192,7 +217,9 @@ def main(*, requests=400, concurrency=4):
             f"{percentile(samples, 99):.1f}",
             f"{len(samples) / result['wall_s']:.0f}",
             f"{p95 / floor_p95:.1f}×",
-            counts.get(count_key, "—") if count_key else "—",
+            "—" if count_key == "floor" else counts[count_key],
+            f"{measured[count_key][1]:.1f}",
+            f"{measured[count_key][1] / measured['floor'][1]:.1f}×",
             ", ".join(f"{code}: {n}" for code, n in sorted(result["statuses"].items())),
         )
     print(
@@ -201,3 +228,4 @@ def main(*, requests=400, concurrency=4):
         f"{concurrency} client threads, gunicorn 2 workers",
         flush=True,
     )
+    print(f"{started_load} at the start, {load_average()} at the end", flush=True)

@@ -101,6 +101,13 @@ def median(samples):
     return statistics.median(samples)
 
 
+def load_average():
+    """The machine's load average (1, 5, 15 minutes), printed beside absolute times: on a
+    shared machine they mean little without it."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"
+
+
 def row(*cells):
     print("| " + " | ".join(str(cell) for cell in cells) + " |", flush=True)
 
