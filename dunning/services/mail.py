@@ -3,7 +3,8 @@ after the batch's transaction commits, retried with backoff, never sent twice.
 
 A message is claimed (FOR UPDATE SKIP LOCKED) before it is sent, so two senders never send
 the same one; its Message-ID is fixed when it is composed, so a receiver can recognise a
-resend after a crash between the SMTP answer and our commit.
+resend after a crash between the SMTP answer and our commit. A run's messages are claimed,
+sent through one connection to the mail server and marked sent `SEND_BATCH` at a time.
 
 The email copy of a formal notice attaches the letter's PDF, drawn after the batch
 commits: the copy is held until the PDF is drawn, then released to the outbox
@@ -12,12 +13,14 @@ commits: the copy is held until the PDF is drawn, then released to the outbox
 
 import logging
 import re
+from collections import defaultdict
 from datetime import timedelta
 from email.utils import make_msgid
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape, linebreaks
@@ -36,6 +39,8 @@ from portage.tenancy import tenant_context
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+# Messages sent through one connection to the mail server and recorded in one transaction.
+SEND_BATCH = 50
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -155,13 +160,13 @@ def send_after_commit(tenant, message_ids):
     if not message_ids:
         return
     tenant_pk = tenant.pk
+    message_ids = list(message_ids)
 
     def send():
-        for message_pk in message_ids:
-            try:
-                deliver(tenant_pk, message_pk)
-            except Exception:
-                logger.exception("Delivering message %s failed", message_pk)
+        try:
+            deliver_many(tenant_pk, message_ids)
+        except Exception:
+            logger.exception("Delivering messages %s failed", message_ids)
 
     transaction.on_commit(send)
 
@@ -182,63 +187,115 @@ def letter_copies_release(letter):
     return message_ids
 
 
-def attachments_missing(message):
-    """The letters `message` attaches whose PDF is not drawn yet: it waits for them."""
-    letters = Letter.objects.in_bulk([attachment["letter"] for attachment in message.attachments])
-    return [letter for letter in letters.values() if not letter.pdf]
-
-
 def deliver(tenant_pk, message_pk, *, now=None):
     """Sends one queued message whose time has come; returns its status, or None if it was
-    not for sending (already sent, taken by another sender, or not due)."""
+    not for sending (already sent, taken by another sender, not due, or held again)."""
+    return deliver_many(tenant_pk, [message_pk], now=now).get(message_pk)
+
+
+def deliver_many(tenant_pk, message_pks, *, now=None):
+    """Sends the queued messages among `message_pks` whose time has come, `SEND_BATCH` at a
+    time: each batch claimed in one query, sent through one connection to the mail server
+    and recorded in one transaction. Returns {pk: status} for the messages it sent or tried
+    to send; the others were not for sending."""
     tenant = Tenant.objects.get(pk=tenant_pk)
     now = now or timezone.now()
+    message_pks = list(message_pks)
+    outcome = {}
+    for start in range(0, len(message_pks), SEND_BATCH):
+        outcome.update(_deliver_batch(tenant, message_pks[start : start + SEND_BATCH], now))
+    return outcome
+
+
+def _deliver_batch(tenant, message_pks, now):
     with tenant_context(tenant):
-        message = (
+        # Claimed: a second sender skips these rows until this transaction ends, then finds
+        # them sent.
+        messages = list(
             Message.objects.select_for_update(skip_locked=True)
-            .filter(pk=message_pk, status=Message.Status.QUEUED, next_attempt_at__lte=now)
-            .first()
+            .filter(pk__in=message_pks, status=Message.Status.QUEUED, next_attempt_at__lte=now)
+            .order_by("pk")
         )
-        if message is None:
-            return None
-        if attachments_missing(message):
+        if not messages:
+            return {}
+        letters = Letter.objects.in_bulk(
+            {attachment["letter"] for message in messages for attachment in message.attachments}
+        )
+        waiting = [message.pk for message in messages if _attachments_missing(message, letters)]
+        if waiting:
             # Never an email without its attachment: held again until the PDF is drawn.
-            message.status = Message.Status.HELD
-            message.save(update_fields=["status"])
-            return None
+            Message.objects.filter(pk__in=waiting).update(status=Message.Status.HELD)
+        outcome = {}
+        sent = []
+        connection = get_connection()
         try:
-            _send(message)
-        except Exception as error:
-            message.attempts += 1
-            message.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if message.attempts >= MAX_ATTEMPTS:
-                message.status = Message.Status.FAILED
-                _actions_of(message).update(status=Action.Status.FAILED)
-                case_states.cases_send_failed(
-                    Case.objects.filter(
-                        pk__in=_actions_of(message)
-                        .exclude(kind="consultant_reminder")
-                        .values("case_id")
-                    )
-                )
-            else:
-                message.next_attempt_at = now + backoff(message.attempts)
-            message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
-            return message.status
-        message.attempts += 1
-        message.status = Message.Status.SENT
-        message.sent_at = timezone.now()
-        message.last_error = ""
-        message.save(update_fields=["attempts", "status", "sent_at", "last_error"])
-        _actions_of(message).filter(status=Action.Status.PENDING).update(status=Action.Status.DONE)
-        return message.status
+            for message in messages:
+                if message.pk in waiting:
+                    continue
+                message.tenant = tenant
+                try:
+                    connection.open()
+                    _send(message, letters, connection)
+                except Exception as error:
+                    outcome[message.pk] = _send_failed(message, error, now)
+                    _close_quietly(connection)  # a broken conversation is not reused
+                    continue
+                sent.append(message.pk)
+                outcome[message.pk] = Message.Status.SENT
+        finally:
+            _close_quietly(connection)
+        if sent:
+            Message.objects.filter(pk__in=sent).update(
+                attempts=F("attempts") + 1,
+                status=Message.Status.SENT,
+                sent_at=timezone.now(),
+                last_error="",
+            )
+            Action.objects.filter(
+                message_id__in=sent, status=Action.Status.PENDING, letter__isnull=True
+            ).update(status=Action.Status.DONE)
+        return outcome
+
+
+def _attachments_missing(message, letters):
+    """Whether `message` attaches a letter whose PDF is not drawn yet: it waits for it."""
+    return any(
+        attachment["letter"] in letters and not letters[attachment["letter"]].pdf
+        for attachment in message.attachments
+    )
+
+
+def _close_quietly(connection):
+    try:
+        connection.close()
+    except Exception:
+        logger.warning("Closing the mail connection failed", exc_info=True)
+
+
+def _send_failed(message, error, now):
+    """Records a failed attempt: retried after `backoff`, failed for good (its steps and
+    cases with it) at the last attempt. Returns the message's status."""
+    message.attempts += 1
+    message.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if message.attempts >= MAX_ATTEMPTS:
+        message.status = Message.Status.FAILED
+        _actions_of(message).update(status=Action.Status.FAILED)
+        case_states.cases_send_failed(
+            Case.objects.filter(
+                pk__in=_actions_of(message).exclude(kind="consultant_reminder").values("case_id")
+            )
+        )
+    else:
+        message.next_attempt_at = now + backoff(message.attempts)
+    message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+    return message.status
 
 
 def _actions_of(message):
     return Action.objects.filter(message=message).exclude(letter__isnull=False)
 
 
-def _send(message):
+def _send(message, letters, connection):
     email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body_text,
@@ -246,11 +303,14 @@ def _send(message):
         to=message.to,
         reply_to=reply_to_of(message.tenant),
         headers={"Message-ID": message.message_id},
+        connection=connection,
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
     for attachment in message.attachments:
-        letter = Letter.objects.get(pk=attachment["letter"])
+        letter = letters.get(attachment["letter"])
+        if letter is None:
+            raise Letter.DoesNotExist(f"letter {attachment['letter']} not found")
         with letter.pdf.open("rb") as pdf:
             email.attach(attachment["name"], pdf.read(), "application/pdf")
     email.send(fail_silently=False)
@@ -268,15 +328,18 @@ def deliver_due(*, now=None, limit=500):
         .order_by("next_attempt_at")
         .values_list("tenant_id", "pk")[:limit]
     )
-    outcome = {"sent": 0, "failed": 0, "retry": 0}
+    by_tenant = defaultdict(list)
     for tenant_pk, message_pk in due:
-        status = deliver(tenant_pk, message_pk, now=now)
-        if status == Message.Status.SENT:
-            outcome["sent"] += 1
-        elif status == Message.Status.FAILED:
-            outcome["failed"] += 1
-        elif status == Message.Status.QUEUED:
-            outcome["retry"] += 1
+        by_tenant[tenant_pk].append(message_pk)
+    outcome = {"sent": 0, "failed": 0, "retry": 0}
+    for tenant_pk, message_pks in by_tenant.items():
+        for status in deliver_many(tenant_pk, message_pks, now=now).values():
+            if status == Message.Status.SENT:
+                outcome["sent"] += 1
+            elif status == Message.Status.FAILED:
+                outcome["failed"] += 1
+            elif status == Message.Status.QUEUED:
+                outcome["retry"] += 1
     return outcome
 
 
