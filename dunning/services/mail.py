@@ -82,11 +82,20 @@ def replacement_notice(letter, language):
     return f"La présente mise en demeure annule et remplace notre mise en demeure du {day}.\n\n"
 
 
-def message_compose(
+def message_compose(**composition):
+    """A message for one client (or consultant) and step, queued for sending; the copy of
+    a `letter` whose PDF is not drawn yet is held until it is (`letter_copies_release`).
+    Takes the arguments of `message_build`."""
+    message = message_build(**composition)
+    message.save()
+    return message
+
+
+def message_build(
     *, tenant, client, step, invoices, to, language, day, consultant=None, letter=None
 ):
-    """A message for one client (or consultant) and step, queued for sending; the copy of
-    a `letter` whose PDF is not drawn yet is held until it is (`letter_copies_release`)."""
+    """The message `message_compose` saves, not saved yet (the daily batch writes its
+    messages in one INSERT)."""
     balance = sum(
         (invoice.balance for invoice in invoices),
         ZERO,
@@ -150,7 +159,6 @@ def message_compose(
             if language == "en"
             else ("Aucune adresse email de destination.")
         )
-    message.save()
     return message
 
 

@@ -2,15 +2,16 @@
 client and step, and one `Action` per invoice and step."""
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dunning.models import Action, Case, Channel, ClientSettings, LitigationFile
+from dunning.models import Action, Case, Channel, ClientSettings, Letter, LitigationFile, Message
 from dunning.penalties import RatesMissing
 from dunning.services import cases as case_states
 from dunning.services import letters  # a module: its render task imports the ladder
-from dunning.services.mail import message_compose
+from dunning.services.mail import message_build
 from dunning.signals import step_performed
 from portage.money import ZERO
 from portage.services import audit_record
@@ -24,18 +25,222 @@ def perform_groups(tenant, plans, today, result, *, actor=None):
         result,
         actor,
     )
-    groups = defaultdict(list)
+    by_key = defaultdict(list)
     for plan in plans:
         if plan.step is None:
             continue
-        groups[group_key(plan)].append(plan)
+        by_key[group_key(plan)].append(plan)
     languages = dict(
         ClientSettings.objects.filter(
             client_id__in={plan.case.client_id for plan in plans}
         ).values_list("client_id", "language")
     )
-    for members in groups.values():
-        perform_group(tenant, members, today, result, actor, languages)
+    groups = [group_prepare(members, today) for members in by_key.values()]
+    _write_groups(tenant, [group for group in groups if group.ready], today, actor, languages)
+    _announce(tenant, groups, today, result, actor)
+
+
+@dataclass
+class Group:
+    """One client's invoices at one step: one message, letter or litigation file for them,
+    and one `Action` per invoice."""
+
+    members: list
+    claim: list | None = None  # a formal notice's lines
+    rates_missing: list | None = None  # the formal notice waits for these rates
+    performed: bool = False
+    actions: list = field(default_factory=list)
+    message: Message | None = None
+    letter: Letter | None = None
+    litigation: LitigationFile | None = None
+    status: str = Action.Status.DONE
+
+    @property
+    def step(self):
+        return self.members[0].step
+
+    @property
+    def client(self):
+        return self.members[0].case.client
+
+    @property
+    def invoices(self):
+        return [plan.case.invoice for plan in self.members]
+
+    @property
+    def ready(self):
+        return self.rates_missing is None
+
+
+def group_prepare(members, today):
+    """The group of `members` (plans of one client and step), with its formal notice's
+    lines counted when the step is a letter."""
+    group = Group(members=members)
+    if group.step.channel == Channel.LETTER:
+        try:
+            group.claim = letters.claim_lines(group.invoices, today)
+        except RatesMissing as error:
+            # Never a letter at another half-year's rate: the step waits for the rates, and
+            # the next run performs it once they are entered.
+            group.rates_missing = error.missing
+    return group
+
+
+def _write_groups(tenant, groups, today, actor, languages):
+    """The groups' letters, litigation files, messages and actions, one INSERT per kind of
+    row for all of them. Should another run have performed one of these steps, the database
+    refuses the lot and each group is written on its own: those another run performed are
+    left as they are (not `performed`)."""
+    if not groups:
+        return
+    try:
+        with transaction.atomic():
+            _write(tenant, groups, today, actor, languages)
+    except IntegrityError:
+        for group in groups:
+            try:
+                with transaction.atomic():
+                    _write(tenant, [group], today, actor, languages)
+            except IntegrityError:
+                continue
+            group.performed = True
+        return
+    for group in groups:
+        group.performed = True
+
+
+def _write(tenant, groups, today, actor, languages):
+    """Each group's message is composed before its actions, which are inserted with their
+    status and their message, letter or litigation file."""
+    for group in groups:
+        group.message = group.letter = group.litigation = None
+        if group.step.channel == Channel.LETTER:
+            group.letter = letters.letter_create(
+                tenant=tenant,
+                client=group.client,
+                lines=group.claim,
+                letter_date=today,
+                deadline_days=group.members[0].case.policy.notice_deadline_days,
+            )
+    litigated = [group for group in groups if group.step.channel == Channel.LITIGATION_FILE]
+    files = LitigationFile.objects.bulk_create(
+        LitigationFile(
+            tenant=tenant,
+            client=group.client,
+            invoice_pks=[invoice.pk for invoice in group.invoices],
+            amount=sum((plan.balance for plan in group.members), ZERO),
+            opened_on=today,
+        )
+        for group in litigated
+    )
+    for group, litigation in zip(litigated, files, strict=True):
+        group.litigation = litigation
+    if litigated:
+        case_states.cases_open_litigation(
+            Case.objects.filter(
+                pk__in=[plan.case.pk for group in litigated for plan in group.members]
+            )
+        )
+    composed = [group for group in groups if _compose(tenant, group, today, languages)]
+    Message.objects.bulk_create(group.message for group in composed)
+    for group in groups:
+        group.status = Action.Status.DONE
+        if group.message is not None and group.step.channel != Channel.LETTER:
+            failed = group.message.status == Message.Status.FAILED
+            group.status = Action.Status.FAILED if failed else Action.Status.PENDING
+        group.actions = [
+            Action(
+                tenant=tenant,
+                case=plan.case,
+                invoice=plan.case.invoice,
+                step=group.step,
+                kind=group.step.kind,
+                status=group.status,
+                performed_on=today,
+                balance=plan.balance,
+                performed_by=actor,
+                message=group.message,
+                letter=group.letter,
+                litigation=group.litigation,
+            )
+            for plan in group.members
+        ]
+    Action.objects.bulk_create(action for group in groups for action in group.actions)
+
+
+def _compose(tenant, group, today, languages):
+    """Builds the group's message, if its step sends one (a formal notice's email copy
+    when the client has an address); returns it."""
+    step, client = group.step, group.client
+    addressing = None
+    if step.channel == Channel.CONSULTANT_EMAIL:
+        consultant = group.invoices[0].consultant
+        addressing = {"to": [consultant.user.email], "language": "fr", "consultant": consultant}
+    elif step.channel == Channel.CLIENT_EMAIL:
+        addressing = {"to": list(client.billing_emails), "language": languages.get(client.pk, "fr")}
+    elif step.channel == Channel.LETTER and client.billing_emails:
+        addressing = {
+            "to": list(client.billing_emails),
+            "language": languages.get(client.pk, "fr"),
+            "letter": group.letter,
+        }
+    if addressing is None:
+        return None
+    group.message = message_build(
+        tenant=tenant, client=client, step=step, invoices=group.invoices, day=today, **addressing
+    )
+    return group.message
+
+
+def _announce(tenant, groups, today, result, actor):
+    """The day's summary, the webhooks' events and the audit lines of the groups performed,
+    in the groups' order."""
+    performed = []
+    for group in groups:
+        step, client = group.step, group.client
+        if not group.ready:
+            result.letter_waits(client, group.invoices, group.rates_missing)
+            continue
+        if not group.performed:
+            # Another run performed this step for one of these invoices: the database said so.
+            result.lines.append(f"{client}: {step.get_kind_display()} already performed")
+            continue
+        performed.append(group)
+        if group.letter is not None:
+            result.letters += 1
+        if group.litigation is not None:
+            result.litigation_files += 1
+            for plan in group.members:
+                case_states.case_to_litigation(plan.case)
+        if group.message is not None:
+            result.messages += 1
+            result.message_ids.append(group.message.pk)
+        result.steps += len(group.actions)
+        numbers = ", ".join(invoice.number for invoice in group.invoices)
+        result.lines.append(f"{client}: {step.get_kind_display()} — {numbers}")
+    at = timezone.now().isoformat(timespec="seconds")
+    for group in performed:
+        step_performed.send(
+            Action,
+            actions=group.actions,
+            step=group.step,
+            client=group.client,
+            status=group.status,
+            day=today,
+        )
+        audit_record(
+            tenant=tenant,
+            actor=actor,
+            actor_label=None if actor else "Relances automatiques",
+            action="dunning.step_performed",
+            obj=group.actions[0],
+            after={
+                "step": group.step.get_kind_display(),
+                "invoices": ", ".join(invoice.number for invoice in group.invoices),
+                "date": today.isoformat(),
+                "at": at,
+            },
+        )
 
 
 def group_key(plan):
@@ -94,107 +299,3 @@ def _record_skip(tenant, plan, step, reason, today, result, actor):
 def _count_skip(plan, step, result):
     result.skipped += 1
     result.lines.append(f"{plan.case.invoice.number}: {step.get_kind_display()} skipped")
-
-
-def perform_group(tenant, members, today, result, actor, languages):
-    step = members[0].step
-    client = members[0].case.client
-    invoices = [plan.case.invoice for plan in members]
-    claim = None
-    if step.channel == Channel.LETTER:
-        try:
-            claim = letters.claim_lines(invoices, today)
-        except RatesMissing as error:
-            # Never a letter at another half-year's rate: the step waits for the rates, and
-            # the next run performs it once they are entered.
-            result.letter_waits(client, invoices, error.missing)
-            return
-    actions = [
-        Action(
-            tenant=tenant,
-            case=plan.case,
-            invoice=plan.case.invoice,
-            step=step,
-            kind=step.kind,
-            status=Action.Status.DONE,
-            performed_on=today,
-            balance=plan.balance,
-            performed_by=actor,
-        )
-        for plan in members
-    ]
-    try:
-        with transaction.atomic():
-            Action.objects.bulk_create(actions)
-    except IntegrityError:
-        # Another run performed this step for one of these invoices: the database said so.
-        result.lines.append(f"{client}: {step.get_kind_display()} already performed")
-        return
-    language = languages.get(client.pk, "fr")
-    message = letter = litigation = None
-
-    def compose(**addressing):
-        return message_compose(
-            tenant=tenant, client=client, step=step, invoices=invoices, day=today, **addressing
-        )
-
-    if step.channel == Channel.CONSULTANT_EMAIL:
-        consultant = invoices[0].consultant
-        message = compose(to=[consultant.user.email], language="fr", consultant=consultant)
-    elif step.channel == Channel.CLIENT_EMAIL:
-        message = compose(to=list(client.billing_emails), language=language)
-    elif step.channel == Channel.LETTER:
-        letter = letters.letter_create(
-            tenant=tenant,
-            client=client,
-            lines=claim,
-            letter_date=today,
-            deadline_days=members[0].case.policy.notice_deadline_days,
-        )
-        result.letters += 1
-        if client.billing_emails:
-            message = compose(to=list(client.billing_emails), language=language, letter=letter)
-    elif step.channel == Channel.LITIGATION_FILE:
-        litigation = LitigationFile.objects.create(
-            tenant=tenant,
-            client=client,
-            invoice_pks=[invoice.pk for invoice in invoices],
-            amount=sum((plan.balance for plan in members), ZERO),
-            opened_on=today,
-        )
-        result.litigation_files += 1
-        case_states.cases_open_litigation(
-            Case.objects.filter(pk__in=[plan.case.pk for plan in members])
-        )
-        for plan in members:
-            case_states.case_to_litigation(plan.case)
-    status = Action.Status.DONE
-    if message is not None:
-        result.messages += 1
-        result.message_ids.append(message.pk)
-        if step.channel != Channel.LETTER:
-            status = (
-                Action.Status.FAILED
-                if message.status == message.Status.FAILED
-                else Action.Status.PENDING
-            )
-    Action.objects.filter(pk__in=[action.pk for action in actions]).update(
-        status=status, message=message, letter=letter, litigation=litigation
-    )
-    result.steps += len(actions)
-    step_performed.send(Action, actions=actions, step=step, client=client, status=status, day=today)
-    numbers = ", ".join(invoice.number for invoice in invoices)
-    result.lines.append(f"{client}: {step.get_kind_display()} — {numbers}")
-    audit_record(
-        tenant=tenant,
-        actor=actor,
-        actor_label=None if actor else "Relances automatiques",
-        action="dunning.step_performed",
-        obj=actions[0],
-        after={
-            "step": step.get_kind_display(),
-            "invoices": numbers,
-            "date": today.isoformat(),
-            "at": timezone.now().isoformat(timespec="seconds"),
-        },
-    )

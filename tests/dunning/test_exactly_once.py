@@ -93,7 +93,7 @@ def test_a_crash_in_the_middle_of_a_run_then_its_retry_send_each_step_once(tenan
     run_job_for_tenant("dunning", tenant=tenant_a, today=DUE - timedelta(days=3))
     mail.outbox.clear()
 
-    original = perform.perform_group
+    original = perform.group_prepare
     calls = []
 
     def dies_on_the_third_group(*args, **kwargs):
@@ -103,7 +103,7 @@ def test_a_crash_in_the_middle_of_a_run_then_its_retry_send_each_step_once(tenan
         return original(*args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(perform, "perform_group", dies_on_the_third_group)
+        patch.setattr(perform, "group_prepare", dies_on_the_third_group)
         with pytest.raises(RuntimeError):
             run_job_for_tenant("dunning", tenant=tenant_a, today=DAY)
     # Nothing of the crashed run remains, and nothing was sent.
@@ -220,3 +220,44 @@ def test_the_beat_fans_a_tenant_s_day_out_in_chunks_each_step_once(
     with tenant_context(tenant_a):
         assert Action.objects.count() == 9
         assert Message.objects.filter(status="sent").count() == 9  # 3 emails per client
+
+
+@pytest.mark.django_db
+def test_a_step_another_run_wrote_meanwhile_is_refused_for_its_group_alone(tenant_a):
+    invoices = overdue_invoices(tenant_a)
+    run_job_for_tenant("dunning", tenant=tenant_a, today=DUE - timedelta(days=3))
+    first = invoices[0]
+    original = perform.group_prepare
+
+    def another_run_writes_the_first_reminder_of_the_first_invoice(members, today):
+        group = original(members, today)
+        for plan in members:
+            if plan.case.invoice_id == first.pk and plan.step.kind == StepKind.FIRST_REMINDER:
+                Action.objects.create(
+                    tenant=tenant_a,
+                    case=plan.case,
+                    invoice=first,
+                    step=plan.step,
+                    kind=plan.step.kind,
+                    status=Action.Status.PENDING,
+                    performed_on=today,
+                    balance=plan.balance,
+                )
+        return group
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            perform, "group_prepare", another_run_writes_the_first_reminder_of_the_first_invoice
+        )
+        summary = run_job_for_tenant("dunning", tenant=tenant_a, today=DAY)
+    # The first client's first reminder (two invoices) is refused whole: the other run's
+    # action stands alone, and no message of this run was written for it.
+    assert summary["steps"] == 10
+    assert any("already performed" in line for line in summary["lines"])
+    with tenant_context(tenant_a):
+        reminders = Action.objects.filter(kind=StepKind.FIRST_REMINDER, performed_on=DAY)
+        sent_with = {action.invoice_id: action.message_id for action in reminders}
+        assert sorted(sent_with) == sorted([first.pk] + [invoice.pk for invoice in invoices[2:]])
+        assert sent_with[first.pk] is None
+        assert Message.objects.filter(kind=StepKind.FIRST_REMINDER, step_day=DAY).count() == 2
+        assert Message.objects.filter(client=first.client, step_day=DAY).count() == 1

@@ -2,7 +2,7 @@
 process at the worst moment, every time. A kill from outside would land anywhere.
 
 - `RELIABILITY_KILL_IN_CHUNK=N` (`test_worker_killed.py`): in the middle of the Nth dunning
-  chunk it runs, once one group of steps is written and before the chunk's transaction
+  chunk it runs, once its groups of steps are written and before the chunk's transaction
   commits.
 - `RELIABILITY_KILL_AFTER_PLATFORM=submit_invoice:N` or `send_status:N`
   (`test_platform_worker_killed.py`): right after the plateforme agréée answered the Nth
@@ -39,21 +39,21 @@ def _arm_in_chunk():
     import dunning.services.ladder as ladder
     import dunning.services.perform as perform
 
-    run_ladder, perform_group = ladder.run_ladder, perform.perform_group
+    run_ladder, write_groups = ladder.run_ladder, perform._write_groups
 
     def counting_run_ladder(**kwargs):
         _state["chunks"] += 1
         _state["doomed"] = _state["chunks"] == KILL_IN_CHUNK
         return run_ladder(**kwargs)
 
-    def dying_perform_group(*args, **kwargs):
-        result = perform_group(*args, **kwargs)
+    def dying_write_groups(*args, **kwargs):
+        result = write_groups(*args, **kwargs)
         if _state["doomed"]:
             _die()
         return result
 
     ladder.run_ladder = counting_run_ladder
-    perform.perform_group = dying_perform_group
+    perform._write_groups = dying_write_groups
 
 
 def _arm_after_platform():

@@ -67,7 +67,7 @@ def test_a_worker_killed_in_the_middle_of_a_chunk_then_a_new_worker_do_each_step
         doomed.kill()
 
     with tenant_context(tenant_a):
-        # Two chunks committed; the third had written a group of steps, now rolled back.
+        # Two chunks committed; the third had written its steps, now rolled back.
         assert Action.objects.values("invoice__client").distinct().count() == 2
         assert Action.objects.count() == 2 * PER_CLIENT * 3
 
