@@ -2,8 +2,9 @@
 
 from django.dispatch import Signal
 
-# Sent inside the transaction once a step was performed for a group of invoices: `actions`
-# (one per invoice), `step`, `client`, `status` (the actions' status), `day`.
+# Sent inside the transaction once steps were performed, for all the groups of invoices a
+# pass performed together: `groups`, a list of (actions (one per invoice), step, client,
+# status (the actions' status)), and `day`.
 step_performed = Signal()
 
 timeline_sources = Signal()

@@ -3,8 +3,8 @@ as the API shows it (the API's serializers), or a small dict with ids and amount
 strings where the API has no such object yet."""
 
 from invoices.models import Invoice
-from webhooks.models import Endpoint, EventType
-from webhooks.services import emit
+from webhooks.models import EventType
+from webhooks.services import emit, emit_many
 
 
 def _invoice(invoice):
@@ -33,20 +33,19 @@ def on_payment_recorded(sender, payment, **kwargs):
     )
 
 
-def on_step_performed(sender, actions, step, client, status, day, **kwargs):
-    """One event per invoice and step, as the ladder records them. The endpoints are read
-    once per group: the daily batch performs thousands of steps."""
-    endpoints = list(
-        Endpoint.objects.filter(is_active=True, events__contains=[EventType.DUNNING_STEP_PERFORMED])
-    )
-    if not endpoints:
+def on_step_performed(sender, groups, day, **kwargs):
+    """One event per invoice and step, as the ladder records them, written together: the
+    daily batch performs thousands of steps."""
+    actions = [
+        action for group_actions, _step, _client, _status in groups for action in group_actions
+    ]
+    if not actions:
         return
-    for action in actions:
-        emit(
-            tenant=action.tenant,
-            type=EventType.DUNNING_STEP_PERFORMED,
-            endpoints=endpoints,
-            data={
+    emit_many(
+        tenant=actions[0].tenant,
+        type=EventType.DUNNING_STEP_PERFORMED,
+        datas=[
+            {
                 "id": action.pk,
                 "invoice": action.invoice_id,
                 "invoice_number": action.invoice.number,
@@ -56,8 +55,11 @@ def on_step_performed(sender, actions, step, client, status, day, **kwargs):
                 "status": status,
                 "performed_on": day.isoformat(),
                 "balance": str(action.balance),
-            },
-        )
+            }
+            for group_actions, step, client, status in groups
+            for action in group_actions
+        ],
+    )
 
 
 def _claim(claim):

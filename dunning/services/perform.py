@@ -14,7 +14,7 @@ from dunning.services import letters  # a module: its render task imports the la
 from dunning.services.mail import message_build
 from dunning.signals import step_performed
 from portage.money import ZERO
-from portage.services import audit_record
+from portage.services import audit_record_many
 
 
 def perform_groups(tenant, plans, today, result, *, actor=None):
@@ -194,7 +194,7 @@ def _compose(tenant, group, today, languages):
 
 def _announce(tenant, groups, today, result, actor):
     """The day's summary, the webhooks' events and the audit lines of the groups performed,
-    in the groups' order."""
+    in the groups' order; each kind written once for all of them."""
     performed = []
     for group in groups:
         step, client = group.step, group.client
@@ -218,29 +218,32 @@ def _announce(tenant, groups, today, result, actor):
         result.steps += len(group.actions)
         numbers = ", ".join(invoice.number for invoice in group.invoices)
         result.lines.append(f"{client}: {step.get_kind_display()} — {numbers}")
+    if not performed:
+        return
+    step_performed.send(
+        Action,
+        groups=[(group.actions, group.step, group.client, group.status) for group in performed],
+        day=today,
+    )
     at = timezone.now().isoformat(timespec="seconds")
-    for group in performed:
-        step_performed.send(
-            Action,
-            actions=group.actions,
-            step=group.step,
-            client=group.client,
-            status=group.status,
-            day=today,
-        )
-        audit_record(
-            tenant=tenant,
-            actor=actor,
-            actor_label=None if actor else "Relances automatiques",
-            action="dunning.step_performed",
-            obj=group.actions[0],
-            after={
-                "step": group.step.get_kind_display(),
-                "invoices": ", ".join(invoice.number for invoice in group.invoices),
-                "date": today.isoformat(),
-                "at": at,
-            },
-        )
+    audit_record_many(
+        tenant=tenant,
+        actor=actor,
+        actor_label=None if actor else "Relances automatiques",
+        action="dunning.step_performed",
+        entries=[
+            (
+                group.actions[0],
+                {
+                    "step": group.step.get_kind_display(),
+                    "invoices": ", ".join(invoice.number for invoice in group.invoices),
+                    "date": today.isoformat(),
+                    "at": at,
+                },
+            )
+            for group in performed
+        ],
+    )
 
 
 def group_key(plan):

@@ -5,11 +5,12 @@ from datetime import timedelta
 
 import pytest
 
+from dunning.models import Action
 from portage.batch import run_job_for_tenant
 from portage.tenancy import tenant_context
-from tests.factories import make_invoice, make_member
+from tests.factories import make_client, make_consultant, make_invoice, make_member
 from tests.insurance.test_claims_pages import ISSUED, batch_claim, indemnified
-from webhooks.models import Event
+from webhooks.models import Delivery, Event
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +42,44 @@ def test_a_dunning_step_is_an_event_and_a_dry_run_sends_nothing(
         day.isoformat(),
         str(invoice.total_ttc),
     )
+
+
+def test_a_day_s_steps_are_one_event_each_for_every_endpoint_of_their_company_only(
+    tenant_a, tenant_b, receiver, subscribe
+):
+    endpoints = [
+        subscribe(tenant_a, receiver, ["dunning.step_performed"]),
+        subscribe(tenant_a, receiver, ["dunning.step_performed", "invoice.paid"]),
+    ]
+    elsewhere = subscribe(tenant_b, receiver, ["dunning.step_performed"])
+    consultant = make_consultant(tenant_a)
+    invoices = [
+        make_invoice(
+            tenant_a, client=make_client(tenant_a), consultant=consultant, issued_on=ISSUED
+        )
+        for _ in range(3)
+    ]
+    day = invoices[0].due_date + timedelta(days=1)  # J-3 and J+1 to the consultant, 1st reminder
+    summary = run_job_for_tenant("dunning", tenant=tenant_a, today=day)
+    assert summary["steps"] == 9
+    with tenant_context(tenant_a):
+        actions = {action.pk: action for action in Action.objects.filter(performed_on=day)}
+        stored = list(Event.objects.order_by("id").prefetch_related("deliveries"))
+    assert [event.type for event in stored] == ["dunning.step_performed"] * 9
+    assert sorted(event.data["id"] for event in stored) == sorted(actions)
+    for event in stored:
+        action = actions[event.data["id"]]
+        assert (event.data["invoice"], event.data["step"], event.data["status"]) == (
+            action.invoice_id,
+            action.kind,
+            action.status,
+        )
+        assert sorted(d.endpoint_id for d in event.deliveries.all()) == sorted(
+            endpoint.pk for endpoint in endpoints
+        )
+    assert events(tenant_b) == []
+    with tenant_context(tenant_b):
+        assert not Delivery.objects.filter(endpoint=elsewhere).exists()
 
 
 def test_a_claim_filed_then_indemnified_is_two_events(tenant_a, receiver, subscribe):
