@@ -43,20 +43,45 @@ def limit_decision_in_force(client, day, policy=None):
     )
     if policy is not None:
         decisions = decisions.filter(policy=policy)
-    latest = decisions.order_by("-effective_from", "-id").first()
+    return _still_in_force(decisions.order_by("-effective_from", "-id").first(), day)
+
+
+def _still_in_force(latest, day):
     if latest is None or (latest.valid_until and latest.valid_until < day):
         return None
     return latest
 
 
-def limit_in_force(client, day, policy=None):
-    """The client's named limit on `day` (0 when refused or cancelled), or None."""
-    decision = limit_decision_in_force(client, day, policy)
+def _limit_of(decision):
     if decision is None:
         return None
     if decision.status in (CreditLimit.Status.REFUSED, CreditLimit.Status.CANCELLED):
         return ZERO
     return decision.amount
+
+
+def limit_in_force(client, day, policy=None):
+    """The client's named limit on `day` (0 when refused or cancelled), or None."""
+    return _limit_of(limit_decision_in_force(client, day, policy))
+
+
+def limits_in_force(pairs, day):
+    """`limit_in_force` for many (client pk, policy pk) pairs in one query (the daily
+    batch's claims): {(client pk, policy pk): limit or None}."""
+    pairs = set(pairs)
+    latest = {}
+    decisions = (
+        CreditLimit.objects.filter(
+            client_id__in={client for client, _policy in pairs},
+            policy_id__in={policy for _client, policy in pairs},
+            effective_from__lte=day,
+        )
+        .exclude(status=CreditLimit.Status.REQUESTED)
+        .order_by("-effective_from", "-id")
+    )
+    for decision in decisions:
+        latest.setdefault((decision.client_id, decision.policy_id), decision)
+    return {pair: _limit_of(_still_in_force(latest.get(pair), day)) for pair in pairs}
 
 
 def exposure(client, *, covers_vat=True, exclude=None):

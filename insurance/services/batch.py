@@ -19,7 +19,7 @@ from insurance.selectors import (
     DEADLINE_NEAR_DAYS,
     claimed_invoice_ids,
     declarations_outstanding,
-    limit_in_force,
+    limits_in_force,
     policy_year_totals,
 )
 from insurance.selectors.covers import covered_open_covers, terms_of, unpaid_covered
@@ -28,7 +28,7 @@ from portage.mail import sender_of
 from portage.models import Membership
 from portage.money import ZERO
 from portage.permissions import Role
-from portage.services import audit_record, audit_record_many
+from portage.services import audit_record_many
 
 
 @dataclass
@@ -231,12 +231,20 @@ def open_claims(tenant, today, covers, result):
         if cover.invoice.pk in claimed or cover.invoice.pk in disputed:
             continue
         groups[(cover.invoice.client_id, cover.policy_id)].append(cover)
-    for members in groups.values():
-        try:
-            with transaction.atomic():
-                claim = claim_open(tenant, today, members)
-        except IntegrityError:
-            continue  # another run claimed one of these invoices
+    groups = list(groups.values())
+    try:
+        with transaction.atomic():
+            opened = claims_open(tenant, today, groups)
+    except IntegrityError:
+        # Another run claimed one of these invoices: each client's claim is tried on its own.
+        opened = []
+        for members in groups:
+            try:
+                with transaction.atomic():
+                    opened += claims_open(tenant, today, [members])
+            except IntegrityError:
+                continue
+    for claim, members in opened:
         result.claims += 1
         result.claimed_invoices += len(members)
         result.lines.append(
@@ -244,35 +252,52 @@ def open_claims(tenant, today, covers, result):
         )
 
 
-def claim_open(tenant, today, covers):
-    """A claim for a client's covered unpaid invoices, its indemnity computed line by line;
-    the invoices leave the dunning ladder (the insurer takes over their recovery)."""
-    policy = covers[0].policy
-    client = covers[0].invoice.client
-    lines = [(cover.invoice.number, unpaid_covered(cover.invoice, cover)) for cover in covers]
-    limit = limit_in_force(client, today, policy)
-    if limit is None:
-        limit = policy.discretionary_limit
-    ytd_deductible, ytd_indemnity = policy_year_totals(policy, today)
-    indemnity = rules.compute_indemnity(
-        terms=terms_of(policy),
-        lines=lines,
-        limit=limit,
-        year_to_date_deductible=ytd_deductible,
-        year_to_date_indemnity=ytd_indemnity,
+def claims_open(tenant, today, groups):
+    """A claim for each group of a client's covered unpaid invoices (one policy), its
+    indemnity computed line by line; the invoices leave the dunning ladder (the insurer
+    takes over their recovery). Each claim counts in the year's totals of the next ones, as
+    `policy_year_totals` counts it once written. The claims, their lines, the cases and the
+    audit lines are written in one statement each. Returns (claim, covers) pairs."""
+    limits = limits_in_force(
+        [(covers[0].invoice.client_id, covers[0].policy_id) for covers in groups], today
     )
-    claim = Claim.objects.create(
-        tenant=tenant,
-        client=client,
-        policy=policy,
-        state=Claim.State.TO_FILE,
-        opened_on=today,
-        unpaid_covered=sum((amount for _label, amount in lines), ZERO),
-        limit_amount=limit,
-        expected_indemnity=indemnity.amount,
-        computation=[[label, str(amount)] for label, amount in indemnity.steps],
-        aggregate_used=indemnity.aggregate_used,
-    )
+    years = {}
+    opened = []
+    for covers in groups:
+        policy = covers[0].policy
+        client = covers[0].invoice.client
+        lines = [(cover.invoice.number, unpaid_covered(cover.invoice, cover)) for cover in covers]
+        limit = limits[(client.pk, policy.pk)]
+        if limit is None:
+            limit = policy.discretionary_limit
+        if policy.pk not in years:
+            years[policy.pk] = policy_year_totals(policy, today)
+        ytd_deductible, ytd_indemnity = years[policy.pk]
+        indemnity = rules.compute_indemnity(
+            terms=terms_of(policy),
+            lines=lines,
+            limit=limit,
+            year_to_date_deductible=ytd_deductible,
+            year_to_date_indemnity=ytd_indemnity,
+        )
+        years[policy.pk] = (
+            ytd_deductible + indemnity.aggregate_used,
+            ytd_indemnity + indemnity.amount,
+        )
+        claim = Claim(
+            tenant=tenant,
+            client=client,
+            policy=policy,
+            state=Claim.State.TO_FILE,
+            opened_on=today,
+            unpaid_covered=sum((amount for _label, amount in lines), ZERO),
+            limit_amount=limit,
+            expected_indemnity=indemnity.amount,
+            computation=[[label, str(amount)] for label, amount in indemnity.steps],
+            aggregate_used=indemnity.aggregate_used,
+        )
+        opened.append((claim, covers, lines))
+    Claim.objects.bulk_create(claim for claim, _covers, _lines in opened)
     ClaimInvoice.objects.bulk_create(
         ClaimInvoice(
             tenant=tenant,
@@ -281,19 +306,29 @@ def claim_open(tenant, today, covers):
             unpaid_amount=cover.invoice.balance,
             covered_amount=amount,
         )
+        for claim, covers, lines in opened
         for cover, (_label, amount) in zip(covers, lines, strict=True)
     )
-    cases_hand_to_insurer(Case.objects.filter(invoice__in=[cover.invoice for cover in covers]))
-    audit_record(
+    cases_hand_to_insurer(
+        Case.objects.filter(
+            invoice__in=[cover.invoice for _claim, covers, _lines in opened for cover in covers]
+        )
+    )
+    audit_record_many(
         tenant=tenant,
         actor=None,
         actor_label=_("Insurance batch"),
         action="insurance.claim_opened",
-        obj=claim,
-        after={
-            "client": client.legal_name,
-            "invoices": ", ".join(cover.invoice.number for cover in covers),
-            "expected_indemnity": str(indemnity.amount),
-        },
+        entries=[
+            (
+                claim,
+                {
+                    "client": claim.client.legal_name,
+                    "invoices": ", ".join(cover.invoice.number for cover in covers),
+                    "expected_indemnity": str(claim.expected_indemnity),
+                },
+            )
+            for claim, covers, _lines in opened
+        ],
     )
-    return claim
+    return [(claim, covers) for claim, covers, _lines in opened]

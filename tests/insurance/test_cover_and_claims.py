@@ -180,6 +180,43 @@ def test_the_claim_is_filed_once_after_the_waiting_period_with_its_computation(t
     assert claim.computation[-1][1] == "4900.00"
 
 
+def test_the_limits_read_together_are_those_read_one_by_one(tenant_a, in_tenant):
+    """The batch reads its claims' limits in one query: the same as `limit_in_force` for a
+    granted limit, a later decision replacing it, a refusal, an expired limit, a requested
+    one (not a decision), another policy's and none at all."""
+    from insurance.selectors import limit_in_force, limits_in_force
+
+    policy, other = make_policy(tenant_a), make_policy(tenant_a, number="POL-2")
+    clients = [make_client(tenant_a) for _ in range(6)]
+    grant(tenant_a, clients[0], policy, "10000.00")
+    grant(tenant_a, clients[1], policy, "10000.00")
+    grant(tenant_a, clients[1], policy, "20000.00", on=date(2026, 3, 1))
+    grant(tenant_a, clients[2], policy, "0.00", status="refused")
+    expired = grant(tenant_a, clients[3], policy, "10000.00")
+    grant(tenant_a, clients[4], policy, "30000.00", on=date(2026, 3, 1), status="requested")
+    grant(tenant_a, clients[5], other, "40000.00")
+    with in_tenant(tenant_a):
+        CreditLimit.objects.filter(pk=expired.pk).update(valid_until=date(2026, 2, 1))
+        day = date(2026, 4, 1)
+        pairs = [(client.pk, p.pk) for client in clients for p in (policy, other)]
+        together = limits_in_force(pairs, day)
+        one_by_one = {
+            (client.pk, p.pk): limit_in_force(client, day, p)
+            for client in clients
+            for p in (policy, other)
+        }
+    assert together == one_by_one
+    assert [together[(client.pk, policy.pk)] for client in clients] == [
+        D("10000.00"),
+        D("20000.00"),
+        D("0"),
+        None,
+        None,
+        None,
+    ]
+    assert together[(clients[5].pk, other.pk)] == D("40000.00")
+
+
 def test_a_disputed_invoice_is_not_claimed(tenant_a, in_tenant):
     _policy, invoice = covered_invoice(tenant_a)
     with in_tenant(tenant_a):

@@ -134,6 +134,30 @@ def test_the_second_insurance_year_starts_with_both_counters_at_zero(tenant_a, i
 
 
 @pytest.mark.django_db
+def test_claims_the_same_run_opens_count_in_each_other_s_year(tenant_a, in_tenant):
+    """Two clients' invoices due 1 April 2026, both claimed on 29 August by one run: the
+    first takes the aggregate deductible (5 400 − 1 000 = 4 400), the second finds it used
+    and 3 600 left of the maximum (5 400 cut to 3 600), as on two separate days."""
+    policy = two_year_policy(tenant_a)
+    invoices = [unpaid_invoice(tenant_a, policy, date(2026, 3, 2)) for _ in range(2)]
+    with in_tenant(tenant_a):
+        assert run_insurance(tenant=tenant_a, today=date(2026, 8, 29)).claims == 2
+        claims = list(Claim.objects.order_by("id"))
+        year = insurance_year_use(policy, date(2026, 8, 29))
+    assert {claim.client_id for claim in claims} == {invoice.client_id for invoice in invoices}
+    assert [(claim.expected_indemnity, claim.aggregate_used) for claim in claims] == [
+        (D("4400.00"), D("1000.00")),
+        (D("3600.00"), D("0.00")),
+    ]
+    assert [claim.limit_amount for claim in claims] == [D("50000.00")] * 2
+    assert (year.claims, year.indemnity_used, year.deductible_borne) == (
+        2,
+        D("8000.00"),
+        D("1000.00"),
+    )
+
+
+@pytest.mark.django_db
 def test_paid_indemnities_count_as_paid_and_open_claims_as_expected(tenant_a, in_tenant, member):
     """Claim A is paid 4 000 (less than the 4 400 expected: a partial indemnity); claim B
     (3 600) is still open. The year has used 4 000 paid + 3 600 expected = 7 600: 400 left."""
