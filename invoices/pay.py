@@ -103,6 +103,11 @@ class ExpectedAmount:
         return self.credited_on is None
 
 
+# Amounts a month of the pay page lists one by one; a consultant with hundreds of invoices
+# waiting gets the others counted, with their total.
+EXPECTED_SHOWN = 50
+
+
 @dataclass
 class PayMonth:
     month: date
@@ -112,6 +117,20 @@ class PayMonth:
     @property
     def expected_total(self):
         return sum((item.amount for item in self.expected), ZERO)
+
+    @property
+    def expected_shown(self):
+        """The month's first `EXPECTED_SHOWN` amounts, by date: the pay page lists those, the
+        others are counted (and each is on the invoice-by-invoice table)."""
+        return self.expected[:EXPECTED_SHOWN]
+
+    @property
+    def expected_more(self):
+        return self.expected[EXPECTED_SHOWN:]
+
+    @property
+    def expected_more_total(self):
+        return sum((item.amount for item in self.expected_more), ZERO)
 
 
 def _credits_not_paid_out(entries, balance):

@@ -213,3 +213,20 @@ def test_the_pay_page_lists_its_invoices_fifty_at_a_time_with_totals_over_all(
         assert "Page" in page.content.decode() and "pagination" in page.content.decode()
     page = html.unescape(french(client, reverse("portal_pay")).content.decode())
     assert "18 000,00" in re.sub(r"\s", " ", page)
+
+
+def test_a_month_of_many_expected_amounts_lists_the_first_and_counts_the_others(
+    client, tenant_a, consultant, today, monkeypatch
+):
+    """Three invoices of 5 400,00 € net due on 10 May, all expected on 30 June: with one
+    amount listed a month, the page lists one and says the two others and their total."""
+    monkeypatch.setattr("invoices.pay.EXPECTED_SHOWN", 1)
+    for _ in range(3):
+        make_invoice(tenant_a, consultant=consultant, issued_on=date(2026, 4, 10))
+    client.force_login(consultant.user)
+    page = french(client, reverse("portal_pay"))
+    [june] = [month for month in page.context["schedule"] if month.month == date(2026, 6, 1)]
+    assert len(june.expected) == 3 and june.expected_total == D("16200.00")
+    text = re.sub(r"\s", " ", html.unescape(page.content.decode()))
+    assert text.count('<td data-label="Prévu le">') == 1
+    assert "Et 2 autres montants attendus ce mois-ci (10 800,00 € au total)" in text
