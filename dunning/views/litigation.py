@@ -51,11 +51,15 @@ def _letter_page(request, *, bound=None, status=200):
     )
     for letter in to_post:
         letter.stale = letters.letter_is_stale(letter, today=today)
-    owed = letters.still_owed_by_letter(to_post) if can_manage else {}
-    # Written again only once the ladder no longer holds its invoices.
-    holds = letters.regeneration_holds_by_letter(
-        [letter for letter in to_post if letter.stale and owed[letter.pk]], today=today, owed=owed
-    )
+    owed, holds = {}, {}
+    if can_manage:
+        owed = letters.still_owed_by_letter(to_post)
+        # Written again only once the ladder no longer holds its invoices.
+        holds = letters.regeneration_holds_by_letter(
+            [letter for letter in to_post if letter.stale and owed[letter.pk]],
+            today=today,
+            owed=owed,
+        )
     for letter in to_post:
         if not can_manage:
             continue
