@@ -22,6 +22,16 @@ def main():
     api.add_argument("--requests", type=int, default=400)
     api.add_argument("--concurrency", type=int, default=4)
     commands.add_parser("pages", help="server time and queries of the heavy pages")
+    day = commands.add_parser("day", help="days of the beat's batch through Celery workers")
+    day.add_argument("--tenants", type=int, default=1, help="companies (default 1)")
+    day.add_argument(
+        "--open", type=int, default=10_000, help="open invoices per company (default 10000)"
+    )
+    day.add_argument(
+        "--days", type=int, default=60, help="days lived, the first catching up (default 60)"
+    )
+    day.add_argument("--workers", type=int, default=2, help="Celery worker processes (default 2)")
+    day.add_argument("--no-pdf", action="store_true", help="formal notices without PDF")
     options = parser.parse_args()
     setup()
     if options.name == "batch":
@@ -36,6 +46,16 @@ def main():
         from bench import api as module
 
         module.main(requests=options.requests, concurrency=options.concurrency)
+    elif options.name == "day":
+        from bench import day as module
+
+        module.main(
+            tenants=options.tenants,
+            open_per_tenant=options.open,
+            days=options.days,
+            workers=options.workers,
+            with_pdfs=not options.no_pdf,
+        )
     else:
         from bench import pages as module
 
