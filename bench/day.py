@@ -17,15 +17,17 @@ default), as the beat runs them, through real Celery workers.
 3. The day as the beat runs it: the beat's task for the dunning job
    (`portage.tasks.fan_out_daily_job`, `job="dunning"`, `run_date=` the day), which sends
    one task per company, which prepares the day and sends one task per chunk of clients;
-   once they are all done, the same for the insurance job (the beat sends it an hour
-   later). `--workers` Celery worker processes (`--pool solo`, so one task at a time
-   each), started by the bench on its Redis, take them. The bench knows a company's job
+   once they are all done and the formal notices' PDFs drawn, the same for the
+   insurance job (the beat sends it an hour later; the wait is not counted).
+   `--workers` Celery worker processes (`--pool solo`, so one task at a time each),
+   started by the bench on its Redis, take them. The bench knows a company's job
    is done from its batch run record (`portage.batch._record`, polled every 20 ms), reads
    the chunk tasks' ids in the record's summary, and waits for each task's end as the
-   worker reports it. The day's time runs from the beat's first task sent to the last
-   task's end (the end the worker stamps, not when the bench noticed). The formal
+   worker reports it. Each job's time runs from the beat's task sent to its last task's
+   end (as the worker stamps it, not when the bench noticed); the day's is their sum. The formal
    notices' PDFs are drawn after the batch by tasks of their own, on the same workers:
-   the bench waits until none is pending before the next day, and prints when they were.
+   the bench waits until none is pending before the insurance job, and prints when the
+   last was drawn (from the day's start) and those tasks' queries.
 4. Queries: the workers load `bench.worker`, which counts the SQL statements of every
    task with `bench.common.QueryCount` (Django's execute wrapper on every connection of
    the worker) and writes each task's count to Redis: the day's queries are the exact sum
@@ -210,7 +212,17 @@ def run_job(job, today, tenants, workers, timeout):
     if any(state != "SUCCESS" for state in states):
         raise RuntimeError(f"{job} {today}: a task ended {sorted(set(states))}")
     finished = max(float(end.split()[0]) for end in ends)
-    return finished - started, sum(int(count) for count in counts), task_ids
+    busy = sum(float(end.split()[2]) for end in ends)
+    return finished - started, sum(int(count) for count in counts), task_ids, busy
+
+
+def wait_no_pending_pdf(workers, timeout):
+    deadline = time.monotonic() + timeout
+    while platform_rows("SELECT 1 FROM dunning_letter WHERE pdf_state = 'pending' LIMIT 1"):
+        workers.check()
+        if time.monotonic() > deadline:
+            raise RuntimeError("formal notices' PDFs still pending")
+        time.sleep(0.2)
 
 
 def wait_for_pdfs(started, day_task_ids, workers, timeout):
@@ -219,12 +231,7 @@ def wait_for_pdfs(started, day_task_ids, workers, timeout):
     the last, in seconds from `started` (None when there were none)."""
     from bench.worker import ENDS, QUERIES, redis_client
 
-    deadline = time.monotonic() + timeout
-    while platform_rows("SELECT 1 FROM dunning_letter WHERE pdf_state = 'pending' LIMIT 1"):
-        workers.check()
-        if time.monotonic() > deadline:
-            raise RuntimeError("formal notices' PDFs still pending")
-        time.sleep(0.2)
+    wait_no_pending_pdf(workers, timeout)
     failed = platform_rows("SELECT count(*) FROM dunning_letter WHERE pdf_state = 'failed'")[0][0]
     if failed:
         raise RuntimeError(f"{failed} formal notices' PDFs failed")
@@ -251,7 +258,10 @@ def one_day(number, today, tenants, workers, reach, timeout):
     spent = {}
     for job in JOBS:
         spent[job] = run_job(job, today, tenants, workers, timeout)
-    day_task_ids = [task_id for _s, _q, task_ids in spent.values() for task_id in task_ids]
+        # The beat sends the insurance job an hour after the dunning job, when the day's
+        # formal notices have their PDFs: so here, without counting the wait.
+        wait_no_pending_pdf(workers, timeout)
+    day_task_ids = [task_id for _s, _q, task_ids, _b in spent.values() for task_id in task_ids]
     other_tasks, other_queries, pdfs = wait_for_pdfs(started, day_task_ids, workers, timeout)
     after = written()
     made = {name: after[name] - before[name] for name in after}
@@ -263,8 +273,9 @@ def one_day(number, today, tenants, workers, reach, timeout):
         **made,
         "dunning": spent["dunning"],
         "insurance": spent["insurance"],
-        "seconds": sum(s for s, _q, _t in spent.values()),
-        "queries": sum(q for _s, q, _t in spent.values()),
+        "seconds": sum(s for s, _q, _t, _b in spent.values()),
+        "busy": sum(b for _s, _q, _t, b in spent.values()),
+        "queries": sum(q for _s, q, _t, _b in spent.values()),
         "tasks": len(day_task_ids),
         "pdfs": pdfs,
         "other_tasks": other_tasks,
@@ -482,8 +493,8 @@ def main(*, tenants=1, open_per_tenant=10_000, days=60, workers=2, with_pdfs=Tru
     header(
         "day", "date", "new invoices", "payments", "invoices", "on the ladder", "actions",
         "emails", "letters", "declarations", "claimed", "dunning (s)", "insurance (s)",
-        "day (s)", "PDFs drawn (s)", "tasks", "queries", "PDF tasks", "their queries",
-        "queries / 1,000 on the ladder", "floor (s)", "ratio", "load",
+        "day (s)", "workers busy (s)", "PDFs drawn (s)", "tasks", "queries", "PDF tasks",
+        "their queries", "queries / 1,000 on the ladder", "floor (s)", "ratio", "load",
     )  # fmt: skip
     try:
         for number in range(1, days + 1):
@@ -504,7 +515,7 @@ def main(*, tenants=1, open_per_tenant=10_000, days=60, workers=2, with_pdfs=Tru
                 f"{result['candidates']:,}", f"{result['actions']:,}", result["emails"],
                 result["letters"], result["declarations"], result["claimed"],
                 f"{result['dunning'][0]:.1f}", f"{result['insurance'][0]:.1f}",
-                f"{result['seconds']:.1f}",
+                f"{result['seconds']:.1f}", f"{result['busy']:.1f}",
                 "—" if result["pdfs"] is None else f"{result['pdfs']:.1f}",
                 result["tasks"], f"{result['queries']:,}", result["other_tasks"],
                 f"{result['other_queries']:,}",
@@ -519,34 +530,45 @@ def main(*, tenants=1, open_per_tenant=10_000, days=60, workers=2, with_pdfs=Tru
     return results
 
 
+STEADY_FROM = 31  # the invoices the bench issued (from day 2, due 30 days later) on the ladder
+
+
 def summarize(results, *, tenants, per_tenant, workers):
-    catch_up, ordinary = results[0], results[1:]
+    """The run's table: the ordinary days, and those from day 31 on (when the invoices the
+    bench issued come due, the ladder's steady state), each with the catch-up day."""
+    catch_up = results[0]
     print()
     header(
-        "companies × invoices", "workers", "days", "on the ladder (median day)",
+        "companies × invoices", "workers", "ordinary days", "on the ladder (median day)",
         "actions (median day)", "emails (median day)", "letters (median day)",
-        "median day (s)", "slowest day (s)", "catch-up day (s)",
-        "queries / 1,000 on the ladder: median day", "catch-up day",
+        "median day (s)", "workers busy, median day (s)", "slowest day (s)",
+        "catch-up day (s)", "queries / 1,000 on the ladder: median day", "catch-up day",
         "queries / 1,000 invoices: catch-up day", "floor of the median day (s)", "ratio",
     )  # fmt: skip
-    if ordinary:
-        middle = sorted(ordinary, key=lambda r: r["seconds"])[(len(ordinary) - 1) // 2]
-        slowest = max(ordinary, key=lambda r: r["seconds"])
-        median_seconds = median([r["seconds"] for r in ordinary])
-    else:
-        middle = slowest = None
-    row(
-        f"{tenants} × {per_tenant:,}", workers, len(results),
-        f"{middle['candidates']:,}" if middle else "—",
-        f"{middle['actions']:,}" if middle else "—",
-        middle["emails"] if middle else "—",
-        middle["letters"] if middle else "—",
-        f"{median_seconds:.1f}" if middle else "—",
-        f"{slowest['seconds']:.1f} (day {slowest['number']})" if slowest else "—",
-        f"{catch_up['seconds']:.1f}",
-        per_thousand(middle["queries"], middle["candidates"]) if middle else "—",
-        per_thousand(catch_up["queries"], catch_up["candidates"]),
-        per_thousand(catch_up["queries"], tenants * per_tenant),
-        f"{middle['floor']:.3f}" if middle else "—",
-        f"{median_seconds / middle['floor']:.0f}×" if middle else "—",
-    )  # fmt: skip
+    spans = [(f"2–{len(results)}", results[1:])]
+    if len(results) > STEADY_FROM:
+        spans.append((f"{STEADY_FROM}–{len(results)}", results[STEADY_FROM - 1 :]))
+    for label, days in spans:
+        if not days:
+            continue
+        middle = sorted(days, key=lambda r: r["seconds"])[(len(days) - 1) // 2]
+        slowest = max(days, key=lambda r: r["seconds"])
+        median_seconds = median([r["seconds"] for r in days])
+        row(
+            f"{tenants} × {per_tenant:,}", workers, label, f"{middle['candidates']:,}",
+            f"{middle['actions']:,}", middle["emails"], middle["letters"],
+            f"{median_seconds:.1f}", f"{median([r['busy'] for r in days]):.1f}",
+            f"{slowest['seconds']:.1f} (day {slowest['number']})",
+            f"{catch_up['seconds']:.1f}",
+            per_thousand(middle["queries"], middle["candidates"]),
+            per_thousand(catch_up["queries"], catch_up["candidates"]),
+            per_thousand(catch_up["queries"], tenants * per_tenant),
+            f"{middle['floor']:.3f}", f"{median_seconds / middle['floor']:.0f}×",
+        )  # fmt: skip
+    if len(results) == 1:
+        row(
+            f"{tenants} × {per_tenant:,}", workers, "—", "—", "—", "—", "—", "—", "—", "—",
+            f"{catch_up['seconds']:.1f}", "—",
+            per_thousand(catch_up["queries"], catch_up["candidates"]),
+            per_thousand(catch_up["queries"], tenants * per_tenant), "—", "—",
+        )  # fmt: skip

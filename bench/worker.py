@@ -3,9 +3,10 @@ SQL statements of every task and tells the bench when each task ended.
 
 Around each task, `bench.common.QueryCount` wraps every database connection of the worker
 (`connection.execute_wrapper`, the wrapper Django calls for each statement a cursor runs);
-when the task ends, its count and its end (wall clock, state) go to the broker's Redis in
-two hashes keyed by the task's id. The bench sums the counts of the day's tasks and waits
-for their ends: the figures are exact and cost the worker one Redis round trip per task.
+when the task ends, its count and its end (wall clock, state, time it ran) go to the
+broker's Redis in two hashes keyed by the task's id. The bench sums the counts of the
+day's tasks and waits for their ends: the figures are exact and cost the worker one Redis
+round trip per task.
 
 With BENCH_NO_PDF set, a formal notice's file is a constant (as in `bench batch --no-pdf`).
 """
@@ -18,7 +19,7 @@ from celery.signals import task_postrun, task_prerun
 from bench.common import QueryCount
 
 QUERIES = "bench:day:queries"  # task id -> statements the task ran
-ENDS = "bench:day:ends"  # task id -> "<unix time> <state>"
+ENDS = "bench:day:ends"  # task id -> "<unix time of its end> <state> <seconds it ran>"
 
 _running = {}
 _redis = []
@@ -41,16 +42,17 @@ def count_from_here(task_id=None, **kwargs):
         letters.render_letter_pdf = lambda letter: b"%PDF-1.7 bench"
     counter = QueryCount()
     counter.__enter__()
-    _running[task_id] = counter
+    _running[task_id] = (counter, time.time())
 
 
 @task_postrun.connect
 def report_count(task_id=None, state=None, **kwargs):
-    counter = _running.pop(task_id, None)
+    counter, started = _running.pop(task_id, (None, None))
     if counter is None:
         return
     counter.__exit__(None, None, None)
     pipe = redis_client().pipeline()
     pipe.hincrby(QUERIES, task_id, counter.count)
-    pipe.hset(ENDS, task_id, f"{time.time()} {state}")
+    ended = time.time()
+    pipe.hset(ENDS, task_id, f"{ended} {state} {ended - started}")
     pipe.execute()
