@@ -4,14 +4,23 @@ file. The same selectors as the pages; read with the invoices' permission."""
 import base64
 import binascii
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import renderers, serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from accounting.models import ChartOfAccounts
+from accounting.models import (
+    ACCOUNT_PATTERN,
+    JOURNAL_PATTERN,
+    ChartOfAccounts,
+    validate_account,
+    validate_journal,
+)
 from accounting.selectors import (
     chart_of_accounts,
     check_balanced,
@@ -20,7 +29,7 @@ from accounting.selectors import (
 )
 from accounting.services import CHART_FIELDS, chart_update
 from accounting.views import fec_attachment
-from portage.api.base import TenantViewSet
+from portage.api.base import TenantViewSet, rule_broken
 from portage.permissions import Perm
 
 PAGE_SIZE = 100
@@ -34,7 +43,11 @@ class PeriodQuery(serializers.Serializer):
     )
 
     def validate(self, attrs):
-        check_period(attrs["date_from"], attrs["date_to"])
+        # Two dates the schema allows, in an order or a span the export refuses: a 422.
+        try:
+            check_period(attrs["date_from"], attrs["date_to"])
+        except DjangoValidationError as error:
+            raise rule_broken(error.message_dict) from error
         return attrs
 
 
@@ -45,12 +58,13 @@ class PageQuery(serializers.Serializer):
     )
 
     def validate_cursor(self, value):
+        # Any string, for the schema: one that names no page is a 404, as on every list.
         try:
             position = int(base64.urlsafe_b64decode(value.encode()).decode().removeprefix("o="))
         except (ValueError, binascii.Error, UnicodeDecodeError):
-            raise serializers.ValidationError(_("This cursor is not valid.")) from None
+            raise NotFound(_("This cursor is not valid.")) from None
         if position < 0:
-            raise serializers.ValidationError(_("This cursor is not valid."))
+            raise NotFound(_("This cursor is not valid."))
         return position
 
 
@@ -232,7 +246,7 @@ class FecViewSet(TenantViewSet):
         "and one line per entry line, 18 tab-separated fields, CR LF, ISO 8859-15, dates "
         "AAAAMMJJ, amounts with a decimal comma; the opening balances (à-nouveaux) first, as "
         "in the journal entries; sent as an attachment named "
-        "`<SIREN>FEC<date_to as AAAAMMJJ>.txt`. Refused (400) if an entry is not balanced.",
+        "`<SIREN>FEC<date_to as AAAAMMJJ>.txt`. Refused (422) if an entry is not balanced.",
         parameters=PERIOD_PARAMETERS,
         responses={(200, "text/plain"): OpenApiTypes.STR},
     )
@@ -246,6 +260,15 @@ class ChartSerializer(serializers.ModelSerializer):
     class Meta:
         model = ChartOfAccounts
         fields = CHART_FIELDS
+
+    def build_standard_field(self, field_name, model_field):
+        # The account numbers' and journal codes' patterns, stated in the schema.
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        patterns = ((validate_account, ACCOUNT_PATTERN), (validate_journal, JOURNAL_PATTERN))
+        for check, pattern in patterns:
+            if check in model_field.validators:
+                kwargs["validators"] = [*kwargs.get("validators", []), RegexValidator(pattern)]
+        return field_class, kwargs
 
 
 class ChartViewSet(TenantViewSet):

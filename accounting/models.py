@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounting.defaults import DEFAULT_CHART
 from portage.models import TenantOwned
 
-ACCOUNT_PATTERN = re.compile(r"^\d{3,20}$")
+ACCOUNT_PATTERN = re.compile(r"^[0-9]{3,20}$")
 JOURNAL_PATTERN = re.compile(r"^[A-Z0-9]{1,10}$")
 
 

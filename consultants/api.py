@@ -20,7 +20,7 @@ from consultants.models import Consultant, LedgerEntry
 from consultants.selectors import consultants_with_balance, ledger_of
 from invoices.selectors import pay_status
 from portage.api.base import TenantViewSet
-from portage.api.input import FILTERS, SinceFilter, StrictInput
+from portage.api.input import FILTERS, EmailAddress, SinceFilter, StrictInput
 from portage.permissions import Perm
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "read_only": True}
@@ -39,7 +39,7 @@ class ConsultantSerializer(serializers.ModelSerializer, StrictInput):
 
 
 class ConsultantInput(StrictInput):
-    email = serializers.EmailField()
+    email = EmailAddress()
     full_name = serializers.CharField(max_length=150)
     fee_rate = serializers.DecimalField(
         max_digits=5,

@@ -32,7 +32,9 @@ def consultant_create(*, tenant, email, full_name, fee_rate, start_date, by):
     )
     if Consultant.objects.filter(tenant=tenant, user=membership.user).exists():
         raise ValidationError(
-            _("%(email)s already has a consultant profile."), params={"email": email}
+            _("%(email)s already has a consultant profile."),
+            params={"email": email},
+            code="exists",
         )
     consultant.full_clean()
     consultant.save()

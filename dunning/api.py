@@ -113,13 +113,7 @@ class PauseInput(serializers.Serializer):
 
 
 class DisputeInput(serializers.Serializer):
-    reason = serializers.CharField(
-        max_length=300,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="What the client disputes (required).",
-    )
+    reason = serializers.CharField(max_length=300, help_text="What the client disputes.")
 
 
 class ResumeInput(serializers.Serializer):

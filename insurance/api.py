@@ -23,7 +23,7 @@ from insurance.services import claims as claim_services
 from insurance.services import limits as limit_services
 from insurance.services import policies as policy_services
 from invoices.models import Client
-from portage.api.base import TenantViewSet
+from portage.api.base import TenantViewSet, rule_broken
 from portage.api.input import FILTERS, StrictInput, named_choices
 from portage.batch import paris_today
 from portage.permissions import Perm
@@ -196,7 +196,7 @@ class CreditLimitFilter(django_filters.FilterSet):
 def _existing(model, pk, message):
     found = model.objects.filter(pk=pk).first()
     if found is None:
-        raise serializers.ValidationError(message)
+        raise rule_broken(message)
     return found
 
 

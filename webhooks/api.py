@@ -2,13 +2,14 @@
 the admin's page. Read-write keys only: an endpoint shows its signing secret."""
 
 import django_filters
+from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from portage.api.base import TenantViewSet
+from portage.api.base import RULE, TenantViewSet
 from portage.models import ApiKey
 from portage.permissions import Perm
 from webhooks import dispatch, services
@@ -51,8 +52,21 @@ class EndpointSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class EndpointURLField(serializers.URLField):
+    """A URI, as the schema states (`format: uri`); one the platform cannot call (a host name
+    longer than DNS allows, a label over 63 characters, a scheme other than http or https)
+    breaks a rule the format does not state: a 422, as the service's own checks are."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [
+            *(v for v in self.validators if not isinstance(v, URLValidator)),
+            URLValidator(message=self.error_messages["invalid"], code=RULE),
+        ]
+
+
 class EndpointInput(serializers.Serializer):
-    url = serializers.URLField(max_length=500)
+    url = EndpointURLField(max_length=500)
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=EventType.choices), allow_empty=False

@@ -125,7 +125,9 @@ def endpoint_delete(*, endpoint, by):
 def endpoint_ping(*, endpoint, by, now=None):
     """A `ping` event for this endpoint only, to check that it answers and verifies."""
     if not endpoint.is_active:
-        raise ValidationError(_("Enable the endpoint before sending it a test event."))
+        raise ValidationError(
+            _("Enable the endpoint before sending it a test event."), code="state"
+        )
     event = emit(
         tenant=endpoint.tenant,
         type=PING,
@@ -208,7 +210,7 @@ def delivery_replay(*, delivery, by, now=None):
     """Sends a delivery again now, whatever became of it, with a fresh set of attempts;
     the log keeps the earlier ones."""
     if not delivery.endpoint.is_active:
-        raise ValidationError(_("Enable the endpoint before sending to it again."))
+        raise ValidationError(_("Enable the endpoint before sending to it again."), code="state")
     now = now or timezone.now()
     delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
     before = delivery.status

@@ -142,7 +142,7 @@ def case_for_invoice(invoice, *, tenant):
 
 def _check_open(invoice):
     if invoice.kind != invoice.Kind.INVOICE or invoice.balance <= 0 or invoice.is_draft:
-        raise ValidationError(_("This invoice is not awaiting payment."))
+        raise ValidationError(_("This invoice is not awaiting payment."), code="state")
 
 
 @transaction.atomic
@@ -222,7 +222,7 @@ def _instalments(rows, invoice, today, errors):
 def pause_end(*, tenant, pause, actor, today, reason):
     """Ends a pause by hand (a dispute resolved, a pause lifted): the ladder resumes."""
     if pause.ended_on is not None:
-        raise ValidationError(_("This pause has already ended."))
+        raise ValidationError(_("This pause has already ended."), code="state")
     pause.ended_on = today
     pause.end_reason = reason or _("Resumed by hand")
     pause.save(update_fields=["ended_on", "end_reason"])
@@ -242,7 +242,7 @@ def case_resume(*, tenant, invoice, actor, today, reason=""):
     """Puts the invoice back on the ladder: every pause still open on it ends today."""
     pauses = list(Pause.objects.filter(case__invoice=invoice, ended_on__isnull=True))
     if not pauses:
-        raise ValidationError(_("This invoice is not paused."))
+        raise ValidationError(_("This invoice is not paused."), code="state")
     return [
         pause_end(tenant=tenant, pause=pause, actor=actor, today=today, reason=reason)
         for pause in pauses

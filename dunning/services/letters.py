@@ -273,7 +273,7 @@ def letter_pdf_retry(*, letter, actor):
     """A collector draws a letter's PDF again, at once, from the print queue (after its
     task and the sweep failed); the attempt is in the audit log. Returns the letter."""
     if letter.pdf:
-        raise ValidationError(_("This formal notice's PDF is drawn already."))
+        raise ValidationError(_("This formal notice's PDF is drawn already."), code="state")
     drawn = letter_pdf_draw(letter=letter)
     audit_record(
         tenant=letter.tenant,

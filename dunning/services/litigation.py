@@ -58,9 +58,13 @@ def letter_mark_posted(*, letter, actor, reference, posted_on, today=None):
     Nor one whose PDF is not drawn yet: what was posted is the PDF the platform keeps."""
     letter = Letter.objects.select_for_update().get(pk=letter.pk)
     if letter.posting == Letter.Posting.POSTED:
-        raise ValidationError(_("This formal notice has already been recorded as posted."))
+        raise ValidationError(
+            _("This formal notice has already been recorded as posted."), code="state"
+        )
     if letter.posting == Letter.Posting.REPLACED:
-        raise ValidationError(_("This formal notice was replaced by a new one: post the new one."))
+        raise ValidationError(
+            _("This formal notice was replaced by a new one: post the new one."), code="state"
+        )
     if not letter.pdf:
         raise ValidationError(
             _(

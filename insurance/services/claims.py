@@ -77,7 +77,7 @@ def _locked(claim):
 
 def _refuse_unless(claim, target, message):
     if target not in next_states(claim.state):
-        raise ValidationError(message % {"state": claim.get_state_display()})
+        raise ValidationError(message % {"state": claim.get_state_display()}, code="state")
 
 
 # Overdue declarations
@@ -242,7 +242,9 @@ def claim_indemnify(*, claim, actor, amount, paid_on, today=None):
     as an "Insurer's indemnity" entry naming the invoice."""
     claim = _locked(claim)
     if claim.indemnity_amount is not None:
-        raise ValidationError(_("The indemnity of this claim has already been recorded."))
+        raise ValidationError(
+            _("The indemnity of this claim has already been recorded."), code="state"
+        )
     _refuse_unless(
         claim,
         State.INDEMNIFIED,

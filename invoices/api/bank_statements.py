@@ -13,7 +13,7 @@ from invoices.forms import STATEMENT_MAX_BYTES
 from invoices.models import BankLine, BankStatement
 from invoices.selectors import statements_with_line_counts
 from invoices.services import bank
-from portage.api.base import TenantViewSet
+from portage.api.base import TenantViewSet, rule_broken
 from portage.api.input import FILTERS, SinceFilter, StrictInput
 from portage.permissions import Perm
 
@@ -102,7 +102,7 @@ class StatementUpload(StrictInput):
 
     def validate_file(self, file):
         if file.size > STATEMENT_MAX_BYTES:
-            raise serializers.ValidationError(_("The file is larger than 5 MB."))
+            raise rule_broken(_("The file is larger than 5 MB."))
         return file
 
 
@@ -189,7 +189,7 @@ class BankStatementViewSet(
                 tenant=request.tenant, content=file.read(), filename=file.name, by=request.user
             )
         except DjangoValidationError as error:
-            raise serializers.ValidationError({"file": error.messages}) from error
+            raise rule_broken({"file": error.messages}) from error
         if result.already_imported:
             raise Conflict(
                 _("This statement was already imported: nothing new."), code="already_imported"

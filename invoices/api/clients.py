@@ -1,6 +1,7 @@
 """API v1: the company's clients."""
 
 import django_filters
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.response import Response
@@ -8,20 +9,29 @@ from rest_framework.response import Response
 from invoices.models import Client
 from invoices.services import billing
 from invoices.services.billing import CLIENT_FIELDS
+from invoices.terms import LEGAL_MAX_NET_DAYS
 from portage.api.base import TenantViewSet
-from portage.api.input import FILTERS, SinceFilter, StrictInput
+from portage.api.input import FILTERS, EmailAddress, SinceFilter, StrictInput
 from portage.permissions import Perm
 from portage.validators import compact_siren, compact_vat_number
 
 
 class ClientSerializer(serializers.ModelSerializer, StrictInput):
-    billing_emails = serializers.ListField(child=serializers.EmailField(), required=False)
+    billing_emails = serializers.ListField(child=EmailAddress(), required=False)
 
     class Meta:
         model = Client
         fields = ["id", *CLIENT_FIELDS, "created_at"]
         read_only_fields = ["id", "created_at"]
-        extra_kwargs = {"siren": {"validators": []}}
+        # The SIREN's and SIRET's digits are stated in the schema (a 400 when they are not
+        # digits); their check digit and the VAT number are checked by the service (422).
+        extra_kwargs = {
+            "siren": {"validators": [RegexValidator(r"^[0-9]{9}$")]},
+            "siret": {"validators": [RegexValidator(r"^[0-9]{14}$")]},
+            "vat_number": {"validators": []},
+            # The legal ceiling (L441-10), stated in the schema; unused under `eom45`.
+            "payment_days": {"min_value": 0, "max_value": LEGAL_MAX_NET_DAYS},
+        }
 
     def validate_siren(self, value):
         return compact_siren(value) if value else value

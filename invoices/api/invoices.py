@@ -26,13 +26,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from consultants.models import Consultant
-from invoices.api.common import one_of, state_conflicts
+from invoices.api.common import one_of
 from invoices.api.fast_list import FastListSerializer
 from invoices.models import Client, Invoice, InvoiceLine, Mission
 from invoices.pdf import invoice_pdf_ensure
 from invoices.services import billing
 from invoices.terms import PaymentTerms
-from portage.api.base import PDFRenderer, TenantViewSet
+from portage.api.base import PDFRenderer, TenantViewSet, rule_broken
 from portage.api.input import FILTERS, SinceFilter, StrictInput
 from portage.permissions import Perm
 
@@ -163,9 +163,7 @@ class DraftChangeInput(StrictInput):
     def validate(self, attrs):
         start, end = attrs.get("period_start"), attrs.get("period_end")
         if start and end and end < start:
-            raise serializers.ValidationError(
-                {"period_end": _("The service period cannot end before it starts.")}
-            )
+            raise rule_broken({"period_end": _("The service period cannot end before it starts.")})
         return attrs
 
     def validate_client(self, value):
@@ -255,7 +253,7 @@ class InvoiceActionsMixin:
     @action(detail=True, methods=["post"])
     def issue(self, request, pk=None):
         invoice = self.get_object()
-        with transaction.atomic(), state_conflicts():
+        with transaction.atomic():
             issued = billing.invoice_issue(invoice=_locked(invoice, request), by=request.user)
         return _with_etag(Response(InvoiceSerializer(issued).data), issued)
 
@@ -415,7 +413,7 @@ class InvoiceViewSet(
         invoice = self.get_object()
         data = DraftChangeInput(data=request.data)
         data.is_valid(raise_exception=True)
-        with transaction.atomic(), state_conflicts():
+        with transaction.atomic():
             updated = billing.invoice_draft_update(
                 invoice=_locked(invoice, request), by=request.user, **data.validated_data
             )
@@ -423,6 +421,6 @@ class InvoiceViewSet(
 
     def destroy(self, request, pk=None):
         invoice = self.get_object()
-        with transaction.atomic(), state_conflicts():
+        with transaction.atomic():
             billing.invoice_draft_delete(invoice=_locked(invoice, request), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -10,10 +10,9 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from invoices.api.common import state_conflicts
 from invoices.models import Allocation, Client, Invoice, Payment
 from invoices.services import payments
-from portage.api.base import TenantViewSet
+from portage.api.base import TenantViewSet, rule_broken
 from portage.api.input import FILTERS, SinceFilter, StrictInput
 from portage.permissions import Perm
 
@@ -62,7 +61,7 @@ class PaymentInput(StrictInput):
     def validate_client(self, value):
         client = Client.objects.filter(pk=value).first()
         if client is None:
-            raise serializers.ValidationError(_("No such client."))
+            raise rule_broken(_("No such client."))
         return client
 
     def validate(self, data):
@@ -74,7 +73,7 @@ class PaymentInput(StrictInput):
         }
         missing = [row["invoice"] for row in data["allocations"] if row["invoice"] not in invoices]
         if missing:
-            raise serializers.ValidationError({"allocations": _("No such invoice: %s") % missing})
+            raise rule_broken({"allocations": _("No such invoice: %s") % missing})
         data["allocations"] = [
             (invoices[row["invoice"]], row["amount"]) for row in data["allocations"]
         ]
@@ -175,8 +174,7 @@ class PaymentViewSet(
         payment = self.get_object()
         data = ReversalInput(data=request.data)
         data.is_valid(raise_exception=True)
-        with state_conflicts():
-            reversed_payment = payments.payment_reverse(
-                payment=payment, by=request.user, reason=data.validated_data["reason"]
-            )
+        reversed_payment = payments.payment_reverse(
+            payment=payment, by=request.user, reason=data.validated_data["reason"]
+        )
         return Response(PaymentSerializer(self.get_queryset().get(pk=reversed_payment.pk)).data)

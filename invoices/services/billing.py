@@ -67,8 +67,23 @@ MISSION_FIELDS = [
 
 
 @transaction.atomic
+def _siren_free(client):
+    """Refuses a SIREN another client of the company holds (a conflict, not a typo)."""
+    if client.siren and Client.objects.filter(siren=client.siren).exclude(pk=client.pk).exists():
+        raise ValidationError(
+            {
+                "siren": ValidationError(
+                    _("Another client already has SIREN %(siren)s."),
+                    params={"siren": client.siren},
+                    code="exists",
+                )
+            }
+        )
+
+
 def client_create(*, tenant, by, **fields):
     client = Client(tenant=tenant, **fields)
+    _siren_free(client)
     client.full_clean()
     client.save()
     audit_record(
@@ -88,6 +103,7 @@ def client_update(*, client, by, **changes):
     before = snapshot(stored, changes)
     for name, value in changes.items():
         setattr(stored, name, value)
+    _siren_free(stored)
     stored.full_clean()
     stored.save()
     before, after = audit_diff(before, snapshot(stored, changes))
@@ -539,7 +555,7 @@ def credit_note_issue(*, invoice, by, reason, lines=None, issued_on=None):
 
     original = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if original.kind != Invoice.Kind.INVOICE or original.is_draft:
-        raise ValidationError(_("Only an issued invoice can be credited."))
+        raise ValidationError(_("Only an issued invoice can be credited."), code="state")
     if not reason.strip():
         raise ValidationError(_("A credit note states its reason."), code="no_reason")
     if lines is None:

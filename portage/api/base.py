@@ -18,13 +18,13 @@ from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework import exceptions, permissions, renderers, viewsets
+from rest_framework import exceptions, permissions, renderers, serializers, viewsets
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from portage.api.auth import RolePermission
-from portage.api.input import refuse_fields_not_taken
+from portage.api.input import RULE, refuse_fields_not_taken
 from portage.models import IdempotencyRecord
 from portage.permissions import public
 
@@ -220,17 +220,85 @@ CODES = {
     409: "conflict",
     412: "precondition_failed",
     415: "unsupported_media_type",
+    422: "refused",
     429: "throttled",
 }
+
+# The three answers to a request the server will not carry out, by what is wrong with it:
+# - 400: the request breaks its operation's schema (a type, a format, a length, a required
+#   or unknown field): the schema says so, and a client can check it before sending;
+# - 409: it keeps the schema, but the object is not in a state that allows it (an invoice
+#   issued already, a claim closed, a case not paused, a SIREN another client holds);
+# - 422: it keeps the schema, but a business rule the schema cannot state refuses it (an
+#   id naming no object of the company, a date already past, a credit note over what is
+#   unpaid, a French client without its SIREN).
+# A service's refusal (Django's ValidationError, raised after the request was read) is a
+# 422, or a 409 when its code is one of STATE_CODES; an input serializer's is a 400 unless
+# every one of its errors carries a code of RULE_CODES (422) or STATE_CODES (409).
+STATE_CODES = {
+    "issued": "not_a_draft",
+    "already_reversed": "already_reversed",
+    "state": "conflict",
+    "exists": "exists",
+    "done": "already_done",
+    "unique": "exists",
+}
+# An id naming no object (PrimaryKeyRelatedField), a NUL character (PostgreSQL keeps none).
+RULE_CODES = {RULE, "does_not_exist", "null_characters_not_allowed"}
+
+
+def rule_broken(detail):
+    """The refusal, by a business rule the schema cannot state, of what an input serializer
+    read (a message, or messages by field): answered 422 (see STATE_CODES)."""
+    return serializers.ValidationError(detail, code=RULE)
+
+
+def _codes(detail):
+    """The codes of every error in a REST framework error detail, nested ones included."""
+    if isinstance(detail, dict):
+        return {code for value in detail.values() for code in _codes(value)}
+    if isinstance(detail, list):
+        return {code for value in detail for code in _codes(value)}
+    return {getattr(detail, "code", None)}
+
+
+def _django_codes(error):
+    if hasattr(error, "error_dict"):
+        return {e.code for errors in error.error_dict.values() for e in errors}
+    return {e.code for e in error.error_list}
+
+
+def _service_refusal(error):
+    """A service's ValidationError as the API answers it: 409 or 422 (see STATE_CODES)."""
+    fields = error.message_dict if hasattr(error, "error_dict") else {}
+    codes = _django_codes(error)
+    state = next((STATE_CODES[code] for code in codes if code in STATE_CODES), None)
+    if state is not None:
+        return Conflict(" ".join(error.messages), code=state), fields
+    return Refused(fields or {"non_field_errors": error.messages}), None
+
+
+class Conflict(exceptions.APIException):
+    """The object's state does not allow this request: 409."""
+
+    status_code = 409
+    default_code = "conflict"
+
+
+class Refused(exceptions.ValidationError):
+    """A business rule the schema cannot state refuses this request: 422."""
+
+    status_code = 422
+    default_code = "refused"
 
 
 def handle_exception(exc, context):
     """Every error in one shape: {"error": {"code", "message", "fields"}}, 4xx for bad
     input (a service's ValidationError included), never a 500 for what the caller sent."""
+    fields = {}
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        )
+        exc, conflict_fields = _service_refusal(exc)
+        fields = conflict_fields or {}
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
@@ -238,18 +306,34 @@ def handle_exception(exc, context):
     response = exception_handler(exc, context)
     if response is None:
         return None
-    code = CODES.get(response.status_code, "error")
+    status = response.status_code
+    code = CODES.get(status, "error")
     detail = response.data
-    fields = {}
     if isinstance(exc, exceptions.ValidationError):
-        message = _("Some fields are not valid.")
         fields = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        codes = _codes(exc.detail)
+        if status == 400 and codes <= set(STATE_CODES):
+            status = 409
+            code = next(STATE_CODES[c] for c in sorted(codes))
+            message = " ".join(_messages(fields))
+        elif status == 400 and codes <= RULE_CODES | set(STATE_CODES):
+            status, code = 422, CODES[422]
+        if status == 400:
+            message = _("Some fields are not valid.")
+        elif status == 422:
+            message = _("A rule refuses this request: see fields.")
     else:
         message = str(detail.get("detail", "")) if isinstance(detail, dict) else str(detail)
         code = getattr(getattr(exc, "detail", None), "code", None) or code
-    return Response(
-        error_body(code, message, fields), status=response.status_code, headers=_headers(response)
-    )
+    return Response(error_body(code, message, fields), status=status, headers=_headers(response))
+
+
+def _messages(detail):
+    if isinstance(detail, dict):
+        return [m for value in detail.values() for m in _messages(value)]
+    if isinstance(detail, list):
+        return [m for value in detail for m in _messages(value)]
+    return [str(detail)]
 
 
 def _headers(response):

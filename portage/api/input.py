@@ -5,13 +5,16 @@ not offer, a date-time PostgreSQL cannot hold.
 Body fields: every write (POST, PUT, PATCH) of a `TenantViewSet` is checked before its
 handler runs against the body its operation documents in the schema (`@extend_schema`'s
 `request`, else the view's serializer; `request=None`: no body). A field it does not take,
-unknown or read-only, at the top or nested, is a 400 naming it; nothing is done."""
+unknown or read-only, at the top or nested, is a 400 naming it; nothing is done. In a JSON
+body, a value not of the JSON type the schema states (0 for a string or a boolean, a number
+for an amount sent as a string) is a 400 too, where REST framework would convert it."""
 
 import re
 from datetime import UTC
 
 import django_filters
 from django import forms
+from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters.fields import IsoDateTimeField
@@ -25,6 +28,9 @@ from rest_framework.filters import OrderingFilter
 ID_MAX = 2**63 - 1
 
 UNKNOWN_FIELD = gettext_lazy("Unknown field: it cannot be set here.")
+
+# The code of an error a business rule gives, not the schema: answered 422 (portage.api.base).
+RULE = "rule"
 
 
 class StrictInput(serializers.Serializer):
@@ -91,6 +97,78 @@ def fields_not_taken(serializer, data):
     return errors
 
 
+NOT_A_STRING = gettext_lazy("Not a string: send this value as a JSON string.")
+NOT_AN_AMOUNT = gettext_lazy('Not a string: send an amount as a JSON string, e.g. "1200.50".')
+NOT_A_BOOLEAN = gettext_lazy("Not a boolean: send true or false.")
+NOT_A_WHOLE_NUMBER = gettext_lazy("Not a whole number: send it as a JSON integer.")
+NOT_A_NUMBER = gettext_lazy("Not a number: send it as a JSON number.")
+
+
+def _expected(field):
+    """The JSON type the schema states for `field`'s value, as a check and its message;
+    None where it states none the body's own parsing leaves to the field."""
+    if isinstance(field, serializers.BooleanField):
+        return (lambda value: isinstance(value, bool)), NOT_A_BOOLEAN
+    if isinstance(field, serializers.DecimalField):
+        if getattr(field, "coerce_to_string", None) is False:
+            return None
+        return (lambda value: isinstance(value, str)), NOT_AN_AMOUNT
+    if isinstance(field, (serializers.IntegerField, serializers.PrimaryKeyRelatedField)):
+        return (lambda value: isinstance(value, int) and not isinstance(value, bool)), (
+            NOT_A_WHOLE_NUMBER
+        )
+    if isinstance(field, serializers.FloatField):
+        return (
+            lambda value: isinstance(value, (int, float)) and not isinstance(value, bool)
+        ), NOT_A_NUMBER
+    if isinstance(field, serializers.MultipleChoiceField):
+        return (
+            lambda value: isinstance(value, list) and all(isinstance(item, str) for item in value)
+        ), NOT_A_STRING
+    if isinstance(field, serializers.ChoiceField):
+        if all(isinstance(choice, str) for choice in field.choices):
+            return (lambda value: isinstance(value, str)), NOT_A_STRING
+        return None
+    if isinstance(
+        field,
+        (
+            serializers.CharField,
+            serializers.DateField,
+            serializers.DateTimeField,
+            serializers.TimeField,
+            serializers.DurationField,
+            serializers.UUIDField,
+        ),
+    ):
+        return (lambda value: isinstance(value, str)), NOT_A_STRING
+    return None
+
+
+def wrong_types(field, value):
+    """Where a JSON body's value is not of the type its schema states (REST framework
+    would turn 0 into "0", False or 0.00), in the shape of a ValidationError's detail."""
+    if value is None:
+        return {}
+    if isinstance(field, (serializers.ListSerializer, serializers.ListField)):
+        if not isinstance(value, list):
+            return {}
+        errors = [wrong_types(field.child, item) for item in value]
+        return errors if any(errors) else {}
+    if isinstance(field, serializers.Serializer):
+        if not isinstance(value, dict):
+            return {}
+        errors = {}
+        for name, child in field.fields.items():
+            found = name in value and not child.read_only and wrong_types(child, value[name])
+            if found:
+                errors[name] = found
+        return errors
+    expected = _expected(field)
+    if expected is None or expected[0](value):
+        return {}
+    return [expected[1]]
+
+
 def refuse_fields_not_taken(view):
     """Raises the 400 naming every field of the request's body its operation does not take
     (see the module's docstring); a body sent to an operation that takes none is refused."""
@@ -109,8 +187,29 @@ def refuse_fields_not_taken(view):
         # One serializer per media type: a field is refused when none of them takes it.
         found = [fields_not_taken(serializer, data) for serializer in inputs]
         errors = found[0] if all(found) else {}
+        if not errors and isinstance(data, (dict, list)) and _is_json(view.request):
+            typed = [wrong_types(serializer, data) for serializer in inputs]
+            errors = typed[0] if all(typed) else {}
     if errors:
         raise serializers.ValidationError(errors)
+
+
+def _is_json(request):
+    return (request.content_type or "").split(";")[0].strip().lower().endswith("json")
+
+
+class EmailAddress(serializers.EmailField):
+    """An email address as the schema states it (`format: idn-email`: a domain in any
+    script, facturation@société.fr, as Django sends to it); one Django's check refuses
+    (a one-letter top-level domain, a part before @ that is not ASCII) breaks a rule the
+    format does not state: a 422 (portage.api.base)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [
+            *(v for v in self.validators if not isinstance(v, EmailValidator)),
+            EmailValidator(message=self.error_messages["invalid"], code=RULE),
+        ]
 
 
 class Ordering(OrderingFilter):

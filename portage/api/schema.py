@@ -4,6 +4,7 @@ empty, ids, the body fields an operation takes), and every error status in one s
 
 from decimal import Decimal
 
+from django.core.validators import RegexValidator
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 from rest_framework import serializers
@@ -28,14 +29,20 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
 
 
 ERROR_STATUSES = {
-    "400": "The request is not valid: `fields` says which field and why.",
+    "400": "The request breaks this schema (a type, a format, a length, a field required or "
+    "unknown): `fields` says which field and why.",
     "401": "No API key, or an unknown or revoked one.",
     "403": "The key's scope (or the member's role) does not allow this.",
     "404": "No such object in this company.",
     "404-list": "The cursor (or `format`) names no page of this list.",
     "413": "The body is larger than the server takes.",
     "415": "The body is not of a media type this operation takes.",
-    "409": "Conflicts with the object's state, or an Idempotency-Key reused with another body.",
+    "409": "Conflicts with the object's state (`code` says which: `not_a_draft`, `exists`, "
+    "`conflict`…), or an Idempotency-Key reused with another body.",
+    "422": "The request keeps the schema, but a business rule refuses it (an id naming no "
+    "object of the company, a date already past, an amount over what is due, an address "
+    "mail cannot reach, a text holding the NUL character…): `fields` says which field "
+    "and why.",
     "412": "If-Match does not match the object's current ETag: read it again.",
     "429": "Too many calls: wait for the seconds in Retry-After.",
 }
@@ -99,6 +106,13 @@ def decimal_pattern(field):
     return rf"^{sign}\d{{1,{max(whole, 1)}}}{fraction}$"
 
 
+# What Python's str.strip() takes away (REST framework trims text before it checks it is
+# not blank), written out as a JSON Schema pattern reads it: a text that is not blank holds
+# one character outside this set.
+_STRIPPED = "".join(f"\\u{code:04x}" for code in range(0x3001) if chr(code).isspace())
+NOT_BLANK = f"[^{_STRIPPED}]"
+
+
 class AutoSchema(BaseAutoSchema):
     """drf-spectacular's AutoSchema, stating constraints it leaves out."""
 
@@ -106,6 +120,27 @@ class AutoSchema(BaseAutoSchema):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if not isinstance(schema, dict):
             return schema
+        if isinstance(field, serializers.EmailField) and schema.get("format") == "email":
+            # As Django takes them: an internationalised domain (facturation@société.fr) too.
+            schema["format"] = "idn-email"
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and not field.allow_blank
+            and field.trim_whitespace
+            and schema.get("type") == "string"
+            and "pattern" not in schema
+            and "enum" not in schema
+            and not any(isinstance(v, RegexValidator) for v in field.validators)
+        ):
+            # " " is trimmed to "" and refused as blank: say a character must not be a space.
+            schema["pattern"] = NOT_BLANK
+        if (
+            direction == "request"
+            and isinstance(field, serializers.FileField)
+            and not field.allow_empty_file
+        ):
+            schema.setdefault("minLength", 1)
         if (
             isinstance(field, serializers.DecimalField)
             and schema.get("type") == "string"
@@ -171,6 +206,9 @@ def _query_parameters(operation):
             parameter.setdefault("description", "An id: the rows of that object only.")
         if parameter["name"] == "page_size" and schema.get("type") == "integer":
             schema.setdefault("minimum", 1)
+        if schema.get("type") == "string" and parameter["name"] not in ("cursor", "format"):
+            # A filter sent empty is refused (QueryFilters): leave it out not to filter.
+            schema.setdefault("minLength", 1)
 
 
 def add_error_responses(result, generator, request, public):
@@ -197,6 +235,13 @@ def add_error_responses(result, generator, request, public):
                 statuses.append("400")
             if method in ("post", "put", "patch"):
                 statuses += ["413", "415"]
+            required_query = any(
+                parameter.get("in") == "query" and parameter.get("required")
+                for parameter in operation.get("parameters", [])
+            )
+            if method in ("post", "put", "patch") or required_query:
+                # A body, or parameters that must be sent, a business rule can refuse.
+                statuses.append("422")
             if method == "post":
                 statuses.append("409")
             if method in ("put", "patch", "delete"):

@@ -29,7 +29,8 @@ def test_a_consultant_is_added_invited_and_their_fee_rate_changed(tenant_a):
     assert (consultant["email"], consultant["status"]) == ("claire.martin@example.com", "active")
     assert [message.to for message in mail.outbox] == [["claire.martin@example.com"]]
     twice = writer.post("/api/v1/consultants/", body, format="json")
-    assert twice.status_code == 400 and "already" in str(twice.json()["error"]["fields"])
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "exists"
+    assert "already" in twice.json()["error"]["message"]
     path = f"/api/v1/consultants/{consultant['id']}/"
     changed = writer.patch(path, {"fee_rate": "12.50"}, format="json").json()
     assert (changed["fee_rate"], changed["status"]) == ("12.50", "active")

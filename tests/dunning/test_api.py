@@ -85,17 +85,19 @@ def test_a_dispute_shows_on_the_case_and_needs_its_reason(late, write):
     assert [row["id"] for row in listed] == [case["id"]]
 
 
-def test_actions_that_make_no_sense_answer_400_with_the_reason(tenant_a, late, write):
+def test_actions_that_make_no_sense_answer_with_the_reason(tenant_a, late, write):
+    # The case's state forbids it: 409; a rule refuses a value: 422; the schema, 400.
     case = case_of(write, late)
     not_paused = write.post(f"/api/v1/dunning-cases/{case['id']}/resume/", {}, format="json")
-    assert not_paused.status_code == 400
-    assert not_paused.json()["error"]["fields"]["non_field_errors"]
+    assert not_paused.status_code == 409
+    assert not_paused.json()["error"]["code"] == "conflict"
+    assert "pas suspendues" in not_paused.json()["error"]["message"]
     past = write.post(
         f"/api/v1/dunning-cases/{case['id']}/pause/",
         {"until": (TODAY - timedelta(days=1)).isoformat()},
         format="json",
     )
-    assert past.status_code == 400 and "until" in past.json()["error"]["fields"]
+    assert past.status_code == 422 and "until" in past.json()["error"]["fields"]
     bad = write.post(
         f"/api/v1/dunning-cases/{case['id']}/pause/",
         {"kind": "holiday", "until": "soon"},
@@ -114,8 +116,8 @@ def test_actions_that_make_no_sense_answer_400_with_the_reason(tenant_a, late, w
     paid = write.post(
         f"/api/v1/dunning-cases/{case['id']}/dispute/", {"reason": "Too late"}, format="json"
     )
-    assert paid.status_code == 400
-    assert paid.json()["error"]["fields"]["non_field_errors"]
+    assert paid.status_code == 409
+    assert paid.json()["error"]["code"] == "conflict" and paid.json()["error"]["message"]
 
 
 def test_a_read_key_reads_cases_but_cannot_pause_them(tenant_a, late):

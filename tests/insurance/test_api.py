@@ -55,7 +55,7 @@ def test_a_limit_is_asked_then_the_insurer_s_decision_recorded(tenant_a, world, 
         f"/api/v1/credit-limits/{request['id']}/decide/",
         {"status": "partial", "amount": "40000.00", "decided_on": "2026-04-02"},
     )
-    assert too_much.status_code == 400 and "amount" in too_much.json()["error"]["fields"]
+    assert too_much.status_code == 422 and "amount" in too_much.json()["error"]["fields"]
     decided = post(
         write,
         f"/api/v1/credit-limits/{request['id']}/decide/",
@@ -98,7 +98,9 @@ def test_the_insurer_s_answers_move_the_claim_and_credit_the_consultant(tenant_a
     ]
     assert read["computation"][-1]["amount"] == "4900.00"
     early = post(write, f"{path}/indemnify/", {"amount": "4900.00", "paid_on": PAID.isoformat()})
-    assert early.status_code == 400 and early.json()["error"]["fields"]["non_field_errors"]
+    # Not filed yet: the claim's state forbids it, a 409 in the error shape.
+    assert early.status_code == 409 and early.json()["error"]["code"] == "conflict"
+    assert early.json()["error"]["message"]
     filed = post(write, f"{path}/file/", {"filed_on": FILED.isoformat(), "insurer_reference": "S1"})
     assert filed.status_code == 200 and filed.json()["state"] == "filed"
     assert post(write, f"{path}/acknowledge/").json()["state"] == "acknowledged"
@@ -115,7 +117,7 @@ def test_the_insurer_s_answers_move_the_claim_and_credit_the_consultant(tenant_a
         )
     assert entries == [(invoice.consultant_id, Decimal("4410.00"), invoice.pk, PAID)]
     twice = post(write, f"{path}/indemnify/", {"amount": "4900.00", "paid_on": PAID.isoformat()})
-    assert twice.status_code == 400
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "conflict"
     assert post(write, f"{path}/close/").json()["state"] == "closed"
 
 

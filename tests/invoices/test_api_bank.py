@@ -63,9 +63,10 @@ def test_a_statement_is_imported_once_with_its_lines_counted(tenant_a, tenant_b)
 def test_a_wrong_or_oversized_file_imports_nothing(tenant_a):
     writer = caller(tenant_a)
     wrong = upload(writer, b"%PDF-1.7 not a statement", name="releve.pdf")
-    assert wrong.status_code == 400 and wrong.json()["error"]["fields"]["file"]
+    # A file the schema allows (any bytes) whose content is no statement: a rule, 422.
+    assert wrong.status_code == 422 and wrong.json()["error"]["fields"]["file"]
     too_big = upload(writer, b"x" * 5_000_001)
-    assert too_big.status_code == 400
+    assert too_big.status_code == 422
     assert "larger than 5 MB" in too_big.json()["error"]["fields"]["file"][0]
     missing = writer.post("/api/v1/bank-statements/", {}, format="multipart")
     assert missing.status_code == 400 and "file" in missing.json()["error"]["fields"]

@@ -42,7 +42,7 @@ def test_a_mission_takes_the_client_s_terms_and_is_listed_by_consultant(tenant_a
     assert created.status_code == 201, created.json()
     assert (created.json()["payment_terms"], created.json()["payment_days"]) == ("net", 45)
     backwards = writer.post("/api/v1/missions/", {**body, "end_date": "2026-01-01"}, format="json")
-    assert backwards.status_code == 400
+    assert backwards.status_code == 422
     elsewhere = writer.post(
         "/api/v1/missions/", {**body, "consultant": make_consultant(tenant_b).pk}, format="json"
     )

@@ -69,15 +69,20 @@ def test_a_read_key_cannot_write_a_read_write_key_creates_with_the_same_rules(te
     created = api(write).post("/api/v1/clients/", body, format="json")
     assert created.status_code == 201, created.json()
     assert created.json()["legal_name"] == "Durand Industrie"
-    # The service's rules: a French client needs its SIREN; a wrong check digit is refused.
-    bad = (
-        api(write)
-        .post("/api/v1/clients/", {**body, "siren": "123456789"}, format="json")
-        .json()["error"]
-    )
-    assert bad["code"] == "invalid" and "siren" in bad["fields"]
+    # The service's rules, which the schema cannot state (422): a French client needs its
+    # SIREN; a wrong check digit is refused. Nine digits is what the schema states (400).
+    bad = api(write).post("/api/v1/clients/", {**body, "siren": "123456789"}, format="json")
+    assert bad.status_code == 422
+    assert bad.json()["error"]["code"] == "refused" and "siren" in bad.json()["error"]["fields"]
     missing = api(write).post("/api/v1/clients/", {**body, "siren": ""}, format="json")
-    assert missing.status_code == 400 and "siren" in missing.json()["error"]["fields"]
+    assert missing.status_code == 422 and "siren" in missing.json()["error"]["fields"]
+    letters = api(write).post("/api/v1/clients/", {**body, "siren": "ABCDEFGHI"}, format="json")
+    assert letters.status_code == 400 and "siren" in letters.json()["error"]["fields"]
+    # A SIREN another client holds conflicts with that client: 409, naming the field.
+    twice = api(write).post("/api/v1/clients/", body, format="json")
+    assert twice.status_code == 409
+    assert twice.json()["error"]["code"] == "exists"
+    assert "siren" in twice.json()["error"]["fields"]
 
 
 def test_lists_are_cursor_paginated_and_filterable(tenant_a):
