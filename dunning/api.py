@@ -157,7 +157,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSe
         summary="Pause the reminders of a case",
         description="Takes the invoice off the ladder until `until`: by hand (`manual`) or "
         "on the client's promise to pay (`promise`). The daily batch skips it until then and "
-        "resumes by itself the day after. An invoice no longer awaiting payment answers 400.",
+        "resumes by itself the day after. An invoice no longer awaiting payment answers 409.",
         request=PauseInput,
         responses=DunningCaseSerializer,
         examples=[
@@ -214,7 +214,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSe
     @extend_schema(
         summary="Resume the reminders of a paused or disputed case",
         description="Ends every open pause of the case today; the next run of the ladder "
-        "takes the invoice again. A case that is not paused answers 400.",
+        "takes the invoice again. A case that is not paused answers 409.",
         request=ResumeInput,
         responses=DunningCaseSerializer,
     )

@@ -430,7 +430,7 @@ class RejectInput(serializers.Serializer):
 
 
 STATE_CHANGE = (
-    "A claim whose state does not allow this answers 400 with the reason; `next_states` "
+    "A claim whose state does not allow this answers 409 with the reason; `next_states` "
     "says what it allows."
 )
 

@@ -248,7 +248,7 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
     @extend_schema(
         summary="Send a delivery again now",
         description="Whatever became of it, with a fresh set of attempts; the log keeps "
-        "the earlier ones. Refused (400) while the endpoint is disabled.",
+        "the earlier ones. Refused (409) while the endpoint is disabled.",
         request=None,
         responses=DeliverySerializer,
     )

@@ -128,7 +128,7 @@ class StatementFilter(django_filters.FilterSet):
         description="Multipart upload of a CSV or CAMT.053 file (at most 5 MB). Its credits "
         "wait, matched to the invoices they seem to pay, for a collector to confirm; nothing "
         "is recorded as a payment yet. All or nothing: a malformed file imports nothing and "
-        "says which line is wrong (400). The same file, or a statement with the same "
+        "says which line is wrong (422). The same file, or a statement with the same "
         "identifier, is imported once: 409.",
         request={"multipart/form-data": StatementUpload},
         responses={201: StatementImportSerializer},

@@ -245,7 +245,7 @@ class InvoiceActionsMixin:
         description="Numbers, dates and freezes the draft; send an `Idempotency-Key` so a "
         "retry never issues twice. While a mandatory mention of the company is missing "
         "(legal form, share capital, RCS registry, registered office, VAT number, IBAN), "
-        "nothing is issued: 400, with each missing mention in `fields.missing_mentions`. "
+        "nothing is issued: 422, with each missing mention in `fields.missing_mentions`. "
         + IF_MATCH,
         request=None,
         responses=InvoiceSerializer,

@@ -386,11 +386,12 @@ def test_a_share_capital_of_zero_is_refused_next_to_the_field(signed_in, unregis
 
 
 @pytest.mark.django_db(transaction=True, databases=["default", PLATFORM_DB])
-def test_the_api_answers_400_with_the_missing_mentions(unregistered):
+def test_the_api_answers_422_with_the_missing_mentions(unregistered):
+    # The company's settings, not the request, lack the mentions: a rule refuses the issue.
     from tests.helpers import caller
 
     draft = make_invoice(unregistered)
     response = caller(unregistered).post(f"/api/v1/invoices/{draft.pk}/issue/")
 
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["error"]["fields"] == {"missing_mentions": MISSING}
