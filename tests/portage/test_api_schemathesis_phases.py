@@ -58,8 +58,14 @@ def test_every_phase_and_every_check_pass(live_server, monkeypatch, tmp_path):
         *("--report-json-path", str(report)),
         *("--report-dir", str(tmp_path)),
     ]
+    # Run in the temporary folder: schemathesis keeps its crash files where it runs.
     done = subprocess.run(
-        command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False
+        command,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        check=False,
+        cwd=tmp_path,
     )
     if os.environ.get("SCHEMATHESIS_KEEP"):
         Path(os.environ["SCHEMATHESIS_KEEP"]).write_text(done.stdout + done.stderr)
