@@ -207,6 +207,9 @@ def test_the_pay_page_lists_its_invoices_fifty_at_a_time_with_totals_over_all(
     shown += [row.invoice.pk for row in second.context["rows"]]
     assert sorted(shown) == sorted(invoice.pk for invoice in invoices)
     assert len(first.context["rows"]) == 2 and len(second.context["rows"]) == 1
+    # The next page opens on the table, not at the top of the page.
+    assert 'page=2#invoice-by-invoice"' in first.content.decode()
+    assert 'id="invoice-by-invoice"' in first.content.decode()
     # The totals are the consultant's, whatever the page: 3 × 6 000 HT billed.
     for page in (first, second):
         assert len(page.context["status"].rows) == 3
