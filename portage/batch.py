@@ -133,13 +133,19 @@ def _record(tenant, job, today, status, started, summary, error):
 
 def schedule_daily_task(apps, *, name, task, hour, minute=0, kwargs=None):
     """For data migrations: a daily beat entry at hour:minute, Europe/Paris."""
+    schedule_task(apps, name=name, task=task, hour=str(hour), minute=str(minute), kwargs=kwargs)
+
+
+def schedule_task(apps, *, name, task, minute, hour="*", kwargs=None):
+    """For data migrations: a beat entry on a crontab of `minute` and `hour` (such as
+    minute="*/15" for every quarter of an hour), Europe/Paris."""
     import json
 
     crontab_model = apps.get_model("django_celery_beat", "CrontabSchedule")
     periodic_task_model = apps.get_model("django_celery_beat", "PeriodicTask")
     crontab, _ = crontab_model.objects.get_or_create(
-        minute=str(minute),
-        hour=str(hour),
+        minute=minute,
+        hour=hour,
         day_of_week="*",
         day_of_month="*",
         month_of_year="*",

@@ -1,23 +1,14 @@
 from django.db import migrations
 
+from portage.batch import schedule_task
+
 
 def schedule(apps, schema_editor):
-    crontab_model = apps.get_model("django_celery_beat", "CrontabSchedule")
-    periodic_task_model = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_quarter_hour, _ = crontab_model.objects.get_or_create(
-        minute="*/15",
-        hour="*",
-        day_of_week="*",
-        day_of_month="*",
-        month_of_year="*",
-        timezone="Europe/Paris",
-    )
-    periodic_task_model.objects.get_or_create(
+    schedule_task(
+        apps,
         name="Avis de paiement aux consultants restant à envoyer",
-        defaults={
-            "task": "invoices.tasks.send_due_payment_notices",
-            "crontab": every_quarter_hour,
-        },
+        task="invoices.tasks.send_due_payment_notices",
+        minute="*/15",
     )
 
 
