@@ -358,11 +358,10 @@ def _pay(tenant, today, book, count, rng):
 
 def _issue(tenant, today, count, rng):
     """`count` invoices issued today, as `bench.world` writes them."""
-    from bench.world import VAT, issued_at
+    from bench.world import invoice_lines, invoice_row
     from insurance.models import Cover, CreditLimit, InsurancePolicy
-    from invoices.models import Invoice, InvoiceLine, Mission, NumberCounter
+    from invoices.models import Invoice, Mission, NumberCounter
     from invoices.services.billing import _buyer, _seller
-    from portage.money import to_cents
 
     if count <= 0:
         return 0
@@ -377,50 +376,22 @@ def _issue(tenant, today, count, rng):
     for offset in range(count):
         mission = rng.choice(missions)
         days = Decimal(rng.randint(4, 20))
-        total_ht = to_cents(days * mission.daily_rate)
-        total_vat = to_cents(total_ht * VAT / 100)
         if mission.client_id not in buyers:
             buyers[mission.client_id] = _buyer(mission.client)
         rows.append(
-            Invoice(
-                tenant=tenant,
-                kind=Invoice.Kind.INVOICE,
-                status=Invoice.Status.DRAFT,
+            invoice_row(
+                tenant,
+                mission,
                 number=f"{prefix}-{counter.last_number + offset + 1:06d}",
-                client=mission.client,
-                consultant=mission.consultant,
-                mission=mission,
                 issue_date=today,
-                due_date=today + timedelta(days=30),
-                payment_terms="net",
-                payment_days=30,
-                purchase_order=mission.purchase_order,
-                total_ht=total_ht,
-                total_vat=total_vat,
-                total_ttc=total_ht + total_vat,
-                fee_rate=mission.consultant.fee_rate,
-                pay_model=tenant.pay_model,
-                issued_at=issued_at(today),
+                days=days,
                 seller=seller,
                 buyer=buyers[mission.client_id],
             )
         )
         lines.append((days, mission))
     invoices = Invoice.objects.bulk_create(rows)
-    InvoiceLine.objects.bulk_create(
-        InvoiceLine(
-            tenant=tenant,
-            invoice=invoice,
-            position=1,
-            description=f"{mission.title} — {days} jours",
-            quantity=days,
-            unit="DAY",
-            unit_price=mission.daily_rate,
-            vat_rate=VAT,
-            total_ht=invoice.total_ht,
-        )
-        for invoice, (days, mission) in zip(invoices, lines, strict=True)
-    )
+    invoice_lines(tenant, invoices, lines)
     Invoice.objects.filter(pk__in=[i.pk for i in invoices]).update(status=Invoice.Status.ISSUED)
     counter.last_number += count
     counter.last_issue_date = today

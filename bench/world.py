@@ -35,7 +35,7 @@ from invoices.models import (
 )
 from invoices.services.billing import _buyer, _seller
 from portage.models import Membership, Tenant, User
-from portage.money import to_cents
+from portage.money import ZERO, to_cents
 from portage.permissions import Role
 from portage.tenancy import tenant_context
 
@@ -242,50 +242,22 @@ def _invoices(tenant, missions, count, today, rng):
             if partly
             else Invoice.Status.ISSUED
         )
+        number = f"{tenant.invoice_prefix}-{issue_date.year}-{counters[issue_date.year]:06d}"
         rows.append(
-            Invoice(
-                tenant=tenant,
-                kind=Invoice.Kind.INVOICE,
-                status=Invoice.Status.DRAFT,  # issued below, once its line is written
-                number=f"{tenant.invoice_prefix}-{issue_date.year}-{counters[issue_date.year]:06d}",
-                client=mission.client,
-                consultant=mission.consultant,
-                mission=mission,
+            invoice_row(
+                tenant,
+                mission,
+                number=number,
                 issue_date=issue_date,
-                due_date=issue_date + timedelta(days=30),
-                payment_terms="net",
-                payment_days=30,
-                purchase_order=mission.purchase_order,
-                total_ht=total_ht,
-                total_vat=total_vat,
-                total_ttc=total_ttc,
-                paid_amount=paid,
-                fee_rate=mission.consultant.fee_rate,
-                pay_model=tenant.pay_model,
-                issued_at=issued_at(issue_date),
+                days=days,
                 seller=seller,
                 buyer=_buyer(mission.client),
+                paid=paid,
             )
         )
         lines.append((days, mission, status))
     invoices = Invoice.objects.bulk_create(rows, batch_size=BATCH)
-    InvoiceLine.objects.bulk_create(
-        (
-            InvoiceLine(
-                tenant=tenant,
-                invoice=invoice,
-                position=1,
-                description=f"{mission.title} — {days} jours",
-                quantity=days,
-                unit="DAY",
-                unit_price=mission.daily_rate,
-                vat_rate=VAT,
-                total_ht=invoice.total_ht,
-            )
-            for invoice, (days, mission, _status) in zip(invoices, lines, strict=True)
-        ),
-        batch_size=BATCH,
-    )
+    invoice_lines(tenant, invoices, [(days, mission) for days, mission, _status in lines])
     for status in {status for _days, _mission, status in lines}:
         chosen = [
             invoice.pk
@@ -414,3 +386,55 @@ def _insurance(tenant, clients, invoices, today, rng):
             )
         )
     Cover.objects.bulk_create(covers, batch_size=BATCH)
+
+
+def invoice_row(tenant, mission, *, number, issue_date, days, seller, buyer, paid=ZERO):
+    """An invoice of `days` days of `mission`, as `invoice_issue` leaves it but for its status:
+    a draft, issued by the caller once its line is written; due at 30 days, its seller and
+    buyer frozen."""
+    total_ht = to_cents(days * mission.daily_rate)
+    total_vat = to_cents(total_ht * VAT / 100)
+    return Invoice(
+        tenant=tenant,
+        kind=Invoice.Kind.INVOICE,
+        status=Invoice.Status.DRAFT,
+        number=number,
+        client=mission.client,
+        consultant=mission.consultant,
+        mission=mission,
+        issue_date=issue_date,
+        due_date=issue_date + timedelta(days=30),
+        payment_terms="net",
+        payment_days=30,
+        purchase_order=mission.purchase_order,
+        total_ht=total_ht,
+        total_vat=total_vat,
+        total_ttc=total_ht + total_vat,
+        paid_amount=paid,
+        fee_rate=mission.consultant.fee_rate,
+        pay_model=tenant.pay_model,
+        issued_at=issued_at(issue_date),
+        seller=seller,
+        buyer=buyer,
+    )
+
+
+def invoice_lines(tenant, invoices, days_and_missions):
+    """Each invoice's one line: its days of its mission."""
+    InvoiceLine.objects.bulk_create(
+        (
+            InvoiceLine(
+                tenant=tenant,
+                invoice=invoice,
+                position=1,
+                description=f"{mission.title} — {days} jours",
+                quantity=days,
+                unit="DAY",
+                unit_price=mission.daily_rate,
+                vat_rate=VAT,
+                total_ht=invoice.total_ht,
+            )
+            for invoice, (days, mission) in zip(invoices, days_and_missions, strict=True)
+        ),
+        batch_size=BATCH,
+    )
